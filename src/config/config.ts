@@ -1,0 +1,91 @@
+/**
+ * oct's settings: `OCT_*` environment variables with defaults, validated at start-up.
+ * Every setting is listed in README.md ("Configuration"); a test keeps the two in step.
+ */
+
+export interface Config {
+  /** Interface to listen on (OCT_HOST). */
+  host: string;
+  /** TCP port; 0 picks a free one (OCT_PORT). */
+  port: number;
+  /** SQLite database file; its folder is created if missing (OCT_DB_PATH). */
+  dbPath: string;
+  /** Byte limit of stored input/output text, error messages and stack traces (OCT_MAX_TEXT_BYTES). */
+  maxTextBytes: number;
+  /** Byte limit of each stored `attributes` / `resource_attributes` JSON (OCT_MAX_ATTRIBUTES_BYTES). */
+  maxAttributesBytes: number;
+  /** Request body limit, raw and decompressed (OCT_MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** Events admitted but not yet written (OCT_QUEUE_CAPACITY). */
+  queueCapacity: number;
+  /** A batch is written when it holds this many events (OCT_BATCH_MAX_ROWS)… */
+  batchMaxRows: number;
+  /** …or this long after its first event arrived (OCT_BATCH_TIMEOUT_MS). */
+  batchTimeoutMs: number;
+  /** How long shutdown may take to drain before giving up (OCT_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  /** Which spans produce error rows: every span, or GenAI spans only (OCT_ERRORS_FROM). */
+  errorsFrom: 'all' | 'genai';
+  /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'info' | 'warn' | 'silent';
+
+export function defaultConfig(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 4318,
+    dbPath: './oct.db',
+    maxTextBytes: 65_536,
+    maxAttributesBytes: 16_384,
+    maxBodyBytes: 64 * 1024 * 1024,
+    queueCapacity: 512,
+    batchMaxRows: 50,
+    batchTimeoutMs: 500,
+    shutdownTimeoutMs: 10_000,
+    errorsFrom: 'all',
+    logLevel: 'info',
+  };
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `OCT_*` from `env`; unset or empty variables keep their defaults. */
+export function loadConfig(env: Env = process.env): ConfigResult {
+  const config = defaultConfig();
+  const errors: string[] = [];
+  const read = <T>(name: string, parse: (raw: string) => T | undefined, expected: string, apply: (v: T) => void) => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return;
+    const value = parse(raw.trim());
+    if (value === undefined) errors.push(`${name} is invalid: expected ${expected} (actual: '${raw}')`);
+    else apply(value);
+  };
+  const int = (min: number, max: number) => (raw: string) => {
+    if (!/^\d+$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return n >= min && n <= max ? n : undefined;
+  };
+  const oneOf = <T extends string>(...values: T[]) => (raw: string) => values.find((v) => v === raw.toLowerCase());
+
+  read('OCT_HOST', (raw) => raw, 'a host name or IP address', (v) => (config.host = v));
+  read('OCT_PORT', int(0, 65_535), 'an integer from 0 to 65535', (v) => (config.port = v));
+  read('OCT_DB_PATH', (raw) => raw, 'a file path', (v) => (config.dbPath = v));
+  read('OCT_MAX_TEXT_BYTES', int(1, 1 << 30), 'an integer from 1 to 1073741824', (v) => (config.maxTextBytes = v));
+  read('OCT_MAX_ATTRIBUTES_BYTES', int(64, 1 << 30), 'an integer from 64 to 1073741824', (v) => (config.maxAttributesBytes = v));
+  read('OCT_MAX_BODY_BYTES', int(1024, 2 ** 31), 'an integer from 1024 to 2147483648', (v) => (config.maxBodyBytes = v));
+  read('OCT_QUEUE_CAPACITY', int(1, 1_000_000), 'an integer from 1 to 1000000', (v) => (config.queueCapacity = v));
+  read('OCT_BATCH_MAX_ROWS', int(1, 100_000), 'an integer from 1 to 100000', (v) => (config.batchMaxRows = v));
+  read('OCT_BATCH_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.batchTimeoutMs = v));
+  read('OCT_SHUTDOWN_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.shutdownTimeoutMs = v));
+  read('OCT_ERRORS_FROM', oneOf('all', 'genai'), "'all' or 'genai'", (v) => (config.errorsFrom = v));
+  read('OCT_LOG_LEVEL', oneOf('info', 'warn', 'silent'), "'info', 'warn' or 'silent'", (v) => (config.logLevel = v));
+
+  if (errors.length === 0 && config.batchMaxRows > config.queueCapacity) {
+    errors.push(`OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
+}

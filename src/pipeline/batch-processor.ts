@@ -1,0 +1,167 @@
+import type { Logger } from '../logger.js';
+import { BoundedQueue } from './bounded-queue.js';
+import type { Component } from './component.js';
+import type { PipelineEvent } from './events.js';
+import type { Exporter } from './exporter.js';
+import type { EventSink, OfferResult } from './sink.js';
+
+export interface BatchProcessorOptions {
+  /** Events admitted but not yet written: queued plus the batch being written. */
+  capacity: number;
+  /** A batch is flushed as soon as this many events are queued… */
+  maxRows: number;
+  /** …or this many milliseconds after its first event arrived, whichever comes first. */
+  timeoutMs: number;
+  /** Shutdown gives up draining after this long; what is left is counted as lost. */
+  shutdownTimeoutMs: number;
+}
+
+/** What happened to events, named after the OpenTelemetry Collector's receiver/exporter metrics. */
+export interface PipelineStats {
+  /** Events offered by receivers. */
+  received: number;
+  /** Events admitted to the queue (received = enqueued + refused). */
+  enqueued: number;
+  /** Events refused because the queue was full, too small for the request, or shutting down. */
+  refused: number;
+  /** Events written (enqueued = persisted + failed + duplicates + lost + pending). */
+  persisted: number;
+  failed: number;
+  duplicates: number;
+  /** Events still held when the shutdown timeout ran out. */
+  lost: number;
+  /** Events admitted and not yet written. */
+  pending: number;
+  capacity: number;
+  batches: number;
+  /** Batches flushed because they were full, and because their timer ran out. */
+  size_triggered: number;
+  timeout_triggered: number;
+}
+
+/**
+ * The bounded queue and the batcher in one component: receivers `offer` events, the processor
+ * hands batches of at most `maxRows` to the exporter, one batch at a time.
+ */
+export class BatchProcessor implements Component, EventSink {
+  readonly capacity: number;
+  readonly #options: BatchProcessorOptions;
+  readonly #exporter: Exporter;
+  readonly #logger: Logger;
+  readonly #queue = new BoundedQueue<PipelineEvent>();
+  #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closing = false;
+  /** Set when shutdown timed out: what was held is already counted as lost. */
+  #gaveUp = false;
+  #shutdown: Promise<void> | undefined;
+  #onIdle: (() => void) | undefined;
+  readonly #stats = { received: 0, enqueued: 0, refused: 0, persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
+
+  constructor(exporter: Exporter, options: BatchProcessorOptions, logger: Logger) {
+    this.#exporter = exporter;
+    this.#options = options;
+    this.#logger = logger;
+    this.capacity = options.capacity;
+  }
+
+  async start(): Promise<void> {}
+
+  offer(events: PipelineEvent[]): OfferResult {
+    const n = events.length;
+    this.#stats.received += n;
+    const refuse = (reason: 'queue_full' | 'too_large' | 'shutting_down'): OfferResult => {
+      this.#stats.refused += n;
+      return { admitted: false, reason };
+    };
+    if (this.#closing) return refuse('shutting_down');
+    if (n > this.capacity) return refuse('too_large');
+    if (this.#pending() + n > this.capacity) return refuse('queue_full');
+    if (n === 0) return { admitted: true };
+    this.#queue.push(events, performance.now());
+    this.#stats.enqueued += n;
+    this.#schedule();
+    return { admitted: true };
+  }
+
+  stats(): PipelineStats {
+    return { ...this.#stats, pending: this.#pending(), capacity: this.capacity };
+  }
+
+  /** Stops admitting, writes everything held, and resolves once done or timed out. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#drain();
+    return this.#shutdown;
+  }
+
+  async #drain(): Promise<void> {
+    this.#closing = true;
+    if (this.#pending() === 0) return;
+    const drained = new Promise<void>((resolve) => (this.#onIdle = resolve));
+    this.#schedule();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.#options.shutdownTimeoutMs)));
+    const outcome = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const lost = this.#pending();
+      this.#gaveUp = true;
+      this.#queue.take(Infinity);
+      this.#inFlight = 0;
+      this.#stats.lost += lost;
+      this.#logger.error(`shutdown timed out after ${this.#options.shutdownTimeoutMs} ms with ${lost} events not written; they are lost`);
+    }
+  }
+
+  #pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  /** Starts a flush when one is due, or arms the timer for the oldest queued event. */
+  #schedule(): void {
+    if (this.#inFlight > 0 || this.#queue.length === 0) return;
+    if (this.#queue.length >= this.#options.maxRows || this.#closing) {
+      this.#flush('size');
+      return;
+    }
+    if (this.#timer) return;
+    const due = this.#queue.oldestArrival()! + this.#options.timeoutMs;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#inFlight === 0) this.#flush('timeout');
+    }, Math.max(0, due - performance.now()));
+    this.#timer.unref();
+  }
+
+  #flush(trigger: 'size' | 'timeout'): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue.take(this.#options.maxRows);
+    this.#inFlight = batch.length;
+    this.#stats.batches++;
+    this.#stats[trigger === 'size' ? 'size_triggered' : 'timeout_triggered']++;
+    this.#exporter
+      .export(batch)
+      .then(
+        (result) => {
+          // A batch that completes after shutdown gave up on it was counted as lost: recount it.
+          if (this.#gaveUp) this.#stats.lost -= batch.length;
+          this.#stats.persisted += result.persisted;
+          this.#stats.failed += result.failed;
+          this.#stats.duplicates += result.duplicates;
+        },
+        (err: unknown) => {
+          if (this.#gaveUp) return;
+          this.#stats.failed += batch.length;
+          this.#logger.error(`batch of ${batch.length} events could not be written and is dropped: ${(err as Error).message}`);
+        },
+      )
+      .finally(() => {
+        this.#inFlight = 0;
+        if (this.#gaveUp) return;
+        if (this.#closing && this.#pending() === 0) this.#onIdle?.();
+        // Next flush on a fresh tick so HTTP handlers run between back-to-back batches.
+        else setImmediate(() => this.#schedule());
+      });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The pipeline's event model: what receivers produce and the exporter consumes.
+ *
+ * Row objects use the SQLite column names of the schema contract (see README "Schema"), so the
+ * exporter binds them to its prepared statements without a mapping step. `created_at` is set by
+ * the exporter when it writes the row.
+ */
+
+export type TraceKind = 'llm' | 'embedding' | 'tool' | 'agent' | 'retrieval' | 'workflow' | 'other';
+export type EventSource = 'otlp' | 'native';
+export type ErrorOrigin = 'exception_event' | 'span_status' | 'native';
+
+/** One model / embedding / tool / agent / retrieval / workflow call: a `traces` row. */
+export interface TraceRow {
+  trace_id: string;
+  source: EventSource;
+  convention: string | null;
+  kind: TraceKind;
+  is_aggregate: 0 | 1;
+  operation: string | null;
+  otel_trace_id: string | null;
+  otel_span_id: string | null;
+  otel_parent_span_id: string | null;
+  service_name: string | null;
+  scope_name: string | null;
+  span_name: string | null;
+  provider: string | null;
+  model: string | null;
+  request_model: string | null;
+  /** Already cut to the configured byte limit (see `boundedText`). */
+  input_text: string | null;
+  output_text: string | null;
+  /** UTF-8 size before truncation. */
+  input_bytes: number | null;
+  output_bytes: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  status: 'ok' | 'error';
+  status_message: string | null;
+  error_type: string | null;
+  /** JSON array text. */
+  finish_reasons: string | null;
+  response_id: string | null;
+  conversation_id: string | null;
+  user_id: string | null;
+  tool_name: string | null;
+  agent_name: string | null;
+  /** Unix epoch milliseconds. */
+  start_time: number;
+  end_time: number | null;
+  duration_ms: number | null;
+  ttft_ms: number | null;
+  /** JSON object text, bounded (see `boundedJson`). */
+  attributes: string | null;
+  resource_attributes: string | null;
+}
+
+/** One exception event, failed span or native error: an `errors` row. */
+export interface ErrorRow {
+  trace_id: string;
+  source: EventSource;
+  origin: ErrorOrigin;
+  /** `trace_id` of the `traces` row for the same span, when there is one. */
+  llm_trace_id: string | null;
+  otel_trace_id: string | null;
+  otel_span_id: string | null;
+  otel_parent_span_id: string | null;
+  service_name: string | null;
+  span_name: string | null;
+  error_type: string | null;
+  message: string | null;
+  stacktrace: string | null;
+  /** Unix epoch milliseconds. */
+  occurred_at: number;
+  attributes: string | null;
+}
+
+export type PipelineEvent = { type: 'trace'; row: TraceRow } | { type: 'error'; row: ErrorRow };

@@ -1,0 +1,106 @@
+/**
+ * Assembles the `traces` row of a GenAI span from the per-column readers
+ * (genai-mapping.md §5.2).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TraceRow } from '../../pipeline/events.js';
+import { boundedJson, boundedText, cutText } from '../../pipeline/text.js';
+import type { Attributes } from '../otlp/model.js';
+import { firstStr, plainObject, toStr } from './attributes.js';
+import { classify, type Family } from './classify.js';
+import { contentOf } from './content.js';
+import { firstExceptionEvent, spanFailed, type SpanIdentity } from './errors.js';
+import { finishReasonsOf } from './finish-reasons.js';
+import { providerOf } from './provider.js';
+import type { SpanView } from './span-view.js';
+import { timingOf } from './timing.js';
+import { usageOf } from './usage.js';
+
+export interface RowLimits {
+  maxTextBytes: number;
+  maxAttributesBytes: number;
+}
+
+const REQUEST_MODEL_KEYS = [
+  'gen_ai.request.model',
+  'llm.request.model_name',
+  'ai.model.id',
+  'llm.model_name',
+  'embedding.model_name',
+  'langfuse.observation.model.name',
+];
+const RESPONSE_MODEL_KEYS = ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model', 'llm.model_name'];
+const RESPONSE_ID_KEYS = ['gen_ai.response.id', 'ai.response.id'];
+const CONVERSATION_ID_KEYS = [
+  'gen_ai.conversation.id',
+  'session.id',
+  'langfuse.session.id',
+  'traceloop.association.properties.session_id',
+  'ai.telemetry.metadata.sessionId',
+];
+const USER_ID_KEYS = [
+  'user.id',
+  'enduser.id',
+  'langfuse.user.id',
+  'traceloop.association.properties.user_id',
+  'gen_ai.user',
+  'llm.user',
+  'gen_ai.request.user',
+  'ai.telemetry.metadata.userId',
+];
+const TOOL_NAME_KEYS = ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name'];
+const AGENT_NAME_KEYS = ['gen_ai.agent.name', 'agent.name', 'ai.telemetry.functionId'];
+/** OpenLLMetry decorator spans name their entity; it is the tool or agent name for those kinds. */
+const ENTITY_NAME = 'traceloop.entity.name';
+
+export function traceRowOf(
+  view: SpanView,
+  family: Family,
+  identity: SpanIdentity,
+  resourceAttributes: string | null,
+  limits: RowLimits,
+): TraceRow {
+  const { attrs, span } = view;
+  const text = (value: string | null) => cutText(value, limits.maxTextBytes);
+  const { kind, isAggregate, operation } = classify(view);
+  const { input, output } = contentOf(view, kind);
+  const inputText = boundedText(input?.text, limits.maxTextBytes);
+  const outputText = boundedText(output?.text, limits.maxTextBytes);
+  const requestModel = firstStr(attrs, REQUEST_MODEL_KEYS);
+  const exception = firstExceptionEvent(span)?.attributes;
+  const renderedKeys = new Set([...(input?.keys ?? []), ...(output?.keys ?? [])]);
+  return {
+    trace_id: randomUUID(),
+    source: 'otlp',
+    convention: family,
+    kind,
+    is_aggregate: isAggregate,
+    operation: text(operation),
+    ...identity,
+    scope_name: text(view.scopeName || null),
+    provider: text(providerOf(attrs)),
+    model: text(firstStr(attrs, RESPONSE_MODEL_KEYS) ?? requestModel),
+    request_model: text(requestModel),
+    input_text: inputText.text,
+    input_bytes: inputText.bytes,
+    output_text: outputText.text,
+    output_bytes: outputText.bytes,
+    ...usageOf(attrs),
+    status: spanFailed(span) ? 'error' : 'ok',
+    status_message: text(span.statusMessage || toStr(exception?.get('exception.message'))),
+    error_type: text(firstStr(attrs, ['error.type']) ?? toStr(exception?.get('exception.type'))),
+    finish_reasons: finishReasonsOf(view),
+    response_id: text(firstStr(attrs, RESPONSE_ID_KEYS)),
+    conversation_id: text(firstStr(attrs, CONVERSATION_ID_KEYS)),
+    user_id: text(firstStr(attrs, USER_ID_KEYS)),
+    tool_name: text(nameOf(attrs, TOOL_NAME_KEYS, kind === 'tool')),
+    agent_name: text(nameOf(attrs, AGENT_NAME_KEYS, kind === 'agent')),
+    ...timingOf(view),
+    attributes: boundedJson(plainObject(attrs, renderedKeys), limits.maxAttributesBytes),
+    resource_attributes: resourceAttributes,
+  };
+}
+
+function nameOf(attrs: Attributes, keys: readonly string[], entityIsThisKind: boolean): string | null {
+  return firstStr(attrs, keys) ?? (entityIsThisKind ? toStr(attrs.get(ENTITY_NAME)) : null);
+}

@@ -1,0 +1,85 @@
+/**
+ * Decoded OTLP traces, independent of the wire encoding. Both decoders (protobuf, JSON) produce
+ * this shape; the GenAI mapping consumes it.
+ *
+ * Values keep their OTLP meaning without precision loss: 64-bit integers are `number` when they
+ * are safe integers and `bigint` otherwise; nanosecond timestamps are always `bigint`.
+ */
+
+/** An OTLP AnyValue. `null` is the empty AnyValue (`{}`); a kvlist is a `Map`. */
+export type AnyValue = string | boolean | number | bigint | Uint8Array | AnyValue[] | KvList | null;
+export type KvList = Map<string, AnyValue>;
+/** Attributes in wire order; a repeated key keeps its last value. */
+export type Attributes = Map<string, AnyValue>;
+
+export interface SpanEvent {
+  name: string;
+  timeUnixNano: bigint;
+  attributes: Attributes;
+}
+
+export interface Span {
+  /** Lower-case hex, 32 characters; '' when absent on the wire (rejected later as invalid). */
+  traceId: string;
+  /** Lower-case hex, 16 characters; '' when absent. */
+  spanId: string;
+  /** Lower-case hex, 16 characters; '' for a root span. */
+  parentSpanId: string;
+  name: string;
+  /** OTLP SpanKind number (0 unspecified … 5 consumer). */
+  kind: number;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: Attributes;
+  events: SpanEvent[];
+  /** 0 unset, 1 ok, 2 error. */
+  statusCode: number;
+  statusMessage: string;
+}
+
+export interface Scope {
+  name: string;
+  version: string;
+}
+
+export interface ScopeSpans {
+  scope: Scope;
+  spans: Span[];
+}
+
+export interface ResourceSpans {
+  resource: Attributes;
+  scopeSpans: ScopeSpans[];
+}
+
+export interface TracesRequest {
+  resourceSpans: ResourceSpans[];
+  /** Non-fatal oddities worth one log line, e.g. profiles-only `*_strindex` fields. */
+  warnings: string[];
+}
+
+/** Thrown by a decoder for a body that is not a valid request; `message` says what and where. */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}
+
+export function countSpans(request: TracesRequest): number {
+  let n = 0;
+  for (const rs of request.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  return n;
+}
+
+/** Deepest AnyValue nesting either decoder accepts (an attribute's own value is level 1). */
+export const MAX_VALUE_DEPTH = 64;
+
+export function nestingTooDeep(): DecodeError {
+  return new DecodeError(`attribute value nesting deeper than ${MAX_VALUE_DEPTH} levels`);
+}
+
+const STRINDEX_WARNING =
+  'ignored string_value_strindex / key_strindex (profiles-only fields) in a trace request; those values were treated as absent';
+
+/** Records the strindex warning once per request. */
+export function warnStrindex(warnings: string[]): void {
+  if (!warnings.includes(STRINDEX_WARNING)) warnings.push(STRINDEX_WARNING);
+}

@@ -1,0 +1,76 @@
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/config.js';
+import { createLogger, type Logger } from './logger.js';
+import { BatchProcessor } from './pipeline/batch-processor.js';
+import { HttpReceiver } from './receiver/http-receiver.js';
+import { nativeRouter } from './receiver/native/native-routes.js';
+import { otlpTracesRouter } from './receiver/otlp/traces-route.js';
+import { newReceiverStats } from './receiver/receiver-stats.js';
+import { SqliteExporter } from './storage/sqlite-exporter.js';
+
+/**
+ * Wires config → storage → pipeline → HTTP receiver. Data flows one way: the receiver offers
+ * events to the batch processor, which hands batches to the SQLite exporter.
+ */
+export class Runtime {
+  readonly config: Config;
+  readonly #logger: Logger;
+  readonly #exporter: SqliteExporter;
+  readonly #processor: BatchProcessor;
+  readonly #receiver: HttpReceiver;
+  readonly #receiverStats = newReceiverStats();
+  #stopping: Promise<void> | undefined;
+
+  constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
+    this.config = config;
+    this.#logger = logger;
+    this.#exporter = new SqliteExporter({ dbPath: config.dbPath }, logger);
+    this.#processor = new BatchProcessor(
+      this.#exporter,
+      { capacity: config.queueCapacity, maxRows: config.batchMaxRows, timeoutMs: config.batchTimeoutMs, shutdownTimeoutMs: config.shutdownTimeoutMs },
+      logger,
+    );
+    const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    this.#receiver = new HttpReceiver({
+      host: config.host,
+      port: config.port,
+      routers: [
+        otlpTracesRouter({ ...mapping, sink: this.#processor, maxBodyBytes: config.maxBodyBytes, stats: this.#receiverStats, logger }),
+        nativeRouter({ sink: this.#processor, maxBodyBytes: config.maxBodyBytes, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, stats: this.#receiverStats }),
+      ],
+      health: () => this.health(),
+      closeTimeoutMs: Math.min(5_000, config.shutdownTimeoutMs),
+      logger,
+    });
+  }
+
+  /** Starts downstream first, so every stage has a running consumer before data arrives. */
+  async start(): Promise<AddressInfo & { url: string }> {
+    await this.#exporter.start();
+    await this.#processor.start();
+    await this.#receiver.start();
+    const address = this.#receiver.address();
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    this.#logger.info(`listening on ${url}, writing to ${this.config.dbPath}`);
+    return { ...address, url };
+  }
+
+  /** Stops upstream first, so each stage drains into one that is still running. Idempotent. */
+  shutdown(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  health() {
+    return { status: this.#stopping ? 'stopping' : 'ok', pipeline: this.#processor.stats(), receiver: { ...this.#receiverStats } };
+  }
+
+  async #stop(): Promise<void> {
+    const started = performance.now();
+    await this.#receiver.shutdown();
+    await this.#processor.shutdown();
+    await this.#exporter.shutdown();
+    const s = this.#processor.stats();
+    this.#logger.info(`stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`);
+  }
+}
