@@ -28,8 +28,8 @@ export interface RunningOct {
 
 /** Starts a real oct on a random loopback port with a temp database; stopped after the test. */
 export async function startOct(overrides: Partial<Config> = {}): Promise<RunningOct> {
-  // Loaded lazily so pipeline and storage tests do not depend on the receivers compiling.
-  const { Runtime } = await import('../src/runtime.js');
+  // The built server, exactly what `npm start` runs (`npm test` builds first); the writer thread needs compiled JS.
+  const { Runtime } = await import('../dist/runtime.js');
   const dbPath = path.join(tempDir(), 'oct.db');
   const runtime = new Runtime({ ...defaultConfig(), port: 0, dbPath, logLevel: 'silent', ...overrides });
   const { url } = await runtime.start();

@@ -1,37 +1,37 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { Exporter, ExportResult } from '../pipeline/exporter.js';
-import { ERROR_COLUMNS, TRACE_COLUMNS, migrate } from './schema.js';
+import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
   dbPath: string;
-  /** Page cache in MiB; sized so the primary-key indexes stay in memory as tables grow. */
+  /** Page cache in MiB (default 64). */
   cacheMiB?: number;
 }
 
-/** How long one write waits for a lock held by another connection before backing off. */
-const BUSY_TIMEOUT_MS = 100;
-const RETRY_MIN_MS = 20;
-const RETRY_MAX_MS = 250;
 const MAX_LOGGED_FAILURES = 10;
 
+interface PendingWrite {
+  size: number;
+  resolve: (result: ExportResult) => void;
+  reject: (err: Error) => void;
+}
+
 /**
- * The single writer: owns the only read-write connection oct opens, and writes each batch in one
- * transaction. A row the database refuses is isolated (the batch is rewritten row by row with a
- * savepoint each) so it cannot take the rest of its batch down. A busy database (another
- * process holding the write lock) is retried with backoff on a timer, never dropped.
+ * The single writer, as a pipeline component: batches go to the writer thread, which holds the
+ * only read-write connection oct opens and writes each batch in one transaction. Rows the database
+ * refuses are counted as failed and logged here (at most ten lines per batch); a busy database is
+ * waited out in the writer thread, never reported as failed rows.
  */
 export class SqliteExporter implements Exporter {
   readonly #options: SqliteExporterOptions;
   readonly #logger: Logger;
-  #db: Database.Database | undefined;
-  #writeBatch: Database.Transaction<(batch: PipelineEvent[]) => ExportResult> | undefined;
-  #writeIsolated: Database.Transaction<(batch: PipelineEvent[]) => ExportResult> | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #abortRetry: (() => void) | undefined;
+  readonly #abort = new SharedArrayBuffer(4);
+  readonly #pending = new Map<number, PendingWrite>();
+  #worker: Worker | undefined;
+  #nextId = 0;
+  #closed: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
 
   constructor(options: SqliteExporterOptions, logger: Logger) {
@@ -39,108 +39,97 @@ export class SqliteExporter implements Exporter {
     this.#logger = logger;
   }
 
-  async start(): Promise<void> {
-    if (this.#db) return;
-    fs.mkdirSync(path.dirname(path.resolve(this.#options.dbPath)), { recursive: true });
-    const db = new Database(this.#options.dbPath, { timeout: BUSY_TIMEOUT_MS });
-    db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a committed batch survives a crash of oct; a power cut may lose the last few.
-    db.pragma('synchronous = NORMAL');
-    db.pragma(`cache_size = -${(this.#options.cacheMiB ?? 64) * 1024}`);
-    try {
-      migrate(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-
-    // created_at is computed by SQLite at insert time, so rows need no copy to add it.
-    const now = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
-    const insertTrace = db.prepare(
-      `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}, created_at) VALUES (${TRACE_COLUMNS.map((c) => '@' + c).join(', ')}, ${now}) ON CONFLICT DO NOTHING`,
-    );
-    const insertError = db.prepare(
-      `INSERT INTO errors (${ERROR_COLUMNS.join(', ')}, created_at) VALUES (${ERROR_COLUMNS.map((c) => '@' + c).join(', ')}, ${now}) ON CONFLICT DO NOTHING`,
-    );
-    const insert = (event: PipelineEvent): number => (event.type === 'trace' ? insertTrace.run(event.row) : insertError.run(event.row)).changes;
-    const insertOne = db.transaction(insert); // nested inside a transaction: a savepoint
-
-    this.#writeBatch = db.transaction((batch: PipelineEvent[]) => {
-      let persisted = 0;
-      for (const event of batch) persisted += insert(event);
-      return { persisted, failed: 0, duplicates: batch.length - persisted };
-    });
-    this.#writeIsolated = db.transaction((batch: PipelineEvent[]) => {
-      const result = { persisted: 0, failed: 0, duplicates: 0 };
-      for (const event of batch) {
-        try {
-          if (insertOne(event) === 1) result.persisted++;
-          else result.duplicates++;
-        } catch (err) {
-          if (isBusy(err)) throw err;
-          if (result.failed++ < MAX_LOGGED_FAILURES) {
-            this.#logger.warn(`${event.type} row ${event.row.trace_id} refused by the database and dropped: ${(err as Error).message}`);
-          }
+  /** Starts the writer thread; resolves once the database is open and migrated. */
+  start(): Promise<void> {
+    if (this.#worker) return Promise.resolve();
+    const workerData: WriterData = { dbPath: this.#options.dbPath, cacheMiB: this.#options.cacheMiB ?? 64, abort: this.#abort };
+    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData });
+    this.#worker = worker;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('error', (err) => {
+        if (!ready) return reject(err);
+        this.#logger.error(`SQLite writer thread crashed: ${err.message}`);
+      });
+      worker.on('message', (message: FromWriter) => {
+        if (message.type === 'ready') {
+          ready = true;
+          resolve();
         }
-      }
-      if (result.failed > MAX_LOGGED_FAILURES) this.#logger.warn(`…and ${result.failed - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
-      return result;
+        else if (message.type === 'fatal') {
+          this.#worker = undefined;
+          reject(new Error(`cannot open ${this.#options.dbPath}: ${message.message}`));
+        } else this.#receive(message);
+      });
+      worker.on('exit', () => this.#exited());
     });
-    this.#db = db;
   }
 
-  async export(batch: PipelineEvent[]): Promise<ExportResult> {
-    for (let attempt = 0; ; attempt++) {
-      if (!this.#db) throw new Error('the SQLite exporter is not running');
-      try {
-        return this.#write(batch);
-      } catch (err) {
-        if (!isBusy(err)) throw err;
-        if (attempt === 0) this.#logger.warn(`database is locked by another connection; retrying the batch of ${batch.length}`);
-        await this.#wait(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt));
-      }
-    }
+  export(batch: PipelineEvent[]): Promise<ExportResult> {
+    const worker = this.#worker;
+    if (!worker || this.#shutdown) return Promise.reject(new Error('the SQLite exporter is not running'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { size: batch.length, resolve, reject });
+      worker.postMessage({ type: 'write', id, batch } satisfies ToWriter);
+    });
   }
 
+  /** Abandons a batch stuck on a locked database, then closes the database (final checkpoint). */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#close();
     return this.#shutdown;
   }
 
   async #close(): Promise<void> {
-    clearTimeout(this.#retryTimer);
-    this.#abortRetry?.();
-    const db = this.#db;
-    this.#db = undefined;
-    if (!db) return;
-    try {
-      // Fold the WAL back into the main file so a stopped oct leaves one self-contained file.
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch (err) {
-      this.#logger.warn(`final checkpoint skipped: ${(err as Error).message}`);
-    }
-    db.close();
-  }
-
-  #write(batch: PipelineEvent[]): ExportResult {
-    try {
-      return this.#writeBatch!.immediate(batch);
-    } catch (err) {
-      if (isBusy(err)) throw err;
-      // Some row was refused: the transaction rolled back; write row by row to keep the rest.
-      return this.#writeIsolated!.immediate(batch);
-    }
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#abortRetry = () => reject(new Error('shut down while the database was locked'));
-      this.#retryTimer = setTimeout(resolve, ms);
+    const worker = this.#worker;
+    if (!worker) return;
+    const abort = new Int32Array(this.#abort);
+    Atomics.store(abort, 0, 1);
+    Atomics.notify(abort, 0);
+    await new Promise<void>((resolve) => {
+      this.#closed = resolve;
+      worker.postMessage({ type: 'close' } satisfies ToWriter);
     });
   }
-}
 
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  #receive(message: FromWriter): void {
+    switch (message.type) {
+      case 'busy':
+        this.#logger.warn(`database is locked by another connection; retrying the batch of ${this.#pending.get(message.id)?.size ?? '?'}`);
+        return;
+      case 'written': {
+        const { refused, ...result } = message.outcome;
+        for (const row of refused.slice(0, MAX_LOGGED_FAILURES)) {
+          this.#logger.warn(`${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`);
+        }
+        if (refused.length > MAX_LOGGED_FAILURES) this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
+        return this.#settle(message.id, (p) => p.resolve(result));
+      }
+      case 'failed':
+        return this.#settle(message.id, (p) => p.reject(new Error(message.message)));
+      case 'abandoned':
+        return this.#settle(message.id, (p) => p.reject(new Error('shut down while the database was locked')));
+      case 'closed':
+        if (message.message) this.#logger.warn(`final checkpoint failed: ${message.message}`);
+        this.#closed?.();
+        return;
+    }
+  }
+
+  #settle(id: number, action: (pending: PendingWrite) => void): void {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (pending) action(pending);
+  }
+
+  /** The writer thread is gone: nothing still pending can be written any more. */
+  #exited(): void {
+    this.#worker = undefined;
+    for (const [id, pending] of this.#pending) {
+      this.#pending.delete(id);
+      pending.reject(new Error('the SQLite writer thread stopped'));
+    }
+    this.#closed?.();
+  }
 }

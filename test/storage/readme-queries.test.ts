@@ -3,7 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { SqliteExporter } from '../../src/storage/sqlite-exporter.js';
+// The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
+import { SqliteExporter } from '../../dist/storage/sqlite-exporter.js';
 import { errorEvent, traceEvent } from '../factories.js';
 import { tempDir } from '../helpers.js';
 

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { SCHEMA_VERSION } from '../../src/storage/schema.js';
-import { SqliteExporter } from '../../src/storage/sqlite-exporter.js';
+// The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
+import { SqliteExporter } from '../../dist/storage/sqlite-exporter.js';
 import { errorEvent, traceEvent, traceEvents } from '../factories.js';
 import { lockDatabase, tempDir } from '../helpers.js';
 

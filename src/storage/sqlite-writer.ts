@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { PipelineEvent } from '../pipeline/events.js';
+import type { ExportResult } from '../pipeline/exporter.js';
+import { ERROR_COLUMNS, TRACE_COLUMNS, migrate } from './schema.js';
+
+export interface SqliteWriterOptions {
+  dbPath: string;
+  /** Page cache in MiB; sized so the random-key indexes stay in memory as tables grow. */
+  cacheMiB: number;
+}
+
+/** A row the database refused, reported back so the caller can log it once. */
+export interface RefusedRow {
+  type: PipelineEvent['type'];
+  traceId: string;
+  reason: string;
+}
+
+export interface WriteOutcome extends ExportResult {
+  refused: RefusedRow[];
+}
+
+/** How long one write waits for a lock held by another connection before reporting busy. */
+const BUSY_TIMEOUT_MS = 100;
+
+/** Thrown when another connection holds the write lock; the batch was not written. */
+export class DatabaseBusyError extends Error {
+  override name = 'DatabaseBusyError';
+}
+
+/**
+ * Synchronous SQLite writing: the only read-write connection oct opens. One transaction per
+ * batch; if the database refuses a row, the batch is rewritten row by row with a savepoint each,
+ * so one bad row cannot take the others down.
+ */
+export class SqliteWriter {
+  readonly #db: Database.Database;
+  readonly #writeBatch: Database.Transaction<(batch: PipelineEvent[]) => WriteOutcome>;
+  readonly #writeIsolated: Database.Transaction<(batch: PipelineEvent[]) => WriteOutcome>;
+
+  constructor(options: SqliteWriterOptions) {
+    fs.mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
+    const db = new Database(options.dbPath, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a committed batch survives a crash of oct; a power cut may lose the last few.
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    // created_at is computed by SQLite at insert time, so rows need no copy to add it.
+    const now = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+    const insertTrace = db.prepare(
+      `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}, created_at) VALUES (${TRACE_COLUMNS.map((c) => '@' + c).join(', ')}, ${now}) ON CONFLICT DO NOTHING`,
+    );
+    const insertError = db.prepare(
+      `INSERT INTO errors (${ERROR_COLUMNS.join(', ')}, created_at) VALUES (${ERROR_COLUMNS.map((c) => '@' + c).join(', ')}, ${now}) ON CONFLICT DO NOTHING`,
+    );
+    const insert = (event: PipelineEvent): number => (event.type === 'trace' ? insertTrace.run(event.row) : insertError.run(event.row)).changes;
+    const insertOne = db.transaction(insert); // nested inside a transaction: a savepoint
+
+    this.#writeBatch = db.transaction((batch: PipelineEvent[]) => {
+      let persisted = 0;
+      for (const event of batch) persisted += insert(event);
+      return { persisted, failed: 0, duplicates: batch.length - persisted, refused: [] };
+    });
+    this.#writeIsolated = db.transaction((batch: PipelineEvent[]) => {
+      const outcome: WriteOutcome = { persisted: 0, failed: 0, duplicates: 0, refused: [] };
+      for (const event of batch) {
+        try {
+          if (insertOne(event) === 1) outcome.persisted++;
+          else outcome.duplicates++;
+        } catch (err) {
+          if (isBusy(err)) throw err;
+          outcome.failed++;
+          outcome.refused.push({ type: event.type, traceId: event.row.trace_id, reason: (err as Error).message });
+        }
+      }
+      return outcome;
+    });
+    this.#db = db;
+  }
+
+  /** Writes one batch in one transaction; throws DatabaseBusyError when the lock is held elsewhere. */
+  write(batch: PipelineEvent[]): WriteOutcome {
+    try {
+      try {
+        return this.#writeBatch.immediate(batch);
+      } catch (err) {
+        if (isBusy(err)) throw err;
+        // Some row was refused: the transaction rolled back; write row by row to keep the rest.
+        return this.#writeIsolated.immediate(batch);
+      }
+    } catch (err) {
+      if (isBusy(err)) throw new DatabaseBusyError((err as Error).message);
+      throw err;
+    }
+  }
+
+  /** Folds the WAL back into the main file, so a stopped oct leaves one self-contained file. */
+  close(): void {
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.#db.close();
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
