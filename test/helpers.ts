@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { defaultConfig, type Config } from '../src/config/config.js';
-import type { Runtime } from '../src/runtime.js';
+import type { Runtime } from '../dist/runtime.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -215,4 +215,36 @@ describe('POST /v1/traces status codes', () => {
     expect(sockets.size).toBe(1);
     await waitFor(() => count(oct.db, 'traces') === 100, 3_000, '100 rows');
   });
+
+  it('answers 50 concurrent clients sending 512-span batches with 200 or 503 only, and stores every acknowledged span', async () => {
+    const oct = await startOct();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, c) =>
+        post(oct.url, request(Array.from({ length: 512 }, (_, i) => span(i, { traceId: (c + 1).toString(16).padStart(32, '0') })))),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    const accepted = statuses.filter((s) => s === 200).length;
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    await waitFor(() => oct.runtime.health().pipeline.pending === 0, 10_000, 'the queue to drain');
+    expect(count(oct.db, 'traces')).toBe(accepted * 512);
+  });
+});
+
+describe('trace_id', () => {
+  it('is a unique UUID v4 on each of 10,000 rows', async () => {
+    const oct = await startOct();
+    for (let r = 0; r < 20; ) {
+      const spans = Array.from({ length: 500 }, (_, i) => span(i, { traceId: (r + 1).toString(16).padStart(32, '0') }));
+      const { status } = await post(oct.url, request(spans));
+      expect([200, 503]).toContain(status);
+      if (status === 200) r++;
+      else await new Promise((resolve) => setTimeout(resolve, 50)); // queue momentarily full: retry, as an SDK would
+    }
+    await waitFor(() => count(oct.db, 'traces') === 10_000, 10_000, '10,000 rows');
+    const ids = (oct.db.prepare('SELECT trace_id FROM traces').all() as { trace_id: string }[]).map((r) => r.trace_id);
+    expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(10_000);
+  });
 });
