@@ -4,7 +4,16 @@
  * the span has nothing there. `content.ts` orders them per kind.
  */
 import type { Attributes } from '../otlp/model.js';
-import { isPresent, isRecord, parseJsonText, plainObject, structured, toPlain, toStr, type PlainObject } from './attributes.js';
+import {
+  isPresent,
+  isRecord,
+  parseJsonText,
+  plainObject,
+  structured,
+  toPlain,
+  toStr,
+  type PlainObject,
+} from './attributes.js';
 import { MAX_ITEMS } from './flattened.js';
 import {
   BLOCK_SEPARATOR,
@@ -65,8 +74,7 @@ export const flattenedMessages =
   (prefix: FlatPrefix, separator: string, normalise: (item: unknown) => unknown = (item) => item): Carrier =>
   (view) => {
     if (view.keysOf(prefix).length === 0) return null;
-    const messages = view.items(prefix).map((item) => messageFrom(normalise(item)));
-    return content(renderBlocks(messages.filter((m): m is Message => m !== null), separator), view.keysOf(prefix));
+    return content(renderBlocks(messagesFrom(view.items(prefix).map(normalise)), separator), view.keysOf(prefix));
   };
 
 /** Flattened indexed texts: `llm.prompts.<N>.prompt.text` → field `prompt`. */
@@ -121,7 +129,8 @@ function detailsEventAttributes(view: SpanView): Attributes | undefined {
 
 export function detailsInput(view: SpanView): Content | null {
   const attrs = detailsEventAttributes(view);
-  return attrs ? otelMessages(structured(attrs.get(SYSTEM_INSTRUCTIONS)), structured(attrs.get(INPUT_MESSAGES)), []) : null;
+  if (attrs === undefined) return null;
+  return otelMessages(structured(attrs.get(SYSTEM_INSTRUCTIONS)), structured(attrs.get(INPUT_MESSAGES)), []);
 }
 
 export function detailsOutput(view: SpanView): Content | null {

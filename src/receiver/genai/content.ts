@@ -71,14 +71,41 @@ const MODEL_CALL = {
 };
 
 const TOOL = {
-  input: ['gen_ai.tool.call.arguments', 'ai.toolCall.args', 'ai.toolCall.input', 'tool_arguments', 'input.value', 'traceloop.entity.input'].map(plain),
-  output: ['gen_ai.tool.call.result', 'ai.toolCall.result', 'ai.toolCall.output', 'tool_response', 'output.value', 'traceloop.entity.output'].map(plain),
+  input: [
+    'gen_ai.tool.call.arguments',
+    'ai.toolCall.args',
+    'ai.toolCall.input',
+    'tool_arguments',
+    'input.value',
+    'traceloop.entity.input',
+  ].map(plain),
+  output: [
+    'gen_ai.tool.call.result',
+    'ai.toolCall.result',
+    'ai.toolCall.output',
+    'tool_response',
+    'output.value',
+    'traceloop.entity.output',
+  ].map(plain),
 };
 
-/** §5.2 lists agent/workflow inputs only; outputs mirror them. */
+/** §5.2 lists agent/workflow inputs only; outputs mirror them (plus Pydantic AI's agent keys). */
 const AGGREGATE = {
-  input: [otelInput, plain('input.value'), plain('traceloop.entity.input'), vercelPrompt, messageList('pydantic_ai.all_messages')],
-  output: [otelOutput, plain('output.value'), plain('traceloop.entity.output'), vercelResponse, plain('ai.response.object'), plain('final_result')],
+  input: [
+    otelInput,
+    plain('input.value'),
+    plain('traceloop.entity.input'),
+    vercelPrompt,
+    messageList('pydantic_ai.all_messages'),
+  ],
+  output: [
+    otelOutput,
+    plain('output.value'),
+    plain('traceloop.entity.output'),
+    vercelResponse,
+    plain('ai.response.object'),
+    plain('final_result'),
+  ],
 };
 
 const RETRIEVAL = {

@@ -21,7 +21,7 @@ const SOURCES: readonly ((view: SpanView) => string[])[] = [
   (view) => reasonsIn(view.json('gen_ai.response.finish_reasons')),
   (view) => fieldOfEach(view.json('gen_ai.output.messages'), 'finish_reason'),
   (view) => reasonsIn(view.attrs.get('llm.finish_reason')),
-  (view) => (view.keysOf('gen_ai.completion.').length > 0 ? fieldOfEach(view.items('gen_ai.completion.'), 'finish_reason') : []),
+  (view) => fieldOfEach(view.items('gen_ai.completion.'), 'finish_reason'),
   (view) => SINGLE_REASON_KEYS.flatMap((key) => reasonsIn(view.attrs.get(key))).slice(0, 1),
   (view) => view.eventsNamed(CHOICE_EVENT).flatMap((event) => reasonsIn(event.attributes.get('finish_reason'))),
 ];

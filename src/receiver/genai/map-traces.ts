@@ -53,7 +53,9 @@ export function mapTracesRequest(request: TracesRequest, options: MappingOptions
   });
   if (result.rejectedSpans > 0) {
     const spans = result.rejectedSpans === 1 ? '1 span' : `${result.rejectedSpans} spans`;
-    result.rejectionMessage = `${spans} rejected: invalid trace_id or span_id (empty, all zeros or not 32/16 hex digits), first at ${firstRejected}`;
+    result.rejectionMessage =
+      `${spans} rejected: invalid trace_id or span_id (empty, all zeros or not 32/16 hex digits), ` +
+      `first at ${firstRejected}`;
   }
   return result;
 }

@@ -35,18 +35,18 @@ export function renderBlocks(messages: readonly Message[], separator = BLOCK_SEP
 /** A list of messages (or one message, or text that failed to parse as JSON). */
 export function messagesFrom(value: unknown): Message[] {
   const list = Array.isArray(value) ? value.slice(0, MAX_ITEMS) : [value];
-  return list.map((item) => messageFrom(item)).filter((m): m is Message => m !== null);
+  return list.map(messageFrom).filter((m): m is Message => m !== null);
 }
 
-export function messageFrom(value: unknown, defaultRole: string | null = null): Message | null {
+export function messageFrom(value: unknown): Message | null {
   if (value === undefined || value === null) return null;
-  if (!isRecord(value)) return { role: defaultRole, body: valueText(value) };
+  if (!isRecord(value)) return { role: null, body: valueText(value) };
   const pieces = [Array.isArray(value.parts) ? renderParts(value.parts) : renderContent(value.content)];
   if (Array.isArray(value.tool_calls)) pieces.push(...value.tool_calls.slice(0, MAX_ITEMS).map(renderToolCall));
   let body = pieces.filter((piece) => piece !== '').join('\n');
   const toolCallId = toStr(value.tool_call_id);
   if (toolCallId !== null) body = `[tool_result ${toolCallId}] ${body}`;
-  return { role: toStr(value.role) ?? defaultRole, body };
+  return { role: toStr(value.role), body };
 }
 
 /** Message content: a string (maybe a JSON list of content parts), a list of parts, or a part. */

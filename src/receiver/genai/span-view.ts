@@ -7,7 +7,7 @@ import { structured } from './attributes.js';
 import { unflattenIndexed } from './flattened.js';
 
 /** Flattened list families: the key continues with `<index>.`. */
-export const FLAT_PREFIXES = [
+const FLAT_PREFIXES = [
   'gen_ai.prompt.',
   'gen_ai.completion.',
   'llm.input_messages.',
@@ -24,6 +24,13 @@ const OPENINFERENCE_KEYS = new Set(['llm.model_name', 'llm.provider', 'llm.syste
 const OPENINFERENCE_PREFIXES = ['llm.token_count.', 'llm.input_messages.', 'llm.output_messages.'];
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/** `key` has a decimal index at `start`, ending the key or followed by a dot. */
+function isIndexAt(key: string, start: number): boolean {
+  let end = start;
+  while (end < key.length && isDigit(key.charCodeAt(end))) end++;
+  return end > start && (end === key.length || key[end] === '.');
+}
 
 /** What one pass over the attribute keys tells about a span. */
 interface KeyScan {
@@ -56,7 +63,7 @@ function scanKeys(attrs: Attributes): KeyScan {
 
 function noteFlatKey(flatKeys: Map<FlatPrefix, string[]>, key: string): void {
   for (const prefix of FLAT_PREFIXES) {
-    if (key.startsWith(prefix) && isDigit(key.charCodeAt(prefix.length))) {
+    if (key.startsWith(prefix) && isIndexAt(key, prefix.length)) {
       const keys = flatKeys.get(prefix);
       if (keys) keys.push(key);
       else flatKeys.set(prefix, [key]);

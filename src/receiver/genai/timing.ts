@@ -21,7 +21,7 @@ const TTFT_SOURCES: readonly [read: (view: SpanView) => unknown, toMs: number][]
   [attribute('gen_ai.client.operation.time_to_first_chunk'), 1000],
   [attribute('ai.response.msToFirstChunk'), 1],
   [attribute('ai.stream.msToFirstChunk'), 1],
-  [(view) => view.span.events.find((e) => e.name === 'ai.stream.firstChunk')?.attributes.get('ai.stream.msToFirstChunk'), 1],
+  [(view) => view.eventsNamed('ai.stream.firstChunk')[0]?.attributes.get('ai.stream.msToFirstChunk'), 1],
   [attribute('gen_ai.server.time_to_first_token'), 1000],
 ];
 
