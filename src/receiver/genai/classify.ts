@@ -161,6 +161,14 @@ function vercelKind(operationId: string): TraceKind | undefined {
   return VERCEL_MODEL_CALL.test(operationId) ? 'llm' : KIND_BY_VERCEL_OPERATION.get(operationId);
 }
 
+/** Vercel model and tool calls get the OTel operation names dashboards group by; outer spans keep their id. */
+function vercelOperation(operationId: string | null): string | null {
+  if (operationId === null) return null;
+  if (VERCEL_MODEL_CALL.test(operationId)) return 'chat';
+  const kind = KIND_BY_VERCEL_OPERATION.get(operationId);
+  return kind === 'embedding' ? 'embeddings' : kind === 'tool' ? 'execute_tool' : operationId;
+}
+
 function operationOf(view: SpanView): string | null {
   const attrs = view.attrs;
   const firstWord = view.span.name.split(' ', 1)[0];
@@ -169,7 +177,7 @@ function operationOf(view: SpanView): string | null {
     OPERATION_BY_OPENINFERENCE.get(upper(attrs.get('openinference.span.kind'))) ??
     OPERATION_BY_REQUEST_TYPE.get(lower(attrs.get('llm.request.type'))) ??
     toStr(attrs.get('traceloop.span.kind')) ??
-    vercelOperationId(view) ??
+    vercelOperation(vercelOperationId(view)) ??
     (KNOWN_OPERATIONS.has(firstWord) ? firstWord : null)
   );
 }
