@@ -1,0 +1,132 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { EXPECTED, errorItemSchema, traceItemSchema, type NativeError, type NativeTrace } from './schema.js';
+import { parseTime } from './to-events.js';
+
+/** A request lists at most this many problems; the count in its message covers them all. */
+export const MAX_PROBLEMS = 100;
+
+export type Validation<T> = { ok: true; items: T[] } | { ok: false; total: number; problems: string[] };
+
+// `date-time` is RFC 3339 with a time zone, checked down to the day of the month.
+const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true, formats: { 'date-time': fullFormats['date-time'] } });
+
+interface ItemChecker<T> {
+  schema: ValidateFunction<T>;
+  /** Semantic checks of an item that passed the schema: [field, text] pairs. */
+  semantic: (item: T) => [string, string][];
+  /** Field names, for "did you mean" on an unknown one. */
+  fields: string[];
+}
+
+const traceChecker: ItemChecker<NativeTrace> = {
+  schema: ajv.compile<NativeTrace>(traceItemSchema),
+  semantic: traceTimeProblems,
+  fields: Object.keys(traceItemSchema.properties as object),
+};
+
+const errorChecker: ItemChecker<NativeError> = {
+  schema: ajv.compile<NativeError>(errorItemSchema),
+  semantic: (item) => (Number.isNaN(parseTime(item.occurred_at)) ? [['occurred_at', `expected ${EXPECTED.occurred_at}`]] : []),
+  fields: Object.keys(errorItemSchema.properties as object),
+};
+
+/** Checks one trace object or an array of them; problems are prefixed `[i].` for arrays. */
+export function validateTraces(body: object): Validation<NativeTrace> {
+  return validateItems(body, traceChecker);
+}
+
+export function validateErrors(body: object): Validation<NativeError> {
+  return validateItems(body, errorChecker);
+}
+
+function validateItems<T>(body: object, checker: ItemChecker<T>): Validation<T> {
+  const items: unknown[] = Array.isArray(body) ? body : [body];
+  const problems: string[] = [];
+  let total = 0;
+  const report = (list: string[]) => {
+    total += list.length;
+    problems.push(...list.slice(0, MAX_PROBLEMS - problems.length));
+  };
+  items.forEach((item, i) => {
+    const prefix = Array.isArray(body) ? `[${i}]` : '';
+    if (!checker.schema(item)) report(describe(checker.schema.errors ?? [], prefix, checker.fields));
+    else report(checker.semantic(item).map(([field, text]) => `${join(prefix, field)}: ${text}`));
+  });
+  return total === 0 ? { ok: true, items: items as T[] } : { ok: false, total, problems };
+}
+
+/** What JSON Schema cannot express: times Date cannot represent (leap seconds), and their order. */
+function traceTimeProblems(item: NativeTrace): [string, string][] {
+  const start = parseTime(item.start_time);
+  const end = parseTime(item.end_time);
+  const problems: [string, string][] = [];
+  if (Number.isNaN(start)) problems.push(['start_time', `expected ${EXPECTED.start_time}`]);
+  if (Number.isNaN(end)) problems.push(['end_time', `expected ${EXPECTED.end_time}`]);
+  if (start != null && end != null && end < start) problems.push(['end_time', 'must not be before start_time']);
+  return problems;
+}
+
+/** One readable line per failing value (ajv may report several keywords for one value). */
+function describe(errors: ErrorObject[], prefix: string, fields: readonly string[]): string[] {
+  const lines = errors.map((e) => {
+    const path = join(prefix, pointerToPath(e.instancePath));
+    switch (e.keyword) {
+      case 'required':
+        return `${join(path, String(e.params.missingProperty))}: is required`;
+      case 'additionalProperties':
+        return withPath(path, unknownField(String(e.params.additionalProperty), fields));
+      default:
+        // Only the item itself has no field name in its schema path.
+        return withPath(path, `expected ${EXPECTED[schemaField(e.schemaPath)] ?? 'an object'}`);
+    }
+  });
+  return [...new Set(lines)];
+}
+
+/** `/input/0/role` → `input[0].role`. */
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : join(path, segment)), '');
+}
+
+function join(path: string, field: string): string {
+  if (field === '') return path;
+  return path === '' ? field : `${path}.${field}`;
+}
+
+function withPath(path: string, text: string): string {
+  return path === '' ? text : `${path}: ${text}`;
+}
+
+/**
+ * The field whose schema holds the failing keyword: `#/properties/input_tokens/minimum` →
+ * `input_tokens`; an array element's: `#/properties/finish_reasons/items/type` → `finish_reasons[]`.
+ */
+function schemaField(schemaPath: string): string {
+  const last = [...schemaPath.matchAll(/(?:properties|\$defs)\/([^/]+)(\/items)?/g)].at(-1);
+  return last ? last[1]! + (last[2] ? '[]' : '') : '';
+}
+
+function unknownField(name: string, fields: readonly string[]): string {
+  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  const near = fields.find((known) => editDistance(name, known) <= 2);
+  return `unknown field '${shown}'${near ? ` (did you mean '${near}'?)` : ''}`;
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt field name. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return Infinity;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
