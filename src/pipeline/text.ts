@@ -60,7 +60,8 @@ export function boundedJson(value: Record<string, unknown> | null, maxBytes: num
   const stringBudget = Math.max(16, Math.floor(maxBytes / 4));
   const keys = Object.keys(value);
   const withFirst = (n: number): string | undefined => {
-    const part: Record<string, unknown> = {};
+    // No prototype, so a key named "__proto__" is copied as data, not as the prototype.
+    const part: Record<string, unknown> = Object.create(null);
     for (const k of keys.slice(0, n)) part[k] = value[k];
     part['oct.truncated'] = true;
     const json = toJson(part, stringBudget);

@@ -11,6 +11,9 @@ export function rawBody(limit: number): RequestHandler {
   return express.raw({ type: () => true, limit, inflate: true });
 }
 
+/** Seconds a client should wait after a 503; short, because the SDKs give up past their 10 s export timeout. */
+export const RETRY_AFTER_SECONDS = 1;
+
 export interface HttpProblem {
   status: number;
   message: string;

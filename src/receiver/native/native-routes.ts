@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type { EventSink } from '../../pipeline/sink.js';
-import { describeBodyError, mediaType, rawBody } from '../body.js';
-import { RETRY_AFTER_SECONDS } from '../otlp/traces-route.js';
+import { describeBodyError, mediaType, RETRY_AFTER_SECONDS, rawBody } from '../body.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import { errorItemSchema, traceItemSchema } from './schema.js';
 import { errorEvents, traceEvents, type NativeEvents, type TextLimits } from './to-events.js';

@@ -91,7 +91,8 @@ describe('native API request handling', () => {
 
   it('answers 415 to another content type', async () => {
     const oct = await startOct();
-    for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-protobuf' }, {}]) {
+    const cases: Record<string, string>[] = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-protobuf' }, {}];
+    for (const headers of cases) {
       const res = await post(oct.url, '/api/v1/traces', '{"model":"m"}', headers);
       expect(res.status).toBe(415);
       expect(res.body.error).toMatch(/^unsupported Content-Type '.*'; send application\/json$/);
