@@ -2,18 +2,14 @@
  * Token counts and cost, each from its ordered sources (genai-mapping.md §5.2). Dual-emitted
  * values (`ai.usage.*` next to `gen_ai.usage.*`) are picked by priority, never added.
  */
+import type { TraceRow } from '../../pipeline/events.js';
 import type { Attributes } from '../otlp/model.js';
 import { firstFloat, firstInt } from './attributes.js';
 
-export interface Usage {
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  cache_read_tokens: number | null;
-  cache_write_tokens: number | null;
-  reasoning_tokens: number | null;
-  cost_usd: number | null;
-}
+export type Usage = Pick<
+  TraceRow,
+  'input_tokens' | 'output_tokens' | 'total_tokens' | 'cache_read_tokens' | 'cache_write_tokens' | 'reasoning_tokens' | 'cost_usd'
+>;
 
 const INPUT_TOKENS = [
   'gen_ai.usage.input_tokens',
