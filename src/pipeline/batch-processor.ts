@@ -16,6 +16,11 @@ export interface BatchProcessorOptions {
   shutdownTimeoutMs: number;
 }
 
+interface Waiter {
+  events: PipelineEvent[];
+  settle: (result: OfferResult) => void;
+}
+
 /** What happened to events, named after the OpenTelemetry Collector's receiver/exporter metrics. */
 export interface PipelineStats {
   /** Events offered by receivers. */
@@ -56,6 +61,9 @@ export class BatchProcessor implements Component, EventSink {
   #gaveUp = false;
   #shutdown: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
+  /** Requests waiting for room, oldest first; together they hold at most `capacity` events. */
+  readonly #waiters: Waiter[] = [];
+  #waitingEvents = 0;
   readonly #stats = { received: 0, enqueued: 0, refused: 0, persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
 
   constructor(exporter: Exporter, options: BatchProcessorOptions, logger: Logger) {
@@ -68,20 +76,59 @@ export class BatchProcessor implements Component, EventSink {
   async start(): Promise<void> {}
 
   offer(events: PipelineEvent[]): OfferResult {
+    return this.#count(events.length, this.#admit(events));
+  }
+
+  /**
+   * Like `offer`, but when the queue is full it waits up to `waitMs` for room instead of refusing
+   * at once (the Collector's block_on_overflow). Waiting requests are admitted in arrival order
+   * and hold at most `capacity` events between them, so memory stays bounded.
+   */
+  async offerWithin(events: PipelineEvent[], waitMs: number): Promise<OfferResult> {
     const n = events.length;
-    this.#stats.received += n;
-    const refuse = (reason: 'queue_full' | 'too_large' | 'shutting_down'): OfferResult => {
-      this.#stats.refused += n;
-      return { admitted: false, reason };
-    };
-    if (this.#closing) return refuse('shutting_down');
-    if (n > this.capacity) return refuse('too_large');
-    if (this.#pending() + n > this.capacity) return refuse('queue_full');
-    if (n === 0) return { admitted: true };
-    this.#queue.push(events, performance.now());
-    this.#stats.enqueued += n;
-    this.#schedule();
+    const first = this.#admit(events);
+    if (first.admitted || first.reason !== 'queue_full' || waitMs <= 0 || this.#waitingEvents + n > this.capacity) {
+      return this.#count(n, first);
+    }
+    this.#waitingEvents += n;
+    const result = await new Promise<OfferResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        resolve({ admitted: false, reason: 'queue_full' });
+      }, waitMs);
+      const waiter: Waiter = { events, settle: (r) => (clearTimeout(timer), resolve(r)) };
+      this.#waiters.push(waiter);
+    });
+    this.#waitingEvents -= n;
+    return this.#count(n, result);
+  }
+
+  /** Admits all of `events` or none; later arrivals never overtake waiting requests. */
+  #admit(events: PipelineEvent[], waiting = false): OfferResult {
+    const n = events.length;
+    if (this.#closing) return { admitted: false, reason: 'shutting_down' };
+    if (n > this.capacity) return { admitted: false, reason: 'too_large' };
+    if ((!waiting && this.#waiters.length > 0) || this.#pending() + n > this.capacity) return { admitted: false, reason: 'queue_full' };
+    if (n > 0) {
+      this.#queue.push(events, performance.now());
+      this.#schedule();
+    }
     return { admitted: true };
+  }
+
+  #count(n: number, result: OfferResult): OfferResult {
+    this.#stats.received += n;
+    this.#stats[result.admitted ? 'enqueued' : 'refused'] += n;
+    return result;
+  }
+
+  /** Room was freed (or shutdown began): settle the waiting requests that can be settled now. */
+  #admitWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const result = this.#admit(this.#waiters[0]!.events, true);
+      if (!result.admitted && result.reason === 'queue_full') return;
+      this.#waiters.shift()!.settle(result);
+    }
   }
 
   stats(): PipelineStats {
@@ -96,6 +143,7 @@ export class BatchProcessor implements Component, EventSink {
 
   async #drain(): Promise<void> {
     this.#closing = true;
+    this.#admitWaiters();
     if (this.#pending() === 0) return;
     const drained = new Promise<void>((resolve) => (this.#onIdle = resolve));
     this.#schedule();
@@ -159,6 +207,7 @@ export class BatchProcessor implements Component, EventSink {
       .finally(() => {
         this.#inFlight = 0;
         if (this.#gaveUp) return;
+        this.#admitWaiters();
         if (this.#closing && this.#pending() === 0) this.#onIdle?.();
         // Next flush on a fresh tick so HTTP handlers run between back-to-back batches.
         else setImmediate(() => this.#schedule());

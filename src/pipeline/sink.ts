@@ -14,5 +14,7 @@ export type OfferResult = { admitted: true } | { admitted: false; reason: Refusa
 export interface EventSink {
   /** Admits every event of one request, or none of them. Never blocks, never throws. */
   offer(events: PipelineEvent[]): OfferResult;
+  /** `offer`, but a full queue is waited on for up to `waitMs` before the request is refused. */
+  offerWithin(events: PipelineEvent[], waitMs: number): Promise<OfferResult>;
   readonly capacity: number;
 }

@@ -131,4 +131,53 @@ describe('batch processor', () => {
     expect(processor.shutdown()).toBe(processor.shutdown());
     await processor.shutdown();
   });
+
+  describe('offerWithin (waiting for room)', () => {
+    it('admits a request once room is freed, instead of refusing it', async () => {
+      const { processor, reader, dbPath } = await startPipeline({ capacity: 100 });
+      const lock = lockDatabase(dbPath);
+      expect(processor.offer(traceEvents(100)).admitted).toBe(true);
+      const waiting = processor.offerWithin(traceEvents(60), 5_000);
+      setTimeout(() => lock.release(), 200);
+      expect(await waiting).toEqual({ admitted: true });
+      await waitFor(() => count(reader, 'traces') === 160, 3_000, '160 rows');
+      expect(processor.stats()).toMatchObject({ received: 160, enqueued: 160, refused: 0 });
+    });
+
+    it('refuses after the wait and counts the request once', async () => {
+      const { processor, dbPath } = await startPipeline({ capacity: 100 });
+      const lock = lockDatabase(dbPath);
+      processor.offer(traceEvents(100));
+      const started = performance.now();
+      expect(await processor.offerWithin(traceEvents(60), 300)).toEqual({ admitted: false, reason: 'queue_full' });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+      expect(processor.stats()).toMatchObject({ received: 160, enqueued: 100, refused: 60 });
+      lock.release();
+    });
+
+    it('lets at most a queue-full of events wait, admits waiters in arrival order, and keeps newcomers behind them', async () => {
+      const { processor, exporter, dbPath } = await startPipeline({ capacity: 100, maxRows: 100 });
+      const lock = lockDatabase(dbPath);
+      processor.offer(traceEvents(100));
+      const first = processor.offerWithin(traceEvents(70), 5_000);
+      // 70 are waiting: another 40 would exceed the waiting bound and is refused at once.
+      expect(await processor.offerWithin(traceEvents(40), 5_000)).toEqual({ admitted: false, reason: 'queue_full' });
+      const second = processor.offerWithin(traceEvents(30), 5_000);
+      expect(processor.offer(traceEvents(1))).toEqual({ admitted: false, reason: 'queue_full' });
+      lock.release();
+      expect(await first).toEqual({ admitted: true });
+      expect(await second).toEqual({ admitted: true });
+      await waitFor(() => processor.stats().pending === 0, 3_000, 'the queue to drain');
+      expect(exporter.batches.map((b) => b.size)).toEqual([100, 100]);
+    });
+
+    it('answers waiting requests with shutting_down when shutdown begins', async () => {
+      const { processor, dbPath } = await startPipeline({ capacity: 100, shutdownTimeoutMs: 200 });
+      lockDatabase(dbPath);
+      processor.offer(traceEvents(100));
+      const waiting = processor.offerWithin(traceEvents(10), 5_000);
+      void processor.shutdown();
+      expect(await waiting).toEqual({ admitted: false, reason: 'shutting_down' });
+    });
+  });
 });
