@@ -98,6 +98,7 @@ export class BatchProcessor implements Component, EventSink {
       }, waitMs);
       const waiter: Waiter = { events, settle: (r) => (clearTimeout(timer), resolve(r)) };
       this.#waiters.push(waiter);
+      this.#schedule(); // a partial batch is no longer held for its timer
     });
     this.#waitingEvents -= n;
     return this.#count(n, result);
@@ -168,7 +169,9 @@ export class BatchProcessor implements Component, EventSink {
   /** Starts a flush when one is due, or arms the timer for the oldest queued event. */
   #schedule(): void {
     if (this.#inFlight > 0 || this.#queue.length === 0) return;
-    if (this.#queue.length >= this.#options.maxRows || this.#closing) {
+    // A request waiting for room (or shutdown) is back-pressure: holding a partial batch for its
+    // timer would only keep the queue full, so it is written now.
+    if (this.#queue.length >= this.#options.maxRows || this.#closing || this.#waiters.length > 0) {
       this.#flush('size');
       return;
     }

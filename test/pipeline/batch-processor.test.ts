@@ -168,7 +168,20 @@ describe('batch processor', () => {
       expect(await first).toEqual({ admitted: true });
       expect(await second).toEqual({ admitted: true });
       await waitFor(() => processor.stats().pending === 0, 3_000, 'the queue to drain');
-      expect(exporter.batches.map((b) => b.size)).toEqual([100, 100]);
+      // The first waiter's 70 are written without waiting for the timer, since the second still waits.
+      expect(exporter.batches.map((b) => b.size)).toEqual([100, 70, 30]);
+    });
+
+    it('writes a partial batch at once when a request is waiting for room', async () => {
+      const { processor, exporter } = await startPipeline({ capacity: 100, maxRows: 40 });
+      expect(processor.offer(traceEvents(100)).admitted).toBe(true);
+      const started = performance.now();
+      // The second request fits only once the queue is empty, which needs the last 20 (a partial
+      // batch) written: without a waiter they would sit until the 500 ms timer.
+      expect(await processor.offerWithin(traceEvents(100), 5_000)).toEqual({ admitted: true });
+      expect(performance.now() - started).toBeLessThan(400);
+      await waitFor(() => processor.stats().pending === 0, 3_000, 'the queue to drain');
+      expect(exporter.batches.slice(0, 3).map((b) => b.size)).toEqual([40, 40, 20]);
     });
 
     it('answers waiting requests with shutting_down when shutdown begins', async () => {
