@@ -16,6 +16,12 @@ export interface BatchProcessorOptions {
   shutdownTimeoutMs: number;
 }
 
+/**
+ * Batches handed to the exporter at once: the second is queued in the writer thread while the
+ * first commits, so the writer never idles while the HTTP thread is busy decoding.
+ */
+const MAX_FLUSHES_IN_FLIGHT = 2;
+
 interface Waiter {
   events: PipelineEvent[];
   settle: (result: OfferResult) => void;
@@ -54,7 +60,9 @@ export class BatchProcessor implements Component, EventSink {
   readonly #exporter: Exporter;
   readonly #logger: Logger;
   readonly #queue = new BoundedQueue<PipelineEvent>();
+  /** Events in batches handed to the exporter and not yet settled. */
   #inFlight = 0;
+  #flushesInFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
   /** Set when shutdown timed out: what was held is already counted as lost. */
@@ -166,20 +174,19 @@ export class BatchProcessor implements Component, EventSink {
     return this.#queue.length + this.#inFlight;
   }
 
-  /** Starts a flush when one is due, or arms the timer for the oldest queued event. */
+  /** Starts the flushes that are due, or arms the timer for the oldest queued event. */
   #schedule(): void {
-    if (this.#inFlight > 0 || this.#queue.length === 0) return;
-    // A request waiting for room (or shutdown) is back-pressure: holding a partial batch for its
-    // timer would only keep the queue full, so it is written now.
-    if (this.#queue.length >= this.#options.maxRows || this.#closing || this.#waiters.length > 0) {
+    while (this.#flushesInFlight < MAX_FLUSHES_IN_FLIGHT && this.#queue.length > 0) {
+      // A request waiting for room (or shutdown) is back-pressure: holding a partial batch for its
+      // timer would only keep the queue full, so it is written now.
+      if (this.#queue.length < this.#options.maxRows && !this.#closing && this.#waiters.length === 0) break;
       this.#flush('size');
-      return;
     }
-    if (this.#timer) return;
+    if (this.#timer || this.#queue.length === 0 || this.#flushesInFlight >= MAX_FLUSHES_IN_FLIGHT) return;
     const due = this.#queue.oldestArrival()! + this.#options.timeoutMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#inFlight === 0) this.#flush('timeout');
+      if (this.#queue.length > 0 && this.#flushesInFlight < MAX_FLUSHES_IN_FLIGHT) this.#flush('timeout');
     }, Math.max(0, due - performance.now()));
     this.#timer.unref();
   }
@@ -188,7 +195,8 @@ export class BatchProcessor implements Component, EventSink {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const batch = this.#queue.take(this.#options.maxRows);
-    this.#inFlight = batch.length;
+    this.#inFlight += batch.length;
+    this.#flushesInFlight++;
     this.#stats.batches++;
     this.#stats[trigger === 'size' ? 'size_triggered' : 'timeout_triggered']++;
     this.#exporter
@@ -208,8 +216,9 @@ export class BatchProcessor implements Component, EventSink {
         },
       )
       .finally(() => {
-        this.#inFlight = 0;
         if (this.#gaveUp) return;
+        this.#inFlight -= batch.length;
+        this.#flushesInFlight--;
         this.#admitWaiters();
         if (this.#closing && this.#pending() === 0) this.#onIdle?.();
         // Next flush on a fresh tick so HTTP handlers run between back-to-back batches.
