@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './logger.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
 import { nativeRouter } from './receiver/native/native-routes.js';
+import { otlpLogsRouter } from './receiver/otlp/logs-route.js';
 import { otlpTracesRouter } from './receiver/otlp/traces-route.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
 import { SqliteExporter } from './storage/sqlite-exporter.js';
@@ -24,18 +25,20 @@ export class Runtime {
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
-    this.#exporter = new SqliteExporter({ dbPath: config.dbPath }, logger);
+    this.#exporter = new SqliteExporter({ dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS }, logger);
     this.#processor = new BatchProcessor(
       this.#exporter,
       { capacity: config.queueCapacity, maxRows: config.batchMaxRows, timeoutMs: config.batchTimeoutMs, shutdownTimeoutMs: config.shutdownTimeoutMs },
       logger,
     );
     const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    const otlp = { ...mapping, sink: this.#processor, maxBodyBytes: config.maxBodyBytes, stats: this.#receiverStats, logger };
     this.#receiver = new HttpReceiver({
       host: config.host,
       port: config.port,
       routers: [
-        otlpTracesRouter({ ...mapping, sink: this.#processor, maxBodyBytes: config.maxBodyBytes, stats: this.#receiverStats, logger }),
+        otlpTracesRouter(otlp),
+        otlpLogsRouter(otlp),
         nativeRouter({ sink: this.#processor, maxBodyBytes: config.maxBodyBytes, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, stats: this.#receiverStats }),
       ],
       health: () => this.health(),
@@ -62,7 +65,12 @@ export class Runtime {
   }
 
   health() {
-    return { status: this.#stopping ? 'stopping' : 'ok', pipeline: this.#processor.stats(), receiver: { ...this.#receiverStats } };
+    return {
+      status: this.#stopping ? 'stopping' : 'ok',
+      pipeline: this.#processor.stats(),
+      receiver: { ...this.#receiverStats },
+      content: this.#exporter.contentStats(),
+    };
   }
 
   async #stop(): Promise<void> {

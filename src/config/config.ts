@@ -24,6 +24,11 @@ export interface Config {
   batchTimeoutMs: number;
   /** How long shutdown may take to drain before giving up (OCT_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /**
+   * Seconds GenAI content sent as log records is kept after its span's last record; content
+   * still waiting for its span then is dropped and counted (OCT_PENDING_CONTENT_TTL_S).
+   */
+  pendingContentTtlS: number;
   /** Which spans produce error rows: every span, or GenAI spans only (OCT_ERRORS_FROM). */
   errorsFrom: 'all' | 'genai';
   /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
@@ -44,6 +49,7 @@ export function defaultConfig(): Config {
     batchMaxRows: 50,
     batchTimeoutMs: 500,
     shutdownTimeoutMs: 10_000,
+    pendingContentTtlS: 600,
     errorsFrom: 'all',
     logLevel: 'info',
   };
@@ -81,6 +87,7 @@ export function loadConfig(env: Env = process.env): ConfigResult {
   read('OCT_BATCH_MAX_ROWS', int(1, 100_000), 'an integer from 1 to 100000', (v) => (config.batchMaxRows = v));
   read('OCT_BATCH_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.batchTimeoutMs = v));
   read('OCT_SHUTDOWN_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.shutdownTimeoutMs = v));
+  read('OCT_PENDING_CONTENT_TTL_S', int(1, 604_800), 'an integer from 1 to 604800 (seconds)', (v) => (config.pendingContentTtlS = v));
   read('OCT_ERRORS_FROM', oneOf('all', 'genai'), "'all' or 'genai'", (v) => (config.errorsFrom = v));
   read('OCT_LOG_LEVEL', oneOf('info', 'warn', 'silent'), "'info', 'warn' or 'silent'", (v) => (config.logLevel = v));
 

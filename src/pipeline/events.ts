@@ -80,4 +80,27 @@ export interface ErrorRow {
   attributes: string | null;
 }
 
-export type PipelineEvent = { type: 'trace'; row: TraceRow } | { type: 'error'; row: ErrorRow };
+/**
+ * GenAI content (or an exception) that arrived as an OTLP log record for one span. Not a row of
+ * its own: the exporter fills the span's `traces` row with it (input_text / output_text), or holds
+ * it until that row arrives (storage/content-join.ts).
+ */
+export interface ContentRow {
+  /** Generated UUID v4 naming this record in log lines, like the `trace_id` of every other event. */
+  trace_id: string;
+  /** Lower-case hex ids of the span the record belongs to (always valid). */
+  otel_trace_id: string;
+  otel_span_id: string;
+  /** Identifies the record among its span's records, so a retried export is stored once. */
+  record_key: string;
+  /** Record time in epoch nanoseconds (observed time when unset): messages are ordered by it, then by arrival. */
+  time_unix_nano: bigint;
+  /** Rendered `role: text` blocks, in order: system instructions, the other input messages, output messages. */
+  system: string[];
+  input: string[];
+  output: string[];
+  /** For `gen_ai.client.operation.exception`: the `errors` row; its `llm_trace_id` is set by the exporter. */
+  error: ErrorRow | null;
+}
+
+export type PipelineEvent = { type: 'trace'; row: TraceRow } | { type: 'error'; row: ErrorRow } | { type: 'content'; row: ContentRow };

@@ -38,7 +38,7 @@ export class HttpReceiver implements Component {
     });
     for (const router of this.#options.routers) app.use(router);
     app.use((req: Request, res: Response) => {
-      const message = `no route for ${req.method} ${req.path}; oct serves POST /v1/traces, POST /api/v1/traces, POST /api/v1/errors, GET /api/v1/schema/{traces,errors} and GET /healthz`;
+      const message = `no route for ${req.method} ${req.path}; oct serves POST /v1/traces, POST /v1/logs, POST /api/v1/traces, POST /api/v1/errors, GET /api/v1/schema/{traces,errors} and GET /healthz`;
       // Native API paths answer in the native error shape; everything else as OTLP (google.rpc.Status).
       res.status(404).json(req.path.startsWith('/api/') ? { error: message } : { code: 5, message });
     });

@@ -83,6 +83,27 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX errors_service_time ON errors (service_name, occurred_at);
   CREATE INDEX errors_llm_trace_id ON errors (llm_trace_id) WHERE llm_trace_id IS NOT NULL;
   `,
+  // 2: GenAI content sent as OTLP log records (POST /v1/logs), held per span until its traces row
+  // arrives and kept until OCT_PENDING_CONTENT_TTL_S after the span's last record (see content-join.ts).
+  `
+  CREATE TABLE pending_content (
+    id              INTEGER PRIMARY KEY,  -- arrival order
+    otel_trace_id   TEXT NOT NULL,
+    otel_span_id    TEXT NOT NULL,
+    record_key      TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('content', 'exception')),
+    time_unix_nano  INTEGER NOT NULL,
+    system_blocks   TEXT,                 -- JSON arrays of rendered 'role: text' blocks
+    input_blocks    TEXT,
+    output_blocks   TEXT,
+    joined          INTEGER NOT NULL DEFAULT 0 CHECK (joined IN (0, 1)),
+    expires_at      INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL
+  );
+  -- A retried export stores a record once; also the per-span lookup.
+  CREATE UNIQUE INDEX pending_content_record ON pending_content (otel_trace_id, otel_span_id, record_key);
+  CREATE INDEX pending_content_expires_at ON pending_content (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,12 +2,17 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { Exporter, ExportResult } from '../pipeline/exporter.js';
+import type { ContentStats } from './content-join.js';
 import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
   dbPath: string;
   /** Page cache in MiB (default 64). */
   cacheMiB?: number;
+  /** Byte limit of input/output text rendered from log records (default 65536, as OCT_MAX_TEXT_BYTES). */
+  maxTextBytes?: number;
+  /** Seconds log-borne content is kept after its span's last record (default 600, as OCT_PENDING_CONTENT_TTL_S). */
+  pendingContentTtlS?: number;
 }
 
 const MAX_LOGGED_FAILURES = 10;
@@ -30,6 +35,7 @@ export class SqliteExporter implements Exporter {
   readonly #abort = new SharedArrayBuffer(4);
   readonly #pending = new Map<number, PendingWrite>();
   #worker: Worker | undefined;
+  #content: ContentStats = { pending: 0, joined: 0, superseded: 0, expired: 0 };
   #nextId = 0;
   #closed: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
@@ -42,7 +48,13 @@ export class SqliteExporter implements Exporter {
   /** Starts the writer thread; resolves once the database is open and migrated. */
   start(): Promise<void> {
     if (this.#worker) return Promise.resolve();
-    const workerData: WriterData = { dbPath: this.#options.dbPath, cacheMiB: this.#options.cacheMiB ?? 64, abort: this.#abort };
+    const workerData: WriterData = {
+      dbPath: this.#options.dbPath,
+      cacheMiB: this.#options.cacheMiB ?? 64,
+      maxTextBytes: this.#options.maxTextBytes ?? 65_536,
+      pendingContentTtlMs: (this.#options.pendingContentTtlS ?? 600) * 1000,
+      abort: this.#abort,
+    };
     const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData });
     this.#worker = worker;
     return new Promise((resolve, reject) => {
@@ -54,6 +66,7 @@ export class SqliteExporter implements Exporter {
       worker.on('message', (message: FromWriter) => {
         if (message.type === 'ready') {
           ready = true;
+          this.#content = message.content;
           resolve();
         }
         else if (message.type === 'fatal') {
@@ -73,6 +86,11 @@ export class SqliteExporter implements Exporter {
       this.#pending.set(id, { size: batch.length, resolve, reject });
       worker.postMessage({ type: 'write', id, batch } satisfies ToWriter);
     });
+  }
+
+  /** Log-borne content as of the last written batch: records waiting for their span, joined, superseded, expired. */
+  contentStats(): ContentStats {
+    return { ...this.#content };
   }
 
   /** Abandons a batch stuck on a locked database, then closes the database (final checkpoint). */
@@ -99,7 +117,8 @@ export class SqliteExporter implements Exporter {
         this.#logger.warn(`database is locked by another connection; retrying the batch of ${this.#pending.get(message.id)?.size ?? '?'}`);
         return;
       case 'written': {
-        const { refused, ...result } = message.outcome;
+        const { refused, content, ...result } = message.outcome;
+        this.#content = content;
         for (const row of refused.slice(0, MAX_LOGGED_FAILURES)) {
           this.#logger.warn(`${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`);
         }

@@ -3,12 +3,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { ExportResult } from '../pipeline/exporter.js';
+import { ContentJoin, type ContentChanges, type ContentStats } from './content-join.js';
 import { ERROR_COLUMNS, TRACE_COLUMNS, migrate } from './schema.js';
 
 export interface SqliteWriterOptions {
   dbPath: string;
   /** Page cache in MiB; sized so the random-key indexes stay in memory as tables grow. */
   cacheMiB: number;
+  /** Byte limit of input/output text rendered from log records (OCT_MAX_TEXT_BYTES). */
+  maxTextBytes: number;
+  /** How long log-borne content is kept after its span's last record (OCT_PENDING_CONTENT_TTL_S). */
+  pendingContentTtlMs: number;
 }
 
 /** A row the database refused, reported back so the caller can log it once. */
@@ -20,7 +25,11 @@ export interface RefusedRow {
 
 export interface WriteOutcome extends ExportResult {
   refused: RefusedRow[];
+  /** The counters of log-borne content after this batch. */
+  content: ContentStats;
 }
+
+type BatchOutcome = { outcome: Omit<WriteOutcome, 'content'>; changes: ContentChanges };
 
 /** How long one write waits for a lock held by another connection before reporting busy. */
 const BUSY_TIMEOUT_MS = 100;
@@ -33,12 +42,14 @@ export class DatabaseBusyError extends Error {
 /**
  * Synchronous SQLite writing: the only read-write connection oct opens. One transaction per
  * batch; if the database refuses a row, the batch is rewritten row by row with a savepoint each,
- * so one bad row cannot take the others down.
+ * so one bad row cannot take the others down. Content from log records is joined to its span's
+ * traces row in the same transactions (content-join.ts).
  */
 export class SqliteWriter {
   readonly #db: Database.Database;
-  readonly #writeBatch: Database.Transaction<(batch: PipelineEvent[]) => WriteOutcome>;
-  readonly #writeIsolated: Database.Transaction<(batch: PipelineEvent[]) => WriteOutcome>;
+  readonly #content: ContentJoin;
+  readonly #writeBatch: Database.Transaction<(batch: PipelineEvent[]) => BatchOutcome>;
+  readonly #writeIsolated: Database.Transaction<(batch: PipelineEvent[]) => BatchOutcome>;
 
   constructor(options: SqliteWriterOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
@@ -61,19 +72,35 @@ export class SqliteWriter {
     const insertError = db.prepare(
       `INSERT INTO errors (${ERROR_COLUMNS.join(', ')}, created_at) VALUES (${ERROR_COLUMNS.map((c) => '@' + c).join(', ')}, ${now}) ON CONFLICT DO NOTHING`,
     );
-    const insert = (event: PipelineEvent): number => (event.type === 'trace' ? insertTrace.run(event.row) : insertError.run(event.row)).changes;
+    const content = new ContentJoin(db, { maxTextBytes: options.maxTextBytes, ttlMs: options.pendingContentTtlMs }, (row) => insertError.run(row).changes);
+    const insert = (event: PipelineEvent, changes: ContentChanges): number => {
+      switch (event.type) {
+        case 'trace': {
+          const inserted = insertTrace.run(event.row).changes;
+          if (inserted === 1) content.traceInserted(event.row, changes);
+          return inserted;
+        }
+        case 'error':
+          return insertError.run(event.row).changes;
+        case 'content':
+          return content.store(event.row, changes);
+      }
+    };
     const insertOne = db.transaction(insert); // nested inside a transaction: a savepoint
 
-    this.#writeBatch = db.transaction((batch: PipelineEvent[]) => {
+    this.#writeBatch = db.transaction((batch: PipelineEvent[]): BatchOutcome => {
+      const changes = content.begin();
       let persisted = 0;
-      for (const event of batch) persisted += insert(event);
-      return { persisted, failed: 0, duplicates: batch.length - persisted, refused: [] };
+      for (const event of batch) persisted += insert(event, changes);
+      content.finish(changes);
+      return { outcome: { persisted, failed: 0, duplicates: batch.length - persisted, refused: [] }, changes };
     });
-    this.#writeIsolated = db.transaction((batch: PipelineEvent[]) => {
-      const outcome: WriteOutcome = { persisted: 0, failed: 0, duplicates: 0, refused: [] };
+    this.#writeIsolated = db.transaction((batch: PipelineEvent[]): BatchOutcome => {
+      const changes = content.begin();
+      const outcome: BatchOutcome['outcome'] = { persisted: 0, failed: 0, duplicates: 0, refused: [] };
       for (const event of batch) {
         try {
-          if (insertOne(event) === 1) outcome.persisted++;
+          if (insertOne(event, changes) === 1) outcome.persisted++;
           else outcome.duplicates++;
         } catch (err) {
           if (isBusy(err)) throw err;
@@ -81,21 +108,31 @@ export class SqliteWriter {
           outcome.refused.push({ type: event.type, traceId: event.row.trace_id, reason: (err as Error).message });
         }
       }
-      return outcome;
+      content.finish(changes);
+      return { outcome, changes };
     });
+    this.#content = content;
     this.#db = db;
+  }
+
+  /** Counters of log-borne content (records waiting, joined, superseded, expired). */
+  contentStats(): ContentStats {
+    return this.#content.stats();
   }
 
   /** Writes one batch in one transaction; throws DatabaseBusyError when the lock is held elsewhere. */
   write(batch: PipelineEvent[]): WriteOutcome {
     try {
+      let written: BatchOutcome;
       try {
-        return this.#writeBatch.immediate(batch);
+        written = this.#writeBatch.immediate(batch);
       } catch (err) {
         if (isBusy(err)) throw err;
         // Some row was refused: the transaction rolled back; write row by row to keep the rest.
-        return this.#writeIsolated.immediate(batch);
+        written = this.#writeIsolated.immediate(batch);
       }
+      this.#content.commit(written.changes);
+      return { ...written.outcome, content: this.#content.stats() };
     } catch (err) {
       if (isBusy(err)) throw new DatabaseBusyError((err as Error).message);
       throw err;

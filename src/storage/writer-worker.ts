@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PipelineEvent } from '../pipeline/events.js';
+import type { ContentStats } from './content-join.js';
 import { DatabaseBusyError, SqliteWriter, type SqliteWriterOptions, type WriteOutcome } from './sqlite-writer.js';
 
 /**
@@ -10,7 +11,7 @@ import { DatabaseBusyError, SqliteWriter, type SqliteWriterOptions, type WriteOu
 
 export type ToWriter = { type: 'write'; id: number; batch: PipelineEvent[] } | { type: 'close' };
 export type FromWriter =
-  | { type: 'ready' }
+  | { type: 'ready'; content: ContentStats }
   | { type: 'fatal'; message: string }
   | { type: 'busy'; id: number }
   | { type: 'written'; id: number; outcome: WriteOutcome }
@@ -34,7 +35,7 @@ const send = (message: FromWriter) => port.postMessage(message);
 let writer: SqliteWriter;
 try {
   writer = new SqliteWriter(data);
-  send({ type: 'ready' });
+  send({ type: 'ready', content: writer.contentStats() });
 } catch (err) {
   send({ type: 'fatal', message: (err as Error).message });
   process.exit(1);

@@ -38,12 +38,13 @@ export interface Content {
 
 export type Carrier = (view: SpanView) => Content | null;
 
-const SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
-const INPUT_MESSAGES = 'gen_ai.input.messages';
-const OUTPUT_MESSAGES = 'gen_ai.output.messages';
-const DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
+export const SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
+export const INPUT_MESSAGES = 'gen_ai.input.messages';
+export const OUTPUT_MESSAGES = 'gen_ai.output.messages';
+export const DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
 export const CHOICE_EVENT = 'gen_ai.choice';
-const ROLE_BY_EVENT = new Map([
+/** The deprecated per-message events (span events here, log records in map-logs.ts) and their role. */
+export const ROLE_BY_EVENT: ReadonlyMap<string, string> = new Map([
   ['gen_ai.system.message', 'system'],
   ['gen_ai.user.message', 'user'],
   ['gen_ai.assistant.message', 'assistant'],
@@ -156,14 +157,14 @@ export function choiceEventsOutput(view: SpanView): Content | null {
 }
 
 /** Body of a per-message event: `{content, role?, tool_calls?, id?}`. */
-function eventMessage(eventName: string, fields: Record<string, unknown>): Message | null {
+export function eventMessage(eventName: string, fields: Record<string, unknown>): Message | null {
   const role = toStr(fields.role) ?? ROLE_BY_EVENT.get(eventName) ?? null;
   const toolCallId = role === 'tool' ? fields.id : undefined;
   return messageFrom({ role, content: fields.content, tool_calls: parsed(fields.tool_calls), tool_call_id: toolCallId });
 }
 
 /** Body of a `gen_ai.choice` event: `{index, finish_reason, message: {role, content}, tool_calls}`. */
-function choiceMessage(fields: Record<string, unknown>): Message | null {
+export function choiceMessage(fields: Record<string, unknown>): Message | null {
   const message = parsed(fields.message);
   const inner = isRecord(message) ? message : {};
   return messageFrom({

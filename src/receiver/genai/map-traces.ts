@@ -77,8 +77,9 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
   }
 }
 
-function hasValidIds(span: Span): boolean {
-  return TRACE_ID.test(span.traceId) && !ALL_ZEROS.test(span.traceId) && isSpanId(span.spanId);
+/** 32/16 hex digits, not all zeros: a span's ids, or the span ids of a log record. */
+export function hasValidIds(ids: { traceId: string; spanId: string }): boolean {
+  return TRACE_ID.test(ids.traceId) && !ALL_ZEROS.test(ids.traceId) && isSpanId(ids.spanId);
 }
 
 const isSpanId = (id: string) => SPAN_ID.test(id) && !ALL_ZEROS.test(id);

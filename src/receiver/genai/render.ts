@@ -5,6 +5,7 @@
  * `{role, content, tool_calls, tool_call_id}`, Vercel parts (`tool-call`, `file`, …).
  * Base64 payloads become placeholders so they never fill the stored text.
  */
+import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from '../../pipeline/content.js';
 import { isRecord, parseJsonText, toStr } from './attributes.js';
 import { MAX_ITEMS } from './flattened.js';
 
@@ -13,9 +14,8 @@ export interface Message {
   body: string;
 }
 
-export const BLOCK_SEPARATOR = '\n\n';
-/** Between choices of one output (several `gen_ai.output.messages`, `gen_ai.completion.<N>`…). */
-export const CHOICE_SEPARATOR = '\n\n---\n\n';
+// Shared with the exporter, which joins log-borne content with the same separators.
+export { BLOCK_SEPARATOR, CHOICE_SEPARATOR };
 
 /** Strings this long are checked for base64 / data URLs inside structured values. */
 const BLOB_MIN_LENGTH = 1024;

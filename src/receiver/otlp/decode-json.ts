@@ -6,15 +6,16 @@ import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent, 
  * as numbers or strings, unknown keys ignored), strict about types: a wrong JSON type is a
  * DecodeError whose message names the field, e.g. `resourceSpans[0].scopeSpans[0].spans[2].name: expected a string`.
  * A missing field reads as its proto3 default; null counts as missing (proto3 JSON), hence `== null`.
+ * The exported readers are shared with the logs decoder (decode-logs-json.ts).
  */
 
-type Json = Record<string, unknown>;
-type Warnings = string[];
+export type Json = Record<string, unknown>;
+export type Warnings = string[];
 
 // JSON.parse rounds integers above 2^53, so long literals of the 64-bit fields are quoted first.
 // Inside a JSON string the key's quotes would be escaped (\"), so string contents cannot match.
 const LONG_INTEGER =
-  /"(startTimeUnixNano|endTimeUnixNano|timeUnixNano|intValue|start_time_unix_nano|end_time_unix_nano|time_unix_nano|int_value)"(\s*):(\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+  /"(startTimeUnixNano|endTimeUnixNano|timeUnixNano|observedTimeUnixNano|intValue|start_time_unix_nano|end_time_unix_nano|time_unix_nano|observed_time_unix_nano|int_value)"(\s*):(\s*)(-?\d{16,})(?=\s*[,}\]])/g;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function decodeTracesJson(body: Uint8Array): TracesRequest {
@@ -33,7 +34,7 @@ export function decodeTracesJson(body: Uint8Array): TracesRequest {
   }
 }
 
-function parse(body: Uint8Array): unknown {
+export function parse(body: Uint8Array): unknown {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -52,7 +53,7 @@ function parse(body: Uint8Array): unknown {
  * A field error on its way up: every enclosing list item or object prepends its name to `path`,
  * so the success path never builds a path string.
  */
-class FieldError extends Error {
+export class FieldError extends Error {
   constructor(
     public path: string,
     readonly reason: string,
@@ -61,7 +62,7 @@ class FieldError extends Error {
   }
 }
 
-function within(err: unknown, segment: string): unknown {
+export function within(err: unknown, segment: string): unknown {
   if (err instanceof FieldError) err.path = err.path ? `${segment}.${err.path}` : segment;
   return err;
 }
@@ -111,7 +112,7 @@ function toEvent(value: unknown, warnings: Warnings): SpanEvent {
 }
 
 /** A KeyValue list (span attributes or a kvlist) whose values sit at nesting level `depth`. */
-function attributes(value: unknown, key: string, depth: number, warnings: Warnings): Attributes {
+export function attributes(value: unknown, key: string, depth: number, warnings: Warnings): Attributes {
   const items = arrayAt(value, key);
   const map: Attributes = new Map();
   for (let i = 0; i < items.length; i++) {
@@ -135,7 +136,7 @@ function addKeyValue(map: Attributes, value: unknown, depth: number, warnings: W
   }
 }
 
-function anyValue(value: unknown, depth: number, warnings: Warnings): AnyValue {
+export function anyValue(value: unknown, depth: number, warnings: Warnings): AnyValue {
   if (depth > MAX_VALUE_DEPTH) throw nestingTooDeep();
   if (value == null) return null;
   const o = asObject(value);
@@ -170,7 +171,7 @@ function arrayValue(value: unknown, depth: number, warnings: Warnings): AnyValue
   return out;
 }
 
-function list<T>(value: unknown, key: string, decode: (item: unknown, warnings: Warnings) => T, warnings: Warnings): T[] {
+export function list<T>(value: unknown, key: string, decode: (item: unknown, warnings: Warnings) => T, warnings: Warnings): T[] {
   const items = arrayAt(value, key);
   const out: T[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -193,14 +194,14 @@ function arrayAt(value: unknown, key: string): readonly unknown[] {
   return value;
 }
 
-function objectAt(value: unknown, key: string): Json | undefined {
+export function objectAt(value: unknown, key: string): Json | undefined {
   if (value == null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw new FieldError(key, 'expected an object');
   return value as Json;
 }
 
 /** A list item: it must be an object (the error's path is the item's own). */
-function asObject(value: unknown): Json {
+export function asObject(value: unknown): Json {
   return objectAt(value, '') ?? fail('', 'expected an object');
 }
 
@@ -208,7 +209,7 @@ function fail(key: string, reason: string): never {
   throw new FieldError(key, reason);
 }
 
-function str(value: unknown, key: string): string {
+export function str(value: unknown, key: string): string {
   if (value == null) return '';
   return typeof value === 'string' ? value : fail(key, 'expected a string');
 }
@@ -228,7 +229,7 @@ function double(value: unknown, key: string): number {
 const HEX = /^[0-9a-f]*$/i;
 
 /** Hex ids (OTLP/JSON deviates from proto3 JSON here, which would use base64); '' means absent. */
-function hexId(value: unknown, key: string, digits: number): string {
+export function hexId(value: unknown, key: string, digits: number): string {
   if (value == null || value === '') return '';
   if (typeof value !== 'string') return fail(key, 'expected a hex string');
   if (value.length !== digits) return fail(key, `expected ${digits} hex digits, got ${value.length} characters`);
@@ -258,7 +259,7 @@ function toBigInt(value: unknown): bigint | undefined {
   return undefined;
 }
 
-function uint64(value: unknown, key: string): bigint {
+export function uint64(value: unknown, key: string): bigint {
   if (value == null) return 0n;
   const n = toBigInt(value);
   return n !== undefined && n >= 0n && n <= UINT64_MAX ? n : fail(key, 'expected an unsigned 64-bit integer (number or decimal string)');
@@ -286,7 +287,7 @@ const STATUS_CODES = new Map([
 ]);
 
 /** OTLP/JSON says integers only; names are accepted too, as the Collector does. */
-function enumValue(value: unknown, key: string, names: ReadonlyMap<string, number>): number {
+export function enumValue(value: unknown, key: string, names: ReadonlyMap<string, number>): number {
   if (value == null) return 0;
   if (typeof value === 'number' && (value | 0) === value) return value;
   if (typeof value !== 'string') return fail(key, 'expected an enum number or name');

@@ -7,13 +7,14 @@ import { ExportTraceServiceRequest } from './proto-root.js';
  * OTLP/protobuf decoder: protobufjs reflection decodes the message, then a walk copies it into the
  * model. The shapes below are what `Type.decode` returns: fields absent on the wire read the
  * prototype default ('' / 0 / null / empty array), 64-bit fields are `Long`s, bytes are Buffer views.
+ * The exported readers are shared with the logs decoder (decode-logs-protobuf.ts).
  */
 
-interface PbLong {
+export interface PbLong {
   low: number;
   high: number;
 }
-interface PbAnyValue {
+export interface PbAnyValue {
   stringValue: string;
   boolValue: boolean;
   intValue: PbLong;
@@ -23,7 +24,7 @@ interface PbAnyValue {
   bytesValue: Uint8Array;
   stringValueStrindex: number;
 }
-interface PbKeyValue {
+export interface PbKeyValue {
   key: string;
   value: PbAnyValue | null;
   keyStrindex: number;
@@ -79,8 +80,8 @@ export function decodeTracesProtobuf(body: Uint8Array): TracesRequest {
   return { resourceSpans, warnings };
 }
 
-/** An id of the wrong length; the span loop prefixes the span's position. */
-class SpanFieldError extends DecodeError {}
+/** An id of the wrong length; the span (or log record) loop prefixes the item's position. */
+export class RecordFieldError extends DecodeError {}
 
 function toResourceSpans(rs: PbResourceSpans, i: number, warnings: string[]): ResourceSpans {
   const scopeSpans: ScopeSpans[] = [];
@@ -91,7 +92,7 @@ function toResourceSpans(rs: PbResourceSpans, i: number, warnings: string[]): Re
       try {
         spans.push(toSpan(ss.spans[k]!, warnings));
       } catch (err) {
-        if (err instanceof SpanFieldError) throw new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${err.message}`);
+        if (err instanceof RecordFieldError) throw new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${err.message}`);
         throw err;
       }
     }
@@ -121,13 +122,13 @@ function toEvent(e: PbEvent, warnings: string[]): SpanEvent {
 }
 
 /** '' when absent (the mapper rejects such spans); any other length than `size` is undecodable. */
-function hexId(id: Uint8Array, size: number, field: string): string {
+export function hexId(id: Uint8Array, size: number, field: string): string {
   if (id.length === size) return (id as Buffer).toString('hex');
   if (id.length === 0) return '';
-  throw new SpanFieldError(`${field}: expected ${size} bytes, got ${id.length}`);
+  throw new RecordFieldError(`${field}: expected ${size} bytes, got ${id.length}`);
 }
 
-function attributes(list: PbKeyValue[], depth: number, warnings: string[]): Attributes {
+export function attributes(list: PbKeyValue[], depth: number, warnings: string[]): Attributes {
   const map: Attributes = new Map();
   for (const kv of list) {
     if (kv.keyStrindex !== 0) warnStrindex(warnings);
@@ -136,7 +137,7 @@ function attributes(list: PbKeyValue[], depth: number, warnings: string[]): Attr
   return map;
 }
 
-function anyValue(v: PbAnyValue, depth: number, warnings: string[]): AnyValue {
+export function anyValue(v: PbAnyValue, depth: number, warnings: string[]): AnyValue {
   if (depth > MAX_VALUE_DEPTH) throw nestingTooDeep();
   // Unset oneof members read their prototype defaults, so presence is an own property.
   if (Object.hasOwn(v, 'stringValue')) return v.stringValue;
@@ -152,7 +153,7 @@ function anyValue(v: PbAnyValue, depth: number, warnings: string[]): AnyValue {
 }
 
 /** fixed64 → bigint, exactly. */
-function uint64(v: PbLong): bigint {
+export function uint64(v: PbLong): bigint {
   return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
 }
 

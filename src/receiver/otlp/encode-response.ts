@@ -1,4 +1,5 @@
-import { ExportTraceServiceResponse, RpcStatus } from './proto-root.js';
+import type protobuf from 'protobufjs';
+import { ExportLogsServiceResponse, ExportTraceServiceResponse, RpcStatus } from './proto-root.js';
 
 /** The request's encoding; OTLP/HTTP answers in the same one. */
 export type WireFormat = 'protobuf' | 'json';
@@ -14,13 +15,27 @@ const MAX_MESSAGE_CHARS = 64 * 1024;
  * `{}` in JSON, an empty protobuf body.
  */
 export function encodeExportResponse(format: WireFormat, partial?: { rejectedSpans: number; errorMessage: string }): Buffer {
-  if (!partial) return format === 'json' ? Buffer.from('{}') : Buffer.alloc(0);
-  const errorMessage = truncate(partial.errorMessage);
+  if (!partial) return fullSuccess(format);
+  return partialSuccess(format, ExportTraceServiceResponse, 'rejectedSpans', partial.rejectedSpans, partial.errorMessage);
+}
+
+/** An `ExportLogsServiceResponse`, written like the traces one. */
+export function encodeLogsExportResponse(format: WireFormat, partial?: { rejectedLogRecords: number; errorMessage: string }): Buffer {
+  if (!partial) return fullSuccess(format);
+  return partialSuccess(format, ExportLogsServiceResponse, 'rejectedLogRecords', partial.rejectedLogRecords, partial.errorMessage);
+}
+
+function fullSuccess(format: WireFormat): Buffer {
+  return format === 'json' ? Buffer.from('{}') : Buffer.alloc(0);
+}
+
+function partialSuccess(format: WireFormat, type: protobuf.Type, countKey: string, rejected: number, message: string): Buffer {
+  const errorMessage = truncate(message);
   if (format === 'json') {
     // proto3 JSON writes int64 as a decimal string.
-    return Buffer.from(JSON.stringify({ partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage } }));
+    return Buffer.from(JSON.stringify({ partialSuccess: { [countKey]: String(rejected), errorMessage } }));
   }
-  return toBuffer(ExportTraceServiceResponse.encode({ partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage } }).finish());
+  return toBuffer(type.encode({ partialSuccess: { [countKey]: rejected, errorMessage } }).finish());
 }
 
 /** A `google.rpc.Status`, the body of every OTLP/HTTP 4xx/5xx. */

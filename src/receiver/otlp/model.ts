@@ -1,6 +1,6 @@
 /**
- * Decoded OTLP traces, independent of the wire encoding. Both decoders (protobuf, JSON) produce
- * this shape; the GenAI mapping consumes it.
+ * Decoded OTLP traces and logs, independent of the wire encoding. Both decoders (protobuf, JSON)
+ * produce these shapes; the GenAI mapping consumes them.
  *
  * Values keep their OTLP meaning without precision loss: 64-bit integers are `number` when they
  * are safe integers and `bigint` otherwise; nanosecond timestamps are always `bigint`.
@@ -58,6 +58,40 @@ export interface TracesRequest {
   warnings: string[];
 }
 
+export interface LogRecord {
+  /** 0 when unset; then `observedTimeUnixNano` says when the record was seen. */
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  /** OTLP SeverityNumber (0 unspecified … 24 fatal4). */
+  severityNumber: number;
+  severityText: string;
+  /** null when absent (or the empty AnyValue). */
+  body: AnyValue;
+  attributes: Attributes;
+  /** Lower-case hex, 32 characters; '' when absent (a log record need not belong to a span). */
+  traceId: string;
+  /** Lower-case hex, 16 characters; '' when absent. */
+  spanId: string;
+  /** The `event_name` field (OTLP 1.5+); '' when absent. */
+  eventName: string;
+}
+
+export interface ScopeLogs {
+  scope: Scope;
+  logRecords: LogRecord[];
+}
+
+export interface ResourceLogs {
+  resource: Attributes;
+  scopeLogs: ScopeLogs[];
+}
+
+export interface LogsRequest {
+  resourceLogs: ResourceLogs[];
+  /** Non-fatal oddities worth one log line, e.g. profiles-only `*_strindex` fields. */
+  warnings: string[];
+}
+
 /** Thrown by a decoder for a body that is not a valid request; `message` says what and where. */
 export class DecodeError extends Error {
   override name = 'DecodeError';
@@ -69,6 +103,12 @@ export function countSpans(request: TracesRequest): number {
   return n;
 }
 
+export function countLogRecords(request: LogsRequest): number {
+  let n = 0;
+  for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  return n;
+}
+
 /** Deepest AnyValue nesting either decoder accepts (an attribute's own value is level 1). */
 export const MAX_VALUE_DEPTH = 64;
 
@@ -77,7 +117,7 @@ export function nestingTooDeep(): DecodeError {
 }
 
 const STRINDEX_WARNING =
-  'ignored string_value_strindex / key_strindex (profiles-only fields) in a trace request; those values were treated as absent';
+  'ignored string_value_strindex / key_strindex (profiles-only fields) in a trace or logs request; those values were treated as absent';
 
 /** Records the strindex warning once per request. */
 export function warnStrindex(warnings: string[]): void {

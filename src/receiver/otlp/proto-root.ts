@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 /**
- * The OTLP trace service schema, loaded once from the repository's proto/ folder. Both src/ and
+ * The OTLP trace and logs service schemas, loaded once from the repository's proto/ folder. Both src/ and
  * dist/ keep this module three levels below the repository root.
  */
 const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
@@ -12,7 +12,11 @@ function loadRoot(): protobuf.Root {
   const root = new protobuf.Root();
   // Imports in the .proto files are written relative to the proto/ root.
   root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
-  root.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto']);
+  root.loadSync([
+    'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+    'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+    'google/rpc/status.proto',
+  ]);
   return root;
 }
 
@@ -20,4 +24,6 @@ const root = loadRoot();
 
 export const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
+export const ExportLogsServiceRequest = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+export const ExportLogsServiceResponse = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
 export const RpcStatus = root.lookupType('google.rpc.Status');

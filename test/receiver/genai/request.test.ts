@@ -77,7 +77,7 @@ describe('non-GenAI spans', () => {
         { spans: [{ name: 'c', attributes: CHAT }] },
       ),
     );
-    expect(result.events.map((e) => `${e.type}:${e.row.span_name}`)).toEqual(['trace:a', 'error:a', 'error:b', 'trace:c']);
+    expect(result.events.map((e) => `${e.type}:${'span_name' in e.row ? e.row.span_name : ''}`)).toEqual(['trace:a', 'error:a', 'error:b', 'trace:c']);
     expect([result.genaiSpans, result.ignoredSpans]).toEqual([2, 1]);
   });
 });

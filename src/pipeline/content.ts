@@ -1,0 +1,28 @@
+/**
+ * How conversation text is assembled from rendered message blocks. The span mapping joins the
+ * blocks of one span with these separators (receiver/genai/render.ts); the exporter joins the
+ * blocks of a span's content log records the same way, so log-borne content reads exactly like
+ * span-borne content.
+ */
+
+export const BLOCK_SEPARATOR = '\n\n';
+/** Between choices of one output (several `gen_ai.output.messages`, `gen_ai.choice` events…). */
+export const CHOICE_SEPARATOR = '\n\n---\n\n';
+
+/** The rendered blocks of one content record. */
+export interface ContentBlocks {
+  system: readonly string[];
+  input: readonly string[];
+  output: readonly string[];
+}
+
+/**
+ * The input and output text of a span from its content records, given in message order.
+ * Input: every record's system instructions first, then the other input messages; output: the
+ * output messages. null when there is nothing to show (as for a span without content).
+ */
+export function contentTexts(records: readonly ContentBlocks[]): { input: string | null; output: string | null } {
+  const input = [...records.flatMap((r) => r.system), ...records.flatMap((r) => r.input)].join(BLOCK_SEPARATOR);
+  const output = records.flatMap((r) => r.output).join(CHOICE_SEPARATOR);
+  return { input: input === '' ? null : input, output: output === '' ? null : output };
+}
