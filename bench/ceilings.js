@@ -1,0 +1,115 @@
+// In-process ceilings, one kind per process: `node ceilings.js '<json options>'` prints one JSON line.
+//   insert-raw  the rows oct's mapper makes from the content bodies, inserted with better-sqlite3
+//               directly in 50-row transactions into oct's schema (its migrations), WAL +
+//               synchronous=NORMAL, default page cache: what one thread can write, without oct's writer;
+//   insert-oct  the same rows through oct's own SqliteExporter (whatever thread it writes on),
+//               batches of 50 awaited one after the other;
+//   decode      decode + map of the same bodies (protobuf, OTLP/JSON, gzip protobuf), spans/s.
+// Only the part named is timed; building the rows is not. These use oct's compiled internals
+// (dist/); if they changed shape, the ceiling is reported as unavailable instead of failing the bench.
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import path from 'node:path';
+import { stamp } from './payloads.js';
+
+const o = JSON.parse(process.argv[2]);
+const dist = (p) => path.join(o.repo, 'dist', p);
+const MAPPING = { maxTextBytes: 65536, maxAttributesBytes: 16384, errorsFrom: 'all' };
+const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+
+function bodies(list, kind, n, base) {
+  const templates = list.map((b) => ({ ...b, buf: fs.readFileSync(b.file) }));
+  return Array.from({ length: n }, (_, i) => stamp(templates[i % templates.length].buf, templates[i % templates.length].offsets, kind, base + i + 1));
+}
+
+async function loadInternals() {
+  const { decodeTracesProtobuf } = await import(dist('receiver/otlp/decode-protobuf.js'));
+  const { decodeTracesJson } = await import(dist('receiver/otlp/decode-json.js'));
+  const { mapTracesRequest } = await import(dist('receiver/genai/map-traces.js'));
+  if (typeof decodeTracesProtobuf !== 'function' || typeof mapTracesRequest !== 'function') throw new Error('decoder or mapper not found');
+  const mapPb = (buf) => mapTracesRequest(decodeTracesProtobuf(buf), MAPPING).events;
+  return { decodeTracesProtobuf, decodeTracesJson, mapTracesRequest, mapPb };
+}
+
+/** Feeds every request's events in 50-row batches to `write(batch)`, timing only the writes. */
+async function timeInserts(mapPb, write) {
+  let rows = 0, wall = 0, cpu = 0;
+  for (const body of bodies(o.bodies.pb, 'bin', o.requests, 0)) {
+    const events = mapPb(body);
+    if (events.length === 0 || !events[0].row) throw new Error('mapper produced no rows');
+    for (let i = 0; i < events.length; i += 50) {
+      const batch = events.slice(i, i + 50);
+      const t0 = performance.now(), c0 = cpuNow();
+      rows += await write(batch);
+      wall += performance.now() - t0;
+      cpu += cpuNow() - c0;
+    }
+  }
+  return { rows, secs: wall / 1000, rows_per_s: rows / (wall / 1000), cpu_s_per_1k: (cpu / rows) * 1000 };
+}
+
+async function insertRaw() {
+  const { mapPb } = await loadInternals();
+  const { migrate, TRACE_COLUMNS } = await import(dist('storage/schema.js'));
+  if (typeof migrate !== 'function' || !Array.isArray(TRACE_COLUMNS)) throw new Error('schema.js has no migrate/TRACE_COLUMNS');
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(o.dbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  const insert = db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}, created_at) VALUES (${TRACE_COLUMNS.map((c) => '@' + c).join(', ')}, ?) ON CONFLICT DO NOTHING`);
+  const writeBatch = db.transaction((batch) => {
+    let n = 0;
+    const now = Date.now();
+    for (const e of batch) if (e.type === 'trace') n += insert.run(now, e.row).changes;
+    return n;
+  });
+  const result = await timeInserts(mapPb, (batch) => writeBatch(batch));
+  db.close();
+  return result;
+}
+
+async function insertOct() {
+  const { mapPb } = await loadInternals();
+  const { SqliteExporter } = await import(dist('storage/sqlite-exporter.js'));
+  const logger = { info() {}, warn() {}, error() {} };
+  const exporter = new SqliteExporter({ dbPath: o.dbPath }, logger);
+  await exporter.start();
+  const result = await timeInserts(mapPb, async (batch) => {
+    const r = await exporter.export(batch);
+    if (typeof r?.persisted !== 'number') throw new Error('export() result has no persisted count');
+    return r.persisted;
+  });
+  await exporter.shutdown();
+  return result;
+}
+
+async function decode() {
+  const { decodeTracesJson, mapTracesRequest, mapPb } = await loadInternals();
+  const pb = bodies(o.bodies.pb, 'bin', o.requests, 0);
+  const json = bodies(o.bodies.json, 'hex', Math.min(o.requests, 32), 0);
+  const gz = pb.slice(0, 32).map((b) => zlib.gzipSync(b));
+  const variants = {
+    protobuf: [pb, mapPb],
+    json: [json, (b) => mapTracesRequest(decodeTracesJson(b), MAPPING).events],
+    gzip: [gz, (b) => mapPb(zlib.gunzipSync(b))],
+  };
+  const out = {};
+  for (const [name, [list, fn]] of Object.entries(variants)) {
+    for (let i = 0; i < 5; i++) fn(list[i % list.length]); // warm-up (JIT)
+    let spans = 0;
+    const t0 = performance.now(), c0 = cpuNow();
+    for (let pass = 0; pass < Math.ceil(o.requests / list.length); pass++) for (const b of list) spans += fn(b).length;
+    const secs = (performance.now() - t0) / 1000;
+    out[name] = { spans, secs, spans_per_s: spans / secs, cpu_s_per_1k: ((cpuNow() - c0) / spans) * 1000 };
+  }
+  return out;
+}
+
+let result;
+try {
+  result = await ({ 'insert-raw': insertRaw, 'insert-oct': insertOct, decode }[o.kind])();
+} catch (err) {
+  result = { unavailable: `${err.message}`.split('\n')[0] };
+}
+process.stdout.write(JSON.stringify({ kind: o.kind, ...result }) + '\n');

@@ -1,0 +1,114 @@
+// Turns the per-run results into medians (min–max), checks the issue's targets, renders markdown.
+
+const get = (obj, path) => path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+const fmt = (x) => (x == null ? '—' : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(3))));
+
+function stats(values) {
+  const xs = values.filter((v) => v != null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return null;
+  const mid = xs.length >> 1;
+  return { median: xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2, min: xs[0], max: xs.at(-1), n: xs.length };
+}
+
+// [scenario, figure, path in a run's results, target]. A target holds if the median meets it and,
+// with `all`, every run produced the figure (e.g. "sustained" exists only for runs without 503s).
+const FIGURES = [
+  ['content', 'accepted spans/s, 503s counted (max)', 'content.spans_per_s'],
+  ['content', 'sustained spans/s (runs with 0 refusals)', 'content.sustained_spans_per_s', { min: 20000, all: true, text: '≥ 20,000, no 503' }],
+  ['content', '503 responses', 'content.requests_503'],
+  ['content', 'response p50 / p99 ms', ['content.p50_ms', 'content.p99_ms']],
+  ['content', 'oct cores used / wrk cores used', ['content.oct_cores', 'content.wrk_cores']],
+  ['content', "oct's main thread / busiest other thread, cores", ['content.threads.main', 'content.threads.busiest_other']],
+  ['content', 'oct CPU s per 1k spans', 'content.cpu_s_per_1k'],
+  ['content', 'peak RSS MiB', 'content.peak_rss_mib'],
+  ['testbed', 'accepted spans/s (offered 10,000)', 'testbed.spans_per_s'],
+  ['testbed', '503 responses', 'testbed.requests_503'],
+  ['testbed', 'oct CPU % of one core', 'testbed.oct_cpu_pct', { max: 13, text: '≤ 13 %' }],
+  ['testbed', "oct's main thread / busiest other thread, % of a core", ['testbed.threads.main', 'testbed.threads.busiest_other'], null, 100],
+  ['testbed', 'peak RSS MiB', 'testbed.peak_rss_mib', { max: 100, text: '≤ 100 MiB' }],
+  ['testbed', 'response p50 ms', 'testbed.p50_ms'],
+  ['testbed', 'response p99 ms', 'testbed.p99_ms', { max: 5, text: '≤ 5 ms' }],
+  ['testbed', 'visibility p50 ms', 'testbed.visibility_p50_ms'],
+  ['testbed', 'visibility p99 ms', 'testbed.visibility_p99_ms', { max: 600, all: true, text: '≤ 600 ms' }],
+  ['testbed', 'oct CPU s per 1k spans', 'testbed.cpu_s_per_1k'],
+  ['native', 'posts/s', 'native.posts_per_s', { min: 5000, all: true, text: '≥ 5,000' }],
+  ['native', 'response p50 ms', 'native.p50_ms'],
+  ['native', 'response p99 ms', 'native.p99_ms', { max: 5, all: true, text: '≤ 5 ms' }],
+  ['native', 'oct cores used / wrk cores used', ['native.oct_cores', 'native.wrk_cores']],
+  ['native', 'oct CPU s per 1k posts', 'native.cpu_s_per_1k'],
+  ['overload', 'accepted spans/s (16 connections)', 'overload.spans_per_s'],
+  ['overload', '503 responses', 'overload.requests_503'],
+  ['overload', 'peak RSS MiB', 'overload.peak_rss_mib'],
+  ['overload', 'peak RSS, last third ÷ middle third of the run', 'overload.rss_late_over_middle', { max: 1.2, text: '≤ 1.2 (bounded)' }],
+  ['overload', 'oct CPU s per 1k spans', 'overload.cpu_s_per_1k'],
+  ['variants', 'protobuf: spans/s / CPU s per 1k', ['variants.protobuf.spans_per_s', 'variants.protobuf.cpu_s_per_1k']],
+  ['variants', 'OTLP/JSON: spans/s / CPU s per 1k', ['variants.json.spans_per_s', 'variants.json.cpu_s_per_1k']],
+  ['variants', 'gzip protobuf: spans/s / CPU s per 1k', ['variants.gzip.spans_per_s', 'variants.gzip.cpu_s_per_1k']],
+  ['load', 'generator CPU ms per content request: wrk / Node', ['content.generator_cpu_ms_per_req', 'variants.protobuf.generator_cpu_ms_per_req']],
+  ['ceiling', 'insert, better-sqlite3 direct, rows/s', 'ceilings.insert-raw.rows_per_s'],
+  ['ceiling', "insert through oct's SqliteExporter, rows/s", 'ceilings.insert-oct.rows_per_s'],
+  ['ceiling', 'decode+map protobuf / JSON / gzip, spans/s', ['ceilings.decode.protobuf.spans_per_s', 'ceilings.decode.json.spans_per_s', 'ceilings.decode.gzip.spans_per_s']],
+  ['ratio', 'content e2e ÷ direct insert ceiling', 'ratios.vs_insert_raw'],
+  ['ratio', "content e2e ÷ oct's writer alone", 'ratios.vs_insert_oct'],
+  ['ratio', 'content e2e ÷ decode+map ceiling', 'ratios.vs_decode'],
+  ['ratio', 'content e2e ÷ 1/(1/insert + 1/decode) (serial chain)', 'ratios.vs_chain'],
+];
+
+/** Ratios inside each run (the same round), so machine drift cancels out. */
+export function addRatios(run) {
+  const e2e = run.content?.spans_per_s;
+  const raw = run.ceilings?.['insert-raw']?.rows_per_s, oct = run.ceilings?.['insert-oct']?.rows_per_s, dec = run.ceilings?.decode?.protobuf?.spans_per_s;
+  const r = (a, b) => (a != null && b ? Number((a / b).toFixed(2)) : null);
+  run.ratios = { vs_insert_raw: r(e2e, raw), vs_insert_oct: r(e2e, oct), vs_decode: r(e2e, dec), vs_chain: raw && dec ? r(e2e, 1 / (1 / raw + 1 / dec)) : null };
+}
+
+function cell(runs, path) {
+  const s = stats(runs.map((r) => get(r, path)));
+  if (!s) return { text: '—', s };
+  return { text: s.n > 1 && s.min !== s.max ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : fmt(s.median), s };
+}
+
+export function summarize(runs) {
+  return FIGURES.map(([scenario, figure, path, target, scale = 1]) => {
+    const paths = Array.isArray(path) ? path : [path];
+    const cells = paths.map((p) => cell(runs.map((r) => ({ v: get(r, p) == null ? null : get(r, p) * scale })), 'v'));
+    let met = null;
+    if (target) {
+      const s = cells[0].s;
+      const complete = runs.every((r) => get(r, paths[0]) != null);
+      met = !!s && (!target.all || complete) && (target.min == null || s.median >= target.min) && (target.max == null || s.median <= target.max);
+    }
+    return { scenario, figure, value: cells.map((c) => c.text).join(' / '), median: cells.map((c) => c.s?.median ?? null), target: target?.text ?? '', met };
+  });
+}
+
+export function renderMarkdown(result) {
+  const { meta, summary, growth, failures } = result;
+  const mark = (met) => (met == null ? '' : met ? '✅' : '❌');
+  const lines = [
+    `# oct bench (${meta.mode}) — ${meta.date}`,
+    '',
+    `Machine: ${meta.machine.cpus} CPUs (${meta.machine.cpu}), ${meta.machine.mem_gib} GiB RAM, node ${meta.machine.node}, ${meta.machine.wrk}; load average at start ${meta.machine.loadavg_at_start}.`,
+    `oct: commit ${meta.commit}. Runs: ${meta.runs} of each scenario, round-robin${meta.runs > 1 ? ' (value = median, min–max in brackets)' : ''}; growth: 1 run. Bench took ${meta.took}.`,
+    `Other programs on the machine used ${meta.other_cores} cores on average during the bench${meta.other_cores > 0.15 ? ' — ⚠ the machine was not idle, so these figures are noisy' : ' (idle enough)'}.`,
+    `Load: content = ${meta.payloads.content}; testbed = ${meta.payloads.testbed}; native = ${meta.payloads.native}.`,
+    '',
+    '| scenario | figure | value | target | |',
+    '|---|---|---|---|---|',
+    ...summary.map((r) => `| ${r.scenario} | ${r.figure} | ${r.value} | ${r.target} | ${mark(r.met)} |`),
+  ];
+  if (growth && !growth.skipped) {
+    lines.push(
+      `| growth | slices of ${fmt(growth.slice_rows)} rows to ${fmt(growth.target_rows)}: first / worst slice spans/s | ${fmt(growth.first_slice_spans_per_s)} / ${fmt(growth.worst_slice_spans_per_s)} | | |`,
+      `| growth | worst slice ÷ first slice | ${fmt(growth.worst_over_first)} | ≥ 0.8, to ${fmt(growth.target_rows)} rows | ${mark(growth.reached && growth.worst_over_first >= 0.8)} |`,
+      `| growth | rows reached in ${growth.load_secs} s / accepted spans/s overall / 503s | ${fmt(growth.rows)} / ${fmt(growth.spans_per_s)} / ${fmt(growth.requests_503)} | | ${growth.reached ? '' : '❌ budget ran out'} |`,
+      `| growth | oct cores / CPU s per 1k spans / peak RSS MiB / DB MiB | ${fmt(growth.oct_cores)} / ${fmt(growth.cpu_s_per_1k)} / ${fmt(growth.peak_rss_mib)} / ${fmt(growth.db_mib)} | | |`,
+      '',
+      `Growth slices (spans/s while the table grew through each slice): ${growth.slices.map((s) => `${fmt(s.to_rows / 1000)}k: ${fmt(s.spans_per_s)}`).join(', ') || 'none completed'}.`,
+    );
+  }
+  lines.push('', `Rows in SQLite = spans accepted: ${failures.length ? '❌' : '✅'} in every scenario and run.`);
+  if (failures.length) lines.push('', '**Failures**', '', ...failures.map((f) => `- ${f}`));
+  if (meta.notes?.length) lines.push('', ...meta.notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}
