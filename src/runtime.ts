@@ -32,14 +32,15 @@ export class Runtime {
       logger,
     );
     const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
-    const otlp = { ...mapping, sink: this.#processor, maxBodyBytes: config.maxBodyBytes, stats: this.#receiverStats, logger };
+    const admission = { sink: this.#processor, maxBodyBytes: config.maxBodyBytes, admissionWaitMs: config.admissionWaitMs, stats: this.#receiverStats };
+    const otlp = { ...mapping, ...admission, logger };
     this.#receiver = new HttpReceiver({
       host: config.host,
       port: config.port,
       routers: [
         otlpTracesRouter(otlp),
         otlpLogsRouter(otlp),
-        nativeRouter({ sink: this.#processor, maxBodyBytes: config.maxBodyBytes, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, stats: this.#receiverStats }),
+        nativeRouter({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
       ],
       health: () => this.health(),
       closeTimeoutMs: Math.min(5_000, config.shutdownTimeoutMs),

@@ -22,6 +22,8 @@ export interface Config {
   batchMaxRows: number;
   /** …or this long after its first event arrived (OCT_BATCH_TIMEOUT_MS). */
   batchTimeoutMs: number;
+  /** How long a request may wait for room in a full queue before it is refused with 503 (OCT_ADMISSION_WAIT_MS). */
+  admissionWaitMs: number;
   /** How long shutdown may take to drain before giving up (OCT_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
   /**
@@ -48,6 +50,7 @@ export function defaultConfig(): Config {
     queueCapacity: 512,
     batchMaxRows: 50,
     batchTimeoutMs: 500,
+    admissionWaitMs: 1_000,
     shutdownTimeoutMs: 10_000,
     pendingContentTtlS: 600,
     errorsFrom: 'all',
@@ -86,6 +89,7 @@ export function loadConfig(env: Env = process.env): ConfigResult {
   read('OCT_QUEUE_CAPACITY', int(1, 1_000_000), 'an integer from 1 to 1000000', (v) => (config.queueCapacity = v));
   read('OCT_BATCH_MAX_ROWS', int(1, 100_000), 'an integer from 1 to 100000', (v) => (config.batchMaxRows = v));
   read('OCT_BATCH_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.batchTimeoutMs = v));
+  read('OCT_ADMISSION_WAIT_MS', int(0, 60_000), 'an integer from 0 to 60000 (milliseconds)', (v) => (config.admissionWaitMs = v));
   read('OCT_SHUTDOWN_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.shutdownTimeoutMs = v));
   read('OCT_PENDING_CONTENT_TTL_S', int(1, 604_800), 'an integer from 1 to 604800 (seconds)', (v) => (config.pendingContentTtlS = v));
   read('OCT_ERRORS_FROM', oneOf('all', 'genai'), "'all' or 'genai'", (v) => (config.errorsFrom = v));

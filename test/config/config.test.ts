@@ -15,14 +15,14 @@ describe('configuration', () => {
     const result = loadConfig({
       OCT_HOST: '0.0.0.0', OCT_PORT: '9999', OCT_DB_PATH: '/tmp/x.db', OCT_MAX_TEXT_BYTES: '100',
       OCT_MAX_ATTRIBUTES_BYTES: '2048', OCT_MAX_BODY_BYTES: '4096', OCT_QUEUE_CAPACITY: '64', OCT_BATCH_MAX_ROWS: '8',
-      OCT_BATCH_TIMEOUT_MS: '20', OCT_SHUTDOWN_TIMEOUT_MS: '1000', OCT_PENDING_CONTENT_TTL_S: '30', OCT_ERRORS_FROM: 'genai',
+      OCT_BATCH_TIMEOUT_MS: '20', OCT_SHUTDOWN_TIMEOUT_MS: '1000', OCT_ADMISSION_WAIT_MS: '250', OCT_PENDING_CONTENT_TTL_S: '30', OCT_ERRORS_FROM: 'genai',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
       ok: true,
       config: {
         host: '0.0.0.0', port: 9999, dbPath: '/tmp/x.db', maxTextBytes: 100, maxAttributesBytes: 2048, maxBodyBytes: 4096,
-        queueCapacity: 64, batchMaxRows: 8, batchTimeoutMs: 20, shutdownTimeoutMs: 1000, pendingContentTtlS: 30, errorsFrom: 'genai',
+        queueCapacity: 64, batchMaxRows: 8, batchTimeoutMs: 20, shutdownTimeoutMs: 1000, admissionWaitMs: 250, pendingContentTtlS: 30, errorsFrom: 'genai',
         logLevel: 'warn',
       },
     });

@@ -174,7 +174,7 @@ describe('POST /v1/traces status codes', () => {
   });
 
   it('answers 503 with Retry-After when the queue is full, and stores nothing of that request', async () => {
-    const oct = await startOct({ queueCapacity: 10, batchMaxRows: 5 });
+    const oct = await startOct({ queueCapacity: 10, batchMaxRows: 5, admissionWaitMs: 200 });
     const lock = lockDatabase(oct.dbPath);
     expect((await post(oct.url, chatRequest(8))).status).toBe(200);
     const refused = await post(oct.url, chatRequest(3, 100));
@@ -186,6 +186,18 @@ describe('POST /v1/traces status codes', () => {
     await waitFor(() => count(oct.db, 'traces') === 8, 2_000, 'the admitted rows');
     await new Promise((r) => setTimeout(r, 100));
     expect(count(oct.db, 'traces', "otel_span_id >= '0000000000000065'")).toBe(0);
+  });
+
+  it('holds a request while the queue is full and answers 200 once room frees up within OCT_ADMISSION_WAIT_MS', async () => {
+    const oct = await startOct({ queueCapacity: 10, batchMaxRows: 5, admissionWaitMs: 5_000 });
+    const lock = lockDatabase(oct.dbPath);
+    expect((await post(oct.url, chatRequest(8))).status).toBe(200);
+    const waiting = post(oct.url, chatRequest(3, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    lock.release();
+    expect((await waiting).status).toBe(200);
+    await waitFor(() => count(oct.db, 'traces') === 11, 2_000, 'all 11 rows');
+    expect(oct.runtime.health().pipeline).toMatchObject({ refused: 0, enqueued: 11 });
   });
 
   it('answers 413 (not retryable) to a request with more events than the queue can ever hold', async () => {

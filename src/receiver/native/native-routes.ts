@@ -12,6 +12,8 @@ export interface NativeOptions {
   maxBodyBytes: number;
   maxTextBytes: number;
   maxAttributesBytes: number;
+  /** How long a request may wait for room in a full queue before its 503. */
+  admissionWaitMs: number;
   stats: ReceiverStats;
 }
 
@@ -68,7 +70,7 @@ function mountEndpoint<T>(router: Router, endpoint: Endpoint<T>, options: Native
         next();
       },
       rawBody(options.maxBodyBytes),
-      (req: Request, res: Response) => {
+      async (req: Request, res: Response) => {
         const receivedAt = Date.now();
         const parsed = parseBody(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
         if (typeof parsed === 'string') return fail(res, 400, parsed);
@@ -80,7 +82,7 @@ function mountEndpoint<T>(router: Router, endpoint: Endpoint<T>, options: Native
           return fail(res, 400, `invalid request: ${checked.total} problem${checked.total === 1 ? '' : 's'}${listed}`, checked.problems);
         }
         const { events, traceIds } = endpoint.toEvents(checked.items, receivedAt, options);
-        const offered = sink.offer(events);
+        const offered = await sink.offerWithin(events, options.admissionWaitMs);
         if (!offered.admitted) {
           if (offered.reason === 'too_large') {
             return fail(res, 413, `the request holds ${traceIds.length} ${endpoint.noun} (${events.length} rows) but the queue holds at most ${sink.capacity}; send smaller arrays`);

@@ -12,6 +12,8 @@ import { DecodeError } from './model.js';
 export interface OtlpRouteOptions {
   sink: EventSink;
   maxBodyBytes: number;
+  /** How long a request may wait for room in a full queue before its 503. */
+  admissionWaitMs: number;
   stats: ReceiverStats;
   logger: Logger;
 }
@@ -77,7 +79,7 @@ export function otlpRouter<R extends { warnings: string[] }>(signal: OtlpSignal<
         next();
       },
       rawBody(options.maxBodyBytes),
-      (req: Request, res: Response) => {
+      async (req: Request, res: Response) => {
         const format = res.locals.format as WireFormat;
         let request: R;
         try {
@@ -97,7 +99,7 @@ export function otlpRouter<R extends { warnings: string[] }>(signal: OtlpSignal<
         const mapped = signal.map(request);
         stats[counters.rejected] += mapped.rejected;
         stats[counters.ignored] += mapped.ignored;
-        const offered = options.sink.offer(mapped.events);
+        const offered = await options.sink.offerWithin(mapped.events, options.admissionWaitMs);
         if (!offered.admitted) {
           stats[counters.refused] += items - mapped.rejected;
           if (offered.reason === 'too_large') {
