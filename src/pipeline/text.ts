@@ -50,8 +50,8 @@ export function cleanText(text: string): string {
  *
  * Rule: long strings inside are cut to a quarter of the budget (marked with a trailing `…`);
  * if the object is still too big, whole top-level keys are dropped from the end and
- * `"oct.truncated": true` is added. BigInts are written as exact integer literals,
- * bytes as base64 strings.
+ * `"oct.truncated": true` is added. BigInts are written as exact integer literals; bytes must
+ * already be strings (the OTLP mapping writes them as base64).
  */
 export function boundedJson(value: Record<string, unknown> | null, maxBytes: number): string | null {
   if (value == null || Object.keys(value).length === 0) return null;
@@ -83,10 +83,16 @@ export function boundedJson(value: Record<string, unknown> | null, maxBytes: num
 }
 
 function toJson(value: unknown, stringBudget: number): string {
-  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key, v: unknown) {
-    // `this[key]` is the value before Buffer#toJSON turned it into {type, data}.
-    const raw = this[key];
-    if (raw instanceof Uint8Array) v = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  if (stringBudget === Infinity) {
+    // Fast path without a replacer call per value; JSON.stringify escapes lone surrogates and NUL
+    // itself. It throws only on a BigInt, which the replacer below writes exactly.
+    try {
+      return JSON.stringify(value);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+    }
+  }
+  return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return RAW_PREFIX + v.toString();
     if (typeof v === 'string') {
       const clean = cleanText(v);

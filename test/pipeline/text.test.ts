@@ -63,9 +63,10 @@ describe('boundedJson', () => {
     expect(JSON.parse(boundedJson({ a: 1, b: 'x' }, 100)!)).toEqual({ a: 1, b: 'x' });
   });
 
-  it('writes BigInt exactly and bytes as base64', () => {
-    const json = boundedJson({ big: 1544712660123456789n, raw: Buffer.from('hi') }, 1000)!;
-    expect(json).toBe('{"big":1544712660123456789,"raw":"aGk="}');
+  it('writes BigInt exactly, also when it must cut', () => {
+    expect(boundedJson({ big: 1544712660123456789n, s: 'x' }, 1000)).toBe('{"big":1544712660123456789,"s":"x"}');
+    const cut = boundedJson({ big: 1544712660123456789n, s: 'x'.repeat(500) }, 200)!;
+    expect(cut).toMatch(/^\{"big":1544712660123456789,"s":"x+…","oct.truncated":true\}$/);
   });
 
   it('always stays within the limit and valid JSON', () => {

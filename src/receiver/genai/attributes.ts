@@ -99,8 +99,9 @@ export function structured(value: AnyValue | undefined): unknown {
   return typeof value === 'string' ? parseJsonText(value) : toPlain(value);
 }
 
-/** AnyValue → plain data: kvlists become objects; bigint and bytes are kept for `boundedJson`. */
+/** AnyValue → plain data: kvlists become objects, bytes base64 strings; bigint is kept for `boundedJson`. */
 export function toPlain(value: AnyValue | undefined, depth = 0): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (value instanceof Map) {
     if (depth >= MAX_DEPTH) return '[nested too deep]';
     const object: PlainObject = Object.create(null);
