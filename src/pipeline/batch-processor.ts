@@ -17,10 +17,14 @@ export interface BatchProcessorOptions {
 }
 
 /**
- * Batches handed to the exporter at once: the second is queued in the writer thread while the
- * first commits, so the writer never idles while the HTTP thread is busy decoding.
+ * Batches handed to the exporter at once. Full batches go to the writer thread as soon as they
+ * are cut, so it commits them back to back even while the HTTP thread is busy decoding; the
+ * queue's capacity (which counts them) is what bounds them.
  */
-const MAX_FLUSHES_IN_FLIGHT = 2;
+const MAX_FLUSHES_IN_FLIGHT = 16;
+
+/** Requests waiting for room may hold this many queues' worth of events between them. */
+const WAITING_QUEUES = 4;
 
 interface Waiter {
   events: PipelineEvent[];
@@ -69,7 +73,7 @@ export class BatchProcessor implements Component, EventSink {
   #gaveUp = false;
   #shutdown: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
-  /** Requests waiting for room, oldest first; together they hold at most `capacity` events. */
+  /** Requests waiting for room, oldest first; their events are bounded by `WAITING_QUEUES`. */
   readonly #waiters: Waiter[] = [];
   #waitingEvents = 0;
   readonly #stats = { received: 0, enqueued: 0, refused: 0, persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
@@ -90,12 +94,12 @@ export class BatchProcessor implements Component, EventSink {
   /**
    * Like `offer`, but when the queue is full it waits up to `waitMs` for room instead of refusing
    * at once (the Collector's block_on_overflow). Waiting requests are admitted in arrival order
-   * and hold at most `capacity` events between them, so memory stays bounded.
+   * and hold at most `WAITING_QUEUES × capacity` events between them, so memory stays bounded.
    */
   async offerWithin(events: PipelineEvent[], waitMs: number): Promise<OfferResult> {
     const n = events.length;
     const first = this.#admit(events);
-    if (first.admitted || first.reason !== 'queue_full' || waitMs <= 0 || this.#waitingEvents + n > this.capacity) {
+    if (first.admitted || first.reason !== 'queue_full' || waitMs <= 0 || this.#waitingEvents + n > WAITING_QUEUES * this.capacity) {
       return this.#count(n, first);
     }
     this.#waitingEvents += n;

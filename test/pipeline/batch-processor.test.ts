@@ -155,21 +155,23 @@ describe('batch processor', () => {
       lock.release();
     });
 
-    it('lets at most a queue-full of events wait, admits waiters in arrival order, and keeps newcomers behind them', async () => {
+    it('lets at most four queues of events wait, admits waiters in arrival order, and keeps newcomers behind them', async () => {
       const { processor, exporter, dbPath } = await startPipeline({ capacity: 100, maxRows: 100 });
       const lock = lockDatabase(dbPath);
       processor.offer(traceEvents(100));
       const first = processor.offerWithin(traceEvents(70), 5_000);
-      // 70 are waiting: another 40 would exceed the waiting bound and is refused at once.
+      const fillers = [processor.offerWithin(traceEvents(100), 5_000), processor.offerWithin(traceEvents(100), 5_000), processor.offerWithin(traceEvents(100), 5_000)];
+      // 370 are waiting: another 40 would exceed the bound of 400 and is refused at once.
       expect(await processor.offerWithin(traceEvents(40), 5_000)).toEqual({ admitted: false, reason: 'queue_full' });
       const second = processor.offerWithin(traceEvents(30), 5_000);
       expect(processor.offer(traceEvents(1))).toEqual({ admitted: false, reason: 'queue_full' });
       lock.release();
       expect(await first).toEqual({ admitted: true });
+      for (const filler of fillers) expect(await filler).toEqual({ admitted: true });
       expect(await second).toEqual({ admitted: true });
       await waitFor(() => processor.stats().pending === 0, 3_000, 'the queue to drain');
-      // The first waiter's 70 are written without waiting for the timer, since the second still waits.
-      expect(exporter.batches.map((b) => b.size)).toEqual([100, 70, 30]);
+      // Waiters are admitted in order; partial batches are written at once while others wait.
+      expect(exporter.batches.map((b) => b.size)).toEqual([100, 70, 100, 100, 100, 30]);
     });
 
     it('writes a partial batch at once when a request is waiting for room', async () => {
