@@ -40,7 +40,7 @@ export function cutText(text: string | null | undefined, maxBytes: number): stri
   return text == null ? null : truncateUtf8(cleanText(text), maxBytes);
 }
 
-export function cleanText(text: string): string {
+function cleanText(text: string): string {
   const wellFormed = text.isWellFormed() ? text : text.toWellFormed();
   return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '\uFFFD') : wellFormed;
 }
