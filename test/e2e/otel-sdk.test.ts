@@ -4,7 +4,7 @@ import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { count, startOct, waitFor } from '../helpers.js';
+import { count, lockDatabase, startOct, waitFor } from '../helpers.js';
 
 type Row = Record<string, unknown>;
 
@@ -140,5 +140,27 @@ describe('a retried export', () => {
     expect(count(oct.db, 'traces')).toBe(2);
     expect(oct.runtime.health().pipeline.duplicates).toBe(1);
     await provider.shutdown();
+  });
+});
+
+describe('back-pressure with a real exporter', () => {
+  it('gets a 503 with Retry-After, retries, and delivers every span once', async () => {
+    const oct = await startOct({ queueCapacity: 10, batchMaxRows: 5, admissionWaitMs: 0 });
+    const lock = lockDatabase(oct.dbPath);
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(new OtlpProtoExporter({ url: `${oct.url}/v1/traces` }), { maxExportBatchSize: 8 })],
+    });
+    const tracer = provider.getTracer('retry-after');
+    const chat = () => tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } }).end();
+    for (let i = 0; i < 8; i++) chat();
+    await provider.forceFlush(); // fills 8 of the 10 places; the writer is paused
+    for (let i = 0; i < 5; i++) chat();
+    const flushed = provider.forceFlush(); // 5 more do not fit: 503, the exporter backs off and retries
+    await waitFor(() => oct.runtime.health().receiver.otlp_spans_refused >= 5, 3_000, 'the 503');
+    lock.release();
+    await flushed;
+    await waitFor(() => count(oct.db, 'traces') === 13, 5_000, 'all 13 rows');
+    await provider.shutdown();
+    expect(oct.runtime.health().pipeline).toMatchObject({ persisted: 13, duplicates: 0 });
   });
 });
