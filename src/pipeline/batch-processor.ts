@@ -56,7 +56,7 @@ export interface PipelineStats {
 
 /**
  * The bounded queue and the batcher in one component: receivers `offer` events, the processor
- * hands batches of at most `maxRows` to the exporter, one batch at a time.
+ * hands batches of at most `maxRows` to the exporter, in order.
  */
 export class BatchProcessor implements Component, EventSink {
   readonly capacity: number;

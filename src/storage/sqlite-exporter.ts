@@ -68,8 +68,7 @@ export class SqliteExporter implements Exporter {
           ready = true;
           this.#content = message.content;
           resolve();
-        }
-        else if (message.type === 'fatal') {
+        } else if (message.type === 'fatal') {
           this.#worker = undefined;
           reject(new Error(`cannot open ${this.#options.dbPath}: ${message.message}`));
         } else this.#receive(message);
