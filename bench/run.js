@@ -1,4 +1,4 @@
-// `npm run bench` entry point: node bench/run.js [--quick] [--runs N]
+// `npm run bench` entry point: node bench/run.js [--quick] [--runs N] [--only content,growth,...]
 // Measures oct end to end (a separate process on a fresh database, driven over loopback by wrk or a
 // Node generator) next to in-process ceilings, and writes bench/results/latest.{md,json}.
 import fs from 'node:fs';
@@ -27,6 +27,12 @@ const CONFIGS = {
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
+const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'growth'];
+const onlyArg = args.indexOf('--only');
+// --only runs a subset (to iterate on one figure); the report then leaves the others out.
+const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;
+const unknown = only.filter((name) => !ALL.includes(name));
+if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${ALL.join(', ')})`);
 
 const started = Date.now();
 const account0 = cpuAccount();
@@ -62,7 +68,7 @@ const ctx = {
 };
 
 const runs = [];
-const order = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings'];
+const order = ALL.filter((name) => name !== 'growth' && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
   const results = { run };
@@ -78,14 +84,16 @@ for (let run = 1; run <= cfg.runs; run++) {
   addRatios(results);
   runs.push(results);
 }
-say(`growth to ${cfg.growthRows.toLocaleString('en-US')} rows (budget ${cfg.growthBudgetSecs} s)`);
-ctx.run = 'growth';
-let growth;
-try {
-  growth = await scenarios.growth(ctx);
-} catch (err) {
-  ctx.failures.push(`growth crashed: ${err.message}`);
-  growth = { skipped: err.message };
+let growth = { skipped: 'not selected by --only' };
+if (only.includes('growth')) {
+  say(`growth to ${cfg.growthRows.toLocaleString('en-US')} rows (budget ${cfg.growthBudgetSecs} s)`);
+  ctx.run = 'growth';
+  try {
+    growth = await scenarios.growth(ctx);
+  } catch (err) {
+    ctx.failures.push(`growth crashed: ${err.message}`);
+    growth = { skipped: err.message };
+  }
 }
 
 const secs = Math.round((Date.now() - started) / 1000);

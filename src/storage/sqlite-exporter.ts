@@ -115,6 +115,9 @@ export class SqliteExporter implements Exporter {
       case 'busy':
         this.#logger.warn(`database is locked by another connection; retrying the batch of ${this.#pending.get(message.id)?.size ?? '?'}`);
         return;
+      case 'warning':
+        this.#logger.warn(message.message);
+        return;
       case 'written': {
         const { refused, content, ...result } = message.outcome;
         this.#content = content;

@@ -5,6 +5,7 @@ import type { PipelineEvent } from '../pipeline/events.js';
 import type { ExportResult } from '../pipeline/exporter.js';
 import { ContentJoin, type ContentChanges, type ContentStats } from './content-join.js';
 import { ERROR_COLUMNS, TRACE_COLUMNS, migrate } from './schema.js';
+import { WalProgress, type CheckpointResult } from './wal-progress.js';
 
 export interface SqliteWriterOptions {
   dbPath: string;
@@ -14,6 +15,8 @@ export interface SqliteWriterOptions {
   maxTextBytes: number;
   /** How long log-borne content is kept after its span's last record (OCT_PENDING_CONTENT_TTL_S). */
   pendingContentTtlMs: number;
+  /** Published by the checkpointer thread, which copies the WAL back while this writer commits. */
+  walProgress: SharedArrayBuffer;
 }
 
 /** A row the database refused, reported back so the caller can log it once. */
@@ -34,6 +37,15 @@ type BatchOutcome = { outcome: Omit<WriteOutcome, 'content'>; changes: ContentCh
 /** How long one write waits for a lock held by another connection before reporting busy. */
 const BUSY_TIMEOUT_MS = 100;
 
+// WAL sizes in 4 KiB frames. Past WAL_RESTART_FRAMES, once the checkpointer thread has copied all
+// but WAL_CATCH_UP_FRAMES back, the writer copies the rest itself between two transactions: only a
+// fully checkpointed WAL lets its next transaction start the WAL over, and a PASSIVE checkpoint on
+// another thread never catches up while commits keep coming. Past WAL_MAX_FRAMES the checkpointer
+// has fallen behind and the writer checkpoints everything itself, which bounds the WAL.
+const WAL_RESTART_FRAMES = 16_384;
+const WAL_CATCH_UP_FRAMES = 4_096;
+const WAL_MAX_FRAMES = 131_072;
+
 /** Thrown when another connection holds the write lock; the batch was not written. */
 export class DatabaseBusyError extends Error {
   override name = 'DatabaseBusyError';
@@ -50,6 +62,7 @@ export class SqliteWriter {
   readonly #content: ContentJoin;
   readonly #writeBatch: Database.Transaction<(batch: PipelineEvent[]) => BatchOutcome>;
   readonly #writeIsolated: Database.Transaction<(batch: PipelineEvent[]) => BatchOutcome>;
+  readonly #wal: WalProgress;
 
   constructor(options: SqliteWriterOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
@@ -59,9 +72,10 @@ export class SqliteWriter {
       // NORMAL in WAL mode: a committed batch survives a crash of oct; a power cut may lose the last few.
       db.pragma('synchronous = NORMAL');
       db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
-      // Checkpoint every 64 MiB of WAL instead of SQLite's 4 MiB: index pages rewritten by many
-      // commits are copied back once, not once per 4 MiB (≈1.6× the insert rate at 150k rows).
-      db.pragma('wal_autocheckpoint = 16384');
+      // Checkpoints are the checkpointer thread's job (wal-checkpointer.ts), see finishCheckpoint.
+      db.pragma('wal_autocheckpoint = 0');
+      // A restarted WAL file is cut back to 64 MiB rather than kept at its largest size.
+      db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
       migrate(db);
     } catch (err) {
       db.close();
@@ -116,6 +130,7 @@ export class SqliteWriter {
     });
     this.#content = content;
     this.#db = db;
+    this.#wal = new WalProgress(options.walProgress);
   }
 
   /** Counters of log-borne content (records waiting, joined, superseded, expired). */
@@ -135,11 +150,28 @@ export class SqliteWriter {
         written = this.#writeIsolated.immediate(batch);
       }
       this.#content.commit(written.changes);
+      this.#finishCheckpoint();
       return { ...written.outcome, content: this.#content.stats() };
     } catch (err) {
       if (isBusy(err)) throw new DatabaseBusyError((err as Error).message);
       throw err;
     }
+  }
+
+  /** Falls back to SQLite's own checkpoint after each commit (if the checkpointer thread is gone). */
+  checkpointOnCommit(): void {
+    this.#db.pragma('wal_autocheckpoint = 16384');
+  }
+
+  /** Between transactions: completes the checkpointer's work when the WAL is due to restart. */
+  #finishCheckpoint(): void {
+    const log = this.#wal.logFrames;
+    if (log < WAL_RESTART_FRAMES || (log - this.#wal.checkpointedFrames > WAL_CATCH_UP_FRAMES && log < WAL_MAX_FRAMES)) return;
+    const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+    if (!result || result.log < 0) return; // the checkpointer is mid-pass: next commit
+    // Fully copied: the next transaction restarts the WAL (unless a reader still uses it).
+    if (result.log === result.checkpointed) this.#wal.publish(0, 0);
+    else this.#wal.publish(result.log, result.checkpointed);
   }
 
   /** Folds the WAL back into the main file, so a stopped oct leaves one self-contained file. */

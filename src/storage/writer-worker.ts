@@ -1,12 +1,15 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { ContentStats } from './content-join.js';
 import { DatabaseBusyError, SqliteWriter, type SqliteWriterOptions, type WriteOutcome } from './sqlite-writer.js';
+import type { CheckpointerData, FromCheckpointer } from './wal-checkpointer.js';
+import { WalProgress } from './wal-progress.js';
 
 /**
- * The writer thread: owns oct's only read-write SQLite connection, so commits, index updates and
- * WAL checkpoints (fsync) never stall the HTTP event loop. Messages from the exporter:
- * `write` (one batch → one `written` or `failed` reply) and `close`.
+ * The writer thread: owns oct's only read-write SQLite connection, so commits and index updates
+ * never stall the HTTP event loop. It starts the checkpointer thread (wal-checkpointer.ts), which
+ * copies the WAL back meanwhile. Messages from the exporter: `write` (one batch → one `written` or
+ * `failed` reply) and `close`.
  */
 
 export type ToWriter = { type: 'write'; id: number; batch: PipelineEvent[] } | { type: 'close' };
@@ -17,15 +20,18 @@ export type FromWriter =
   | { type: 'written'; id: number; outcome: WriteOutcome }
   | { type: 'failed'; id: number; message: string }
   | { type: 'abandoned'; id: number }
+  | { type: 'warning'; message: string }
   | { type: 'closed'; message?: string };
 
-export interface WriterData extends SqliteWriterOptions {
+export interface WriterData extends Omit<SqliteWriterOptions, 'walProgress'> {
   /** Int32 flag set by the exporter on shutdown; wakes a busy-wait so the batch is abandoned. */
   abort: SharedArrayBuffer;
 }
 
 const RETRY_MIN_MS = 20;
 const RETRY_MAX_MS = 250;
+/** How often the checkpointer copies newly committed WAL frames back. */
+const CHECKPOINT_INTERVAL_MS = 100;
 
 const port = parentPort!;
 const data = workerData as WriterData;
@@ -33,8 +39,12 @@ const abort = new Int32Array(data.abort);
 const send = (message: FromWriter) => port.postMessage(message);
 
 let writer: SqliteWriter;
+let checkpointer: Worker;
+let closing = false;
 try {
-  writer = new SqliteWriter(data);
+  const walProgress = WalProgress.allocate();
+  writer = new SqliteWriter({ ...data, walProgress });
+  checkpointer = await startCheckpointer({ dbPath: data.dbPath, progress: walProgress, intervalMs: CHECKPOINT_INTERVAL_MS });
   send({ type: 'ready', content: writer.contentStats() });
 } catch (err) {
   send({ type: 'fatal', message: (err as Error).message });
@@ -42,18 +52,42 @@ try {
 }
 
 port.on('message', (message: ToWriter) => {
-  if (message.type === 'close') {
-    try {
-      writer.close();
-      send({ type: 'closed' });
-    } catch (err) {
-      send({ type: 'closed', message: (err as Error).message });
-    }
-    port.close();
-    return;
-  }
+  if (message.type === 'close') return void close();
   write(message.id, message.batch);
 });
+
+function startCheckpointer(checkpointerData: CheckpointerData): Promise<Worker> {
+  const worker = new Worker(new URL('./wal-checkpointer.js', import.meta.url), { workerData: checkpointerData });
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: FromCheckpointer) => {
+      if (message.type === 'ready') resolve(worker);
+      else if (message.type === 'failed') send({ type: 'warning', message: `WAL checkpoint failed: ${message.message}` });
+    });
+    worker.on('error', reject);
+    worker.on('exit', () => {
+      if (closing) return;
+      // Without it the WAL would grow without bound: let SQLite checkpoint on this thread again.
+      writer.checkpointOnCommit();
+      send({ type: 'warning', message: 'the WAL checkpointer thread stopped; checkpointing on the writer thread instead' });
+    });
+  });
+}
+
+/** Stops the checkpointer, then closes the database with a final checkpoint. */
+async function close(): Promise<void> {
+  closing = true;
+  await new Promise<void>((resolve) => {
+    checkpointer.once('exit', () => resolve());
+    checkpointer.postMessage({ type: 'close' });
+  });
+  try {
+    writer.close();
+    send({ type: 'closed' });
+  } catch (err) {
+    send({ type: 'closed', message: (err as Error).message });
+  }
+  port.close();
+}
 
 /** Writes a batch, waiting out a lock held by another connection (blocking only this thread). */
 function write(id: number, batch: PipelineEvent[]): void {
