@@ -79,6 +79,11 @@ export function dbBytes(dbPath) {
   return total;
 }
 
+/** Bytes of the WAL file alone (0 when there is none). */
+export function walBytes(dbPath) {
+  try { return fs.statSync(`${dbPath}-wal`).size; } catch { return 0; }
+}
+
 export function removeDb(dbPath) {
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
 }

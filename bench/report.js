@@ -102,7 +102,7 @@ export function renderMarkdown(result) {
       `| growth | slices of ${fmt(growth.slice_rows)} rows to ${fmt(growth.target_rows)}: first / worst slice spans/s | ${fmt(growth.first_slice_spans_per_s)} / ${fmt(growth.worst_slice_spans_per_s)} | | |`,
       `| growth | worst slice ÷ first slice | ${fmt(growth.worst_over_first)} | ≥ 0.8, to ${fmt(growth.target_rows)} rows | ${mark(growth.reached && growth.worst_over_first >= 0.8)} |`,
       `| growth | rows reached in ${growth.load_secs} s / accepted spans/s overall / 503s | ${fmt(growth.rows)} / ${fmt(growth.spans_per_s)} / ${fmt(growth.requests_503)} | | ${growth.reached ? '' : '❌ budget ran out'} |`,
-      `| growth | oct cores / CPU s per 1k spans / peak RSS MiB / DB MiB | ${fmt(growth.oct_cores)} / ${fmt(growth.cpu_s_per_1k)} / ${fmt(growth.peak_rss_mib)} / ${fmt(growth.db_mib)} | | |`,
+      `| growth | oct cores / CPU s per 1k spans / peak RSS MiB / DB MiB / largest WAL MiB | ${fmt(growth.oct_cores)} / ${fmt(growth.cpu_s_per_1k)} / ${fmt(growth.peak_rss_mib)} / ${fmt(growth.db_mib)} / ${fmt(growth.wal_max_mib)} | | |`,
       '',
       `Growth slices (spans/s while the table grew through each slice): ${growth.slices.map((s) => `${fmt(s.to_rows / 1000)}k: ${fmt(s.spans_per_s)}`).join(', ') || 'none completed'}.`,
     );

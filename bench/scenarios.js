@@ -3,7 +3,7 @@
 // accepted (a mismatch is recorded in ctx.failures and fails the bench).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { startOct, waitDrained, countRows, dbBytes, removeDb, track, REPO } from './oct-process.js';
+import { startOct, waitDrained, countRows, dbBytes, walBytes, removeDb, track, REPO } from './oct-process.js';
 import { runWrk } from './load-wrk.js';
 import { cpuSeconds, peakRssMiB, sampleRss, threadCpuSeconds, threadCores } from './proc-stats.js';
 
@@ -96,6 +96,7 @@ export async function growth(ctx) {
   const { growthRows: target, growthSlice: slice, growthBudgetSecs: budget } = ctx.cfg;
   return withOct(ctx, 'growth', async (oct) => {
     const samples = [{ t: 0, persisted: 0 }];
+    let walMax = 0;
     const t0 = performance.now();
     const c0 = cpuSeconds(oct.pid);
     let polling = true;
@@ -103,6 +104,7 @@ export async function growth(ctx) {
       while (polling) {
         const h = await oct.health();
         samples.push({ t: (performance.now() - t0) / 1000, persisted: h.pipeline.persisted });
+        walMax = Math.max(walMax, walBytes(oct.dbPath));
         await sleep(250);
       }
     })();
@@ -144,7 +146,7 @@ export async function growth(ctx) {
       worst_over_first: slices.length ? round(worst / slices[0].spans_per_s, 2) : null,
       oct_cores: round(cpu / loadSecs, 2), cpu_s_per_1k: ok ? round((cpu / (ok * spans)) * 1000, 4) : null,
       wrk_cores: round(wrkCpu / loadSecs, 2), peak_rss_mib: round(peakRssMiB(oct.pid)), db_mib: round(dbBytes(oct.dbPath) / 2 ** 20),
-      ...check, slices,
+      wal_max_mib: round(walMax / 2 ** 20), ...check, slices,
     };
   });
 }
