@@ -7,7 +7,7 @@ import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
   dbPath: string;
-  /** Page cache in MiB (default 64). */
+  /** Page cache in MiB (default 32). */
   cacheMiB?: number;
   /** Byte limit of input/output text rendered from log records (default 65536, as OCT_MAX_TEXT_BYTES). */
   maxTextBytes?: number;
@@ -50,7 +50,7 @@ export class SqliteExporter implements Exporter {
     if (this.#worker) return Promise.resolve();
     const workerData: WriterData = {
       dbPath: this.#options.dbPath,
-      cacheMiB: this.#options.cacheMiB ?? 64,
+      cacheMiB: this.#options.cacheMiB ?? 32,
       maxTextBytes: this.#options.maxTextBytes ?? 65_536,
       pendingContentTtlMs: (this.#options.pendingContentTtlS ?? 600) * 1000,
       abort: this.#abort,

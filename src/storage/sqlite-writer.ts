@@ -9,7 +9,13 @@ import { WalProgress, type CheckpointResult } from './wal-progress.js';
 
 export interface SqliteWriterOptions {
   dbPath: string;
-  /** Page cache in MiB; sized so the random-key indexes stay in memory as tables grow. */
+  /**
+   * Page cache in MiB. The random-key indexes outgrow any affordable cache within a few hundred
+   * thousand rows, and a page missing from it is a cheap read from the OS cache: 16, 32 and 64 MiB
+   * insert at the same rate up to 400k content rows. A larger one costs CPU instead: while the file
+   * is under 1 GiB, SQLite scans the whole page-cache hash table at each commit after a B-tree
+   * balance (6 % of the writer's CPU at 64 MiB, 21 % at 256 MiB).
+   */
   cacheMiB: number;
   /** Byte limit of input/output text rendered from log records (OCT_MAX_TEXT_BYTES). */
   maxTextBytes: number;
