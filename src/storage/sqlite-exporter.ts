@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { Exporter, ExportResult } from '../pipeline/exporter.js';
 import type { ContentStats } from './content-join.js';
+import { DEFAULT_WAL_LIMITS, type WalLimits } from './wal-progress.js';
 import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
@@ -13,6 +14,8 @@ export interface SqliteExporterOptions {
   maxTextBytes?: number;
   /** Seconds log-borne content is kept after its span's last record (default 600, as OCT_PENDING_CONTENT_TTL_S). */
   pendingContentTtlS?: number;
+  /** When the WAL restarts and how big it may grow (wal-progress.ts); tests use small ones. */
+  walLimits?: WalLimits;
 }
 
 const MAX_LOGGED_FAILURES = 10;
@@ -53,6 +56,7 @@ export class SqliteExporter implements Exporter {
       cacheMiB: this.#options.cacheMiB ?? 32,
       maxTextBytes: this.#options.maxTextBytes ?? 65_536,
       pendingContentTtlMs: (this.#options.pendingContentTtlS ?? 600) * 1000,
+      walLimits: this.#options.walLimits ?? DEFAULT_WAL_LIMITS,
       abort: this.#abort,
     };
     const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData });

@@ -5,7 +5,7 @@ import type { PipelineEvent } from '../pipeline/events.js';
 import type { ExportResult } from '../pipeline/exporter.js';
 import { ContentJoin, type ContentChanges, type ContentStats } from './content-join.js';
 import { ERROR_COLUMNS, TRACE_COLUMNS, migrate } from './schema.js';
-import { WalProgress, type CheckpointResult } from './wal-progress.js';
+import { WalProgress, type CheckpointResult, type WalLimits } from './wal-progress.js';
 
 export interface SqliteWriterOptions {
   dbPath: string;
@@ -23,6 +23,7 @@ export interface SqliteWriterOptions {
   pendingContentTtlMs: number;
   /** Published by the checkpointer thread, which copies the WAL back while this writer commits. */
   walProgress: SharedArrayBuffer;
+  walLimits: WalLimits;
 }
 
 /** A row the database refused, reported back so the caller can log it once. */
@@ -43,14 +44,6 @@ type BatchOutcome = { outcome: Omit<WriteOutcome, 'content'>; changes: ContentCh
 /** How long one write waits for a lock held by another connection before reporting busy. */
 const BUSY_TIMEOUT_MS = 100;
 
-// WAL sizes in 4 KiB frames. Past WAL_RESTART_FRAMES, once the checkpointer thread has copied all
-// but WAL_CATCH_UP_FRAMES back, the writer copies the rest itself between two transactions: only a
-// fully checkpointed WAL lets its next transaction start the WAL over, and a PASSIVE checkpoint on
-// another thread never catches up while commits keep coming. Past WAL_MAX_FRAMES the checkpointer
-// has fallen behind and the writer checkpoints everything itself, which bounds the WAL.
-const WAL_RESTART_FRAMES = 16_384;
-const WAL_CATCH_UP_FRAMES = 4_096;
-const WAL_MAX_FRAMES = 131_072;
 
 /** Thrown when another connection holds the write lock; the batch was not written. */
 export class DatabaseBusyError extends Error {
@@ -69,6 +62,8 @@ export class SqliteWriter {
   readonly #writeBatch: Database.Transaction<(batch: PipelineEvent[]) => BatchOutcome>;
   readonly #writeIsolated: Database.Transaction<(batch: PipelineEvent[]) => BatchOutcome>;
   readonly #wal: WalProgress;
+  readonly #walPath: string;
+  readonly #walMaxBytes: number;
 
   constructor(options: SqliteWriterOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
@@ -80,8 +75,8 @@ export class SqliteWriter {
       db.pragma(`cache_size = -${options.cacheMiB * 1024}`);
       // Checkpoints are the checkpointer thread's job (wal-checkpointer.ts), see finishCheckpoint.
       db.pragma('wal_autocheckpoint = 0');
-      // A restarted WAL file is cut back to 64 MiB rather than kept at its largest size.
-      db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
+      // A restarting WAL is truncated, so its file size is its size: see #finishCheckpoint.
+      db.pragma('journal_size_limit = 0');
       migrate(db);
     } catch (err) {
       db.close();
@@ -137,6 +132,9 @@ export class SqliteWriter {
     this.#content = content;
     this.#db = db;
     this.#wal = new WalProgress(options.walProgress);
+    this.#walPath = `${options.dbPath}-wal`;
+    // A WAL frame is a page plus a 24-byte header.
+    this.#walMaxBytes = options.walLimits.maxFrames * ((db.pragma('page_size', { simple: true }) as number) + 24);
   }
 
   /** Counters of log-borne content (records waiting, joined, superseded, expired). */
@@ -169,15 +167,24 @@ export class SqliteWriter {
     this.#db.pragma('wal_autocheckpoint = 16384');
   }
 
-  /** Between transactions: completes the checkpointer's work when the WAL is due to restart. */
+  /**
+   * Between transactions: copies the last stretch of the WAL back when the checkpointer says it
+   * is due, so the next transaction restarts the WAL. Past the size limit it waits for the
+   * checkpointer's pass to end and copies the rest itself, however long that takes: a bounded WAL
+   * is worth a stall when the checkpointer cannot keep up.
+   */
   #finishCheckpoint(): void {
-    const log = this.#wal.logFrames;
-    if (log < WAL_RESTART_FRAMES || (log - this.#wal.checkpointedFrames > WAL_CATCH_UP_FRAMES && log < WAL_MAX_FRAMES)) return;
-    const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
-    if (!result || result.log < 0) return; // the checkpointer is mid-pass: next commit
-    // Fully copied: the next transaction restarts the WAL (unless a reader still uses it).
-    if (result.log === result.checkpointed) this.#wal.publish(0, 0);
-    else this.#wal.publish(result.log, result.checkpointed);
+    const overLimit = walFileBytes(this.#walPath) >= this.#walMaxBytes;
+    if (!overLimit && !this.#wal.writerCatchUp) return;
+    this.#wal.writerCheckpointing = true; // the checkpointer starts no pass meanwhile
+    for (;;) {
+      const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+      if (result && result.log >= 0) break;
+      if (!overLimit) return; // the checkpointer is mid-pass: next commit
+      Atomics.wait(PAUSE, 0, 0, 2);
+    }
+    this.#wal.publish(0, false);
+    this.#wal.writerCheckpointing = false;
   }
 
   /** Folds the WAL back into the main file, so a stopped oct leaves one self-contained file. */
@@ -188,6 +195,12 @@ export class SqliteWriter {
       this.#db.close();
     }
   }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function walFileBytes(walPath: string): number {
+  return fs.statSync(walPath, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 function isBusy(err: unknown): boolean {

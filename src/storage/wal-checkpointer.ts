@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { WalProgress, type CheckpointResult } from './wal-progress.js';
+import { WalProgress, type CheckpointResult, type WalLimits } from './wal-progress.js';
 
 /**
  * The checkpointer thread: copies committed WAL frames back into the database file (PASSIVE
@@ -14,6 +14,7 @@ export interface CheckpointerData {
   dbPath: string;
   progress: SharedArrayBuffer;
   intervalMs: number;
+  limits: WalLimits;
 }
 
 export type FromCheckpointer = { type: 'ready' } | { type: 'failed'; message: string };
@@ -35,17 +36,30 @@ try {
 }
 
 let timer: NodeJS.Timeout | undefined;
+let previousLog = 0;
 function pass(): void {
+  let again = false;
+  if (progress.writerCheckpointing) {
+    timer = setTimeout(pass, data.intervalMs);
+    return;
+  }
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
-    if (result && result.log >= 0) progress.publish(result.log, result.checkpointed);
+    if (result && result.log >= 0) {
+      // Frames committed since the previous pass began: about what the next pass would find.
+      const appended = result.log >= previousLog ? result.log - previousLog : result.log;
+      previousLog = result.log;
+      const due = result.log >= data.limits.restartFrames && result.checkpointed === result.log;
+      progress.publish(result.log, due && appended <= data.limits.catchUpFrames);
+      again = due && appended > data.limits.catchUpFrames;
+    }
   } catch (err) {
     // SQLITE_BUSY here only means another checkpoint ran at the same moment: try next time.
     if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) {
       send({ type: 'failed', message: (err as Error).message });
     }
   }
-  timer = setTimeout(pass, data.intervalMs);
+  timer = setTimeout(pass, again ? 0 : data.intervalMs);
 }
 timer = setTimeout(pass, data.intervalMs);
 
