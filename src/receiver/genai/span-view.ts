@@ -40,36 +40,45 @@ interface KeyScan {
   hasLlmUsageKey: boolean;
   /** Some OpenInference `llm.*` key is present. */
   hasOpenInferenceKey: boolean;
-  flatKeys: Map<FlatPrefix, string[]>;
+  /** Created for the first flattened key. */
+  flatKeys: Map<FlatPrefix, string[]> | undefined;
 }
 
+/** Where each family's flattened prefixes can match: a key's first segment picks the list to try. */
+const GEN_AI_FLAT_PREFIXES = FLAT_PREFIXES.filter((p) => p.startsWith('gen_ai.'));
+const LLM_FLAT_PREFIXES = FLAT_PREFIXES.filter((p) => p.startsWith('llm.'));
+const OTHER_FLAT_PREFIXES = FLAT_PREFIXES.filter((p) => !p.startsWith('gen_ai.') && !p.startsWith('llm.'));
+
 function scanKeys(attrs: Attributes): KeyScan {
-  const scan: KeyScan = { hasGenAiKey: false, hasLlmUsageKey: false, hasOpenInferenceKey: false, flatKeys: new Map() };
+  const scan: KeyScan = { hasGenAiKey: false, hasLlmUsageKey: false, hasOpenInferenceKey: false, flatKeys: undefined };
   for (const key of attrs.keys()) {
+    let prefixes: readonly FlatPrefix[];
     if (key.startsWith('gen_ai.')) {
       scan.hasGenAiKey = true;
+      prefixes = GEN_AI_FLAT_PREFIXES;
     } else if (key.startsWith('llm.')) {
       if (key.startsWith('llm.usage.')) scan.hasLlmUsageKey = true;
       if (OPENINFERENCE_KEYS.has(key) || OPENINFERENCE_PREFIXES.some((p) => key.startsWith(p))) {
         scan.hasOpenInferenceKey = true;
       }
-    } else if (!key.startsWith('retrieval.') && !key.startsWith('embedding.')) {
+      prefixes = LLM_FLAT_PREFIXES;
+    } else if (key.startsWith('retrieval.') || key.startsWith('embedding.')) {
+      prefixes = OTHER_FLAT_PREFIXES;
+    } else {
       continue;
     }
-    noteFlatKey(scan.flatKeys, key);
+    const prefix = flatPrefixOf(key, prefixes);
+    if (prefix === undefined) continue;
+    scan.flatKeys ??= new Map();
+    const keys = scan.flatKeys.get(prefix);
+    if (keys) keys.push(key);
+    else scan.flatKeys.set(prefix, [key]);
   }
   return scan;
 }
 
-function noteFlatKey(flatKeys: Map<FlatPrefix, string[]>, key: string): void {
-  for (const prefix of FLAT_PREFIXES) {
-    if (key.startsWith(prefix) && isIndexAt(key, prefix.length)) {
-      const keys = flatKeys.get(prefix);
-      if (keys) keys.push(key);
-      else flatKeys.set(prefix, [key]);
-      return;
-    }
-  }
+function flatPrefixOf(key: string, prefixes: readonly FlatPrefix[]): FlatPrefix | undefined {
+  return prefixes.find((prefix) => key.startsWith(prefix) && isIndexAt(key, prefix.length));
 }
 
 export class SpanView {
@@ -77,8 +86,9 @@ export class SpanView {
   readonly hasGenAiKey: boolean;
   readonly hasLlmUsageKey: boolean;
   readonly hasOpenInferenceKey: boolean;
-  private readonly flatKeys: Map<FlatPrefix, string[]>;
-  private readonly cache = new Map<string, unknown>();
+  private readonly flatKeys: Map<FlatPrefix, string[]> | undefined;
+  private itemsCache: Map<FlatPrefix, unknown[]> | undefined;
+  private jsonCache: Map<string, unknown> | undefined;
 
   constructor(
     readonly span: Span,
@@ -95,25 +105,35 @@ export class SpanView {
 
   /** Keys of a flattened family (`gen_ai.prompt.<N>…`; `gen_ai.prompt.name` is not one). */
   keysOf(prefix: FlatPrefix): readonly string[] {
-    return this.flatKeys.get(prefix) ?? [];
+    return this.flatKeys?.get(prefix) ?? [];
   }
 
   /** A flattened family rebuilt into its ordered items (cached). */
   items(prefix: FlatPrefix): unknown[] {
-    return this.cached(`flat:${prefix}`, () => unflattenIndexed(this.attrs, this.keysOf(prefix), prefix)) as unknown[];
+    if (this.keysOf(prefix).length === 0) return [];
+    this.itemsCache ??= new Map();
+    let items = this.itemsCache.get(prefix);
+    if (items === undefined) {
+      items = unflattenIndexed(this.attrs, this.keysOf(prefix), prefix);
+      this.itemsCache.set(prefix, items);
+    }
+    return items;
   }
 
   /** An attribute as plain data, JSON strings parsed (cached). */
   json(key: string): unknown {
-    return this.cached(`json:${key}`, () => structured(this.attrs.get(key)));
+    const value = this.attrs.get(key);
+    // Missing and scalar values are their own plain form: only text and structured values are converted.
+    if (typeof value !== 'string' && typeof value !== 'object') return value;
+    if (value === null) return null;
+    this.jsonCache ??= new Map();
+    if (this.jsonCache.has(key)) return this.jsonCache.get(key);
+    const plain = structured(value);
+    this.jsonCache.set(key, plain);
+    return plain;
   }
 
   eventsNamed(name: string): SpanEvent[] {
     return this.span.events.filter((event) => event.name === name);
-  }
-
-  private cached(key: string, compute: () => unknown): unknown {
-    if (!this.cache.has(key)) this.cache.set(key, compute());
-    return this.cache.get(key);
   }
 }
