@@ -182,6 +182,15 @@ export abstract class OtlpProtobufReader {
     return length === 0 ? '' : length;
   }
 
+  /** A string field like `Reader.string()`, through the cache of attribute keys. */
+  private key(): string {
+    const r = this.r;
+    const length = r.uint32();
+    const start = r.pos;
+    r.pos = Math.min(start + length, r.len);
+    return KEYS.get(this.buf, start, r.pos);
+  }
+
   /** fixed64 → bigint, exactly. */
   protected fixed64(): bigint {
     const r = this.r;
@@ -206,7 +215,7 @@ export abstract class OtlpProtobufReader {
       const tag = r.uint32();
       switch (tag >>> 3) {
         case 1:
-          key = r.string();
+          key = this.key();
           break;
         case 2:
           value = this.anyValue(depth + 1, valueDepth);
@@ -393,6 +402,42 @@ export abstract class OtlpProtobufReader {
     const n = high * 4294967296 + lo;
     return Number.isSafeInteger(n) ? n : (BigInt(high) << 32n) + BigInt(lo);
   }
+}
+
+/**
+ * Attribute keys repeat in every span and every request: each is decoded once, then found again by
+ * its bytes, which also spares hashing a new string for every map it goes into. Short ASCII keys
+ * only (anything else is decoded each time); a slot holds one key, the last one seen there.
+ */
+class KeyCache {
+  private static readonly MAX_LENGTH = 64;
+  private readonly slots: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+
+  get(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    if (length === 0 || length > KeyCache.MAX_LENGTH) return buf.toString('utf8', start, end);
+    const slot = (length * 31 + buf[start]! * 7 + buf[end - 1]! * 3 + buf[start + (length >> 1)]!) & 1023;
+    const cached = this.slots[slot];
+    if (cached !== undefined && cached.length === length && sameAscii(cached, buf, start)) return cached;
+    const key = buf.toString('utf8', start, end);
+    if (isAscii(key, length)) this.slots[slot] = key;
+    return key;
+  }
+}
+
+const KEYS = new KeyCache();
+
+/** `text` (of `length` ASCII characters) equals the bytes at `start`. */
+function sameAscii(text: string, buf: Buffer, start: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
+/** Decoded from `length` bytes, `text` is ASCII when every byte gave one character below 0x80. */
+function isAscii(text: string, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** Why an id read by `OtlpProtobufReader.id()` is unusable, or null. */

@@ -479,4 +479,33 @@ describe('one-pass protobuf decoders, compared with the reflection decoders', ()
     const log = len(1, len(2, len(2, Buffer.concat([raw(7, VARINT, overlong), len(3, Buffer.from('INFO'))]))));
     expect(outcome(decodeLogsProtobuf, log)).toEqual(outcome(reflectionDecodeLogs, log));
   });
+
+  it('decode attribute keys through the key cache exactly, also when keys collide or are not ASCII', () => {
+    const keys: (string | Buffer)[] = [];
+    // Same length, first, middle and last byte: they share a cache slot and must not be confused.
+    for (let i = 0; i < 300; i++) keys.push(`k${String(i).padStart(3, '0')}.x.${String(i % 7)}z`);
+    keys.push('', 'ключ', 'x'.repeat(64), 'x'.repeat(65), 'k\u0000nul', Buffer.from([0x6b, 0xff, 0x6b]), Buffer.from([0x6b, 0xc3]));
+    const w = protobuf.Writer.create();
+    message(w, 1, () =>
+      message(w, 2, () =>
+        message(w, 2, () => {
+          w.uint32(tag(1, LEN)).bytes(Buffer.alloc(16, 1));
+          w.uint32(tag(2, LEN)).bytes(Buffer.alloc(8, 2));
+          // Every key twice, so the second read of each comes from the cache when it is cacheable.
+          for (const key of [...keys, ...keys.slice().reverse()]) {
+            message(w, 9, () => {
+              if (typeof key === 'string') w.uint32(tag(1, LEN)).string(key);
+              else w.uint32(tag(1, LEN)).bytes(key);
+              message(w, 2, () => w.uint32(tag(1, LEN)).string('v'));
+            });
+          }
+        }),
+      ),
+    );
+    const body = w.finish();
+    for (let round = 0; round < 2; round++) expect(decodeTracesProtobuf(body)).toEqual(reflectionDecodeTraces(body));
+    const attributes = decodeTracesProtobuf(body).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+    expect(attributes.size).toBe(keys.length);
+    expect([...attributes.keys()].slice(-2)).toEqual(['k\uFFFDk', 'k\uFFFD']);
+  });
 });
