@@ -123,15 +123,16 @@ export function toPlain(value: AnyValue | undefined, depth = 0): unknown {
  * `maxBytes`, go through `boundedJson`.
  */
 export function attributesJson(attrs: Attributes, maxBytes: number, omit?: ReadonlySet<string>): string | null {
-  let json = '';
+  const members: string[] = [];
   for (const [key, value] of attrs) {
     if (omit !== undefined && omit.has(key)) continue;
     const valueJson = scalarJson(value);
     if (valueJson === undefined || mayBeIndex(key)) return boundedJson(plainObject(attrs, omit), maxBytes);
-    json += (json === '' ? '{' : ',') + jsonString(key) + ':' + valueJson;
+    members.push(jsonString(key) + ':' + valueJson);
   }
-  if (json === '') return null;
-  json += '}';
+  if (members.length === 0) return null;
+  // join() gives one flat string; the row keeps it, so it must not hold the pieces.
+  const json = '{' + members.join(',') + '}';
   // Every UTF-16 unit encodes to at most 3 bytes, so short JSON needs no measuring.
   if (json.length * 3 > maxBytes && Buffer.byteLength(json, 'utf8') > maxBytes) {
     return boundedJson(plainObject(attrs, omit), maxBytes);
