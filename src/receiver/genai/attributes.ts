@@ -128,7 +128,7 @@ export function attributesJson(attrs: Attributes, maxBytes: number, omit?: Reado
     if (omit !== undefined && omit.has(key)) continue;
     const valueJson = scalarJson(value);
     if (valueJson === undefined || mayBeIndex(key)) return boundedJson(plainObject(attrs, omit), maxBytes);
-    members.push(jsonString(key) + ':' + valueJson);
+    members.push(memberPrefix(key) + valueJson);
   }
   if (members.length === 0) return null;
   // join() gives one flat string; the row keeps it, so it must not hold the pieces.
@@ -138,6 +138,19 @@ export function attributesJson(attrs: Attributes, maxBytes: number, omit?: Reado
     return boundedJson(plainObject(attrs, omit), maxBytes);
   }
   return json;
+}
+
+/** `"key":` for each attribute key seen lately (keys repeat in every span). */
+const memberPrefixes = new Map<string, string>();
+
+function memberPrefix(key: string): string {
+  let prefix = memberPrefixes.get(key);
+  if (prefix === undefined) {
+    if (memberPrefixes.size >= 1024) memberPrefixes.clear();
+    prefix = jsonString(key) + ':';
+    memberPrefixes.set(key, prefix);
+  }
+  return prefix;
 }
 
 /** JSON of a string, number, boolean, null or list of those; undefined for anything else. */
