@@ -140,15 +140,18 @@ export function attributesJson(attrs: Attributes, maxBytes: number, omit?: Reado
   return json;
 }
 
-/** `"key":` for each attribute key seen lately (keys repeat in every span). */
+/** `"key":` for recent attribute keys (keys repeat in every span); long keys are not kept. */
 const memberPrefixes = new Map<string, string>();
+const MAX_CACHED_KEY_LENGTH = 128;
 
 function memberPrefix(key: string): string {
   let prefix = memberPrefixes.get(key);
   if (prefix === undefined) {
-    if (memberPrefixes.size >= 1024) memberPrefixes.clear();
     prefix = jsonString(key) + ':';
-    memberPrefixes.set(key, prefix);
+    if (key.length <= MAX_CACHED_KEY_LENGTH) {
+      if (memberPrefixes.size >= 1024) memberPrefixes.clear();
+      memberPrefixes.set(key, prefix);
+    }
   }
   return prefix;
 }

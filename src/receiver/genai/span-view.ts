@@ -44,41 +44,58 @@ interface KeyScan {
   flatKeys: Map<FlatPrefix, string[]> | undefined;
 }
 
-/** Where each family's flattened prefixes can match: a key's first segment picks the list to try. */
-const GEN_AI_FLAT_PREFIXES = FLAT_PREFIXES.filter((p) => p.startsWith('gen_ai.'));
-const LLM_FLAT_PREFIXES = FLAT_PREFIXES.filter((p) => p.startsWith('llm.'));
-const OTHER_FLAT_PREFIXES = FLAT_PREFIXES.filter((p) => !p.startsWith('gen_ai.') && !p.startsWith('llm.'));
-
 function scanKeys(attrs: Attributes): KeyScan {
   const scan: KeyScan = { hasGenAiKey: false, hasLlmUsageKey: false, hasOpenInferenceKey: false, flatKeys: undefined };
   for (const key of attrs.keys()) {
-    let prefixes: readonly FlatPrefix[];
-    if (key.startsWith('gen_ai.')) {
-      scan.hasGenAiKey = true;
-      prefixes = GEN_AI_FLAT_PREFIXES;
-    } else if (key.startsWith('llm.')) {
-      if (key.startsWith('llm.usage.')) scan.hasLlmUsageKey = true;
-      if (OPENINFERENCE_KEYS.has(key) || OPENINFERENCE_PREFIXES.some((p) => key.startsWith(p))) {
-        scan.hasOpenInferenceKey = true;
-      }
-      prefixes = LLM_FLAT_PREFIXES;
-    } else if (key.startsWith('retrieval.') || key.startsWith('embedding.')) {
-      prefixes = OTHER_FLAT_PREFIXES;
-    } else {
-      continue;
-    }
-    const prefix = flatPrefixOf(key, prefixes);
-    if (prefix === undefined) continue;
+    const about = keyFacts(key);
+    if (about === NO_FACTS) continue;
+    if (about.genAi) scan.hasGenAiKey = true;
+    if (about.llmUsage) scan.hasLlmUsageKey = true;
+    if (about.openInference) scan.hasOpenInferenceKey = true;
+    if (about.flatPrefix === null) continue;
     scan.flatKeys ??= new Map();
-    const keys = scan.flatKeys.get(prefix);
+    const keys = scan.flatKeys.get(about.flatPrefix);
     if (keys) keys.push(key);
-    else scan.flatKeys.set(prefix, [key]);
+    else scan.flatKeys.set(about.flatPrefix, [key]);
   }
   return scan;
 }
 
-function flatPrefixOf(key: string, prefixes: readonly FlatPrefix[]): FlatPrefix | undefined {
-  return prefixes.find((prefix) => key.startsWith(prefix) && isIndexAt(key, prefix.length));
+/** What one key tells about its span. */
+interface KeyFacts {
+  genAi: boolean;
+  llmUsage: boolean;
+  openInference: boolean;
+  flatPrefix: FlatPrefix | null;
+}
+
+const NO_FACTS: KeyFacts = { genAi: false, llmUsage: false, openInference: false, flatPrefix: null };
+
+/** The facts of recent keys: they only depend on the key, and keys repeat in every span. */
+const factsByKey = new Map<string, KeyFacts>();
+const MAX_CACHED_KEY_LENGTH = 128;
+
+function keyFacts(key: string): KeyFacts {
+  let facts = factsByKey.get(key);
+  if (facts === undefined) {
+    facts = factsOf(key);
+    if (key.length <= MAX_CACHED_KEY_LENGTH) {
+      if (factsByKey.size >= 1024) factsByKey.clear();
+      factsByKey.set(key, facts);
+    }
+  }
+  return facts;
+}
+
+function factsOf(key: string): KeyFacts {
+  const llm = key.startsWith('llm.');
+  const facts: KeyFacts = {
+    genAi: key.startsWith('gen_ai.'),
+    llmUsage: llm && key.startsWith('llm.usage.'),
+    openInference: llm && (OPENINFERENCE_KEYS.has(key) || OPENINFERENCE_PREFIXES.some((p) => key.startsWith(p))),
+    flatPrefix: FLAT_PREFIXES.find((prefix) => key.startsWith(prefix) && isIndexAt(key, prefix.length)) ?? null,
+  };
+  return facts.genAi || llm || facts.flatPrefix !== null ? facts : NO_FACTS;
 }
 
 export class SpanView {
