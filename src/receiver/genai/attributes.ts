@@ -75,7 +75,9 @@ export function toStr(value: unknown): string | null {
 /** The first of `keys` whose value converts to non-null. */
 function firstOf<T>(attrs: Attributes, keys: readonly string[], convert: (v: unknown) => T | null): T | null {
   for (const key of keys) {
-    const converted = convert(attrs.get(key));
+    const value = attrs.get(key);
+    if (value === undefined) continue; // most keys are absent: no conversion to call
+    const converted = convert(value);
     if (converted !== null) return converted;
   }
   return null;

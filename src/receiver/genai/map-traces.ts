@@ -32,6 +32,11 @@ export interface MappingResult {
   ignoredSpans: number;
 }
 
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
 export function mapTracesRequest(request: TracesRequest, options: MappingOptions): MappingResult {
   const result: MappingResult = { events: [], rejectedSpans: 0, rejectionMessage: null, genaiSpans: 0, ignoredSpans: 0 };
   let firstRejected = '';
@@ -76,24 +81,12 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
   }
 }
 
-/** 32/16 lower-case hex digits, not all zeros: a span's ids, or the span ids of a log record. */
+/** 32/16 hex digits, not all zeros: a span's ids, or the span ids of a log record. */
 export function hasValidIds(ids: { traceId: string; spanId: string }): boolean {
-  return isHexId(ids.traceId, 32) && isSpanId(ids.spanId);
+  return TRACE_ID.test(ids.traceId) && ids.traceId !== ZERO_TRACE_ID && isSpanId(ids.spanId);
 }
 
-const isSpanId = (id: string) => isHexId(id, 16);
-
-function isHexId(id: string, digits: number): boolean {
-  if (id.length !== digits) return false;
-  let allZeros = true;
-  for (let i = 0; i < digits; i++) {
-    const c = id.charCodeAt(i);
-    if (c === 48) continue; // '0'
-    if (!((c > 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-    allZeros = false;
-  }
-  return !allZeros;
-}
+const isSpanId = (id: string) => SPAN_ID.test(id) && id !== ZERO_SPAN_ID;
 
 function identityOf(span: Span, resource: ResourceContext, maxTextBytes: number): SpanIdentity {
   return {
