@@ -150,6 +150,7 @@ export abstract class OtlpProtobufReader {
     return outerEnd;
   }
 
+  /** Leaves the sub-message `enter` entered, which must end exactly at its end. */
   protected leave(outerEnd: number): void {
     const r = this.r;
     if (r.pos !== r.len) throw RangeError('index out of range');
