@@ -4,6 +4,7 @@
  * Senders disagree on wire types (token counts as int, "27", 27.0; JSON content as a string or
  * as a structured value), so every reader coerces by meaning and never throws.
  */
+import { boundedJson } from '../../pipeline/text.js';
 import type { AnyValue, Attributes } from '../otlp/model.js';
 
 /** Nesting kept when structured values become plain JSON; deeper levels are replaced by a marker. */
@@ -74,7 +75,9 @@ export function toStr(value: unknown): string | null {
 /** The first of `keys` whose value converts to non-null. */
 function firstOf<T>(attrs: Attributes, keys: readonly string[], convert: (v: unknown) => T | null): T | null {
   for (const key of keys) {
-    const converted = convert(attrs.get(key));
+    const value = attrs.get(key);
+    if (value === undefined) continue; // most keys are absent: no conversion to call
+    const converted = convert(value);
     if (converted !== null) return converted;
   }
   return null;
@@ -112,6 +115,92 @@ export function toPlain(value: AnyValue | undefined, depth = 0): unknown {
     return depth >= MAX_DEPTH ? '[nested too deep]' : value.map((item) => toPlain(item, depth + 1));
   }
   return value;
+}
+
+/**
+ * `boundedJson(plainObject(attrs, omit), maxBytes)`, the `attributes` column, built as text
+ * directly when every value is a scalar or a list of scalars (almost always): the same JSON
+ * without the intermediate object. Other attributes (nested values, bytes, bigints, whose strings
+ * `boundedJson` cleans differently, or index-like keys, which objects reorder), and JSON over
+ * `maxBytes`, go through `boundedJson`.
+ */
+export function attributesJson(attrs: Attributes, maxBytes: number, omit?: ReadonlySet<string>): string | null {
+  const members: string[] = [];
+  for (const [key, value] of attrs) {
+    if (omit !== undefined && omit.has(key)) continue;
+    const valueJson = scalarJson(value);
+    if (valueJson === undefined || mayBeIndex(key)) return boundedJson(plainObject(attrs, omit), maxBytes);
+    members.push(memberPrefix(key) + valueJson);
+  }
+  if (members.length === 0) return null;
+  // join() gives one flat string; the row keeps it, so it must not hold the pieces.
+  const json = '{' + members.join(',') + '}';
+  // Every UTF-16 unit encodes to at most 3 bytes, so short JSON needs no measuring.
+  if (json.length * 3 > maxBytes && Buffer.byteLength(json, 'utf8') > maxBytes) {
+    return boundedJson(plainObject(attrs, omit), maxBytes);
+  }
+  return json;
+}
+
+/** `"key":` for recent attribute keys (keys repeat in every span); long keys are not kept. */
+const memberPrefixes = new Map<string, string>();
+const MAX_CACHED_KEY_LENGTH = 128;
+
+function memberPrefix(key: string): string {
+  let prefix = memberPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = jsonString(key) + ':';
+    if (key.length <= MAX_CACHED_KEY_LENGTH) {
+      if (memberPrefixes.size >= 1024) memberPrefixes.clear();
+      memberPrefixes.set(key, prefix);
+    }
+  }
+  return prefix;
+}
+
+/** JSON of a string, number, boolean, null or list of those; undefined for anything else. */
+function scalarJson(value: AnyValue): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return jsonString(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let json = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i];
+          if (typeof item === 'object' && item !== null) return undefined;
+          const itemJson = scalarJson(item!);
+          if (itemJson === undefined) return undefined;
+          json += (i === 0 ? '' : ',') + itemJson;
+        }
+        return json + ']';
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** `JSON.stringify(text)`, without its cost per call for the short text that needs no escaping. */
+function jsonString(text: string): string {
+  if (text.length > 64) return JSON.stringify(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Control characters, '"', '\\' and surrogates (escaped when lone) are left to JSON.stringify.
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return '"' + text + '"';
+}
+
+/** A key that may be an array index, which a JavaScript object lists before the other keys. */
+function mayBeIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57;
 }
 
 /**

@@ -107,6 +107,7 @@ export const jsonValues =
 
 export function otelInput(view: SpanView): Content | null {
   const keys = [SYSTEM_INSTRUCTIONS, INPUT_MESSAGES].filter((key) => view.attrs.has(key));
+  if (keys.length === 0) return null;
   return otelMessages(view.json(SYSTEM_INSTRUCTIONS), view.json(INPUT_MESSAGES), keys);
 }
 
@@ -141,6 +142,7 @@ export function detailsOutput(view: SpanView): Content | null {
 
 /** Deprecated per-message events `gen_ai.{system,user,assistant,tool}.message` on the span. */
 export function messageEventsInput(view: SpanView): Content | null {
+  if (view.span.events.length === 0) return null;
   const messages = view.span.events
     .filter((event) => ROLE_BY_EVENT.has(event.name))
     .slice(0, MAX_ITEMS)
@@ -149,6 +151,7 @@ export function messageEventsInput(view: SpanView): Content | null {
 }
 
 export function choiceEventsOutput(view: SpanView): Content | null {
+  if (view.span.events.length === 0) return null;
   const messages = view
     .eventsNamed(CHOICE_EVENT)
     .slice(0, MAX_ITEMS)

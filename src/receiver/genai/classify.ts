@@ -171,15 +171,20 @@ function vercelOperation(operationId: string | null): string | null {
 
 function operationOf(view: SpanView): string | null {
   const attrs = view.attrs;
-  const firstWord = view.span.name.split(' ', 1)[0];
   return (
     toStr(attrs.get('gen_ai.operation.name')) ??
     OPERATION_BY_OPENINFERENCE.get(upper(attrs.get('openinference.span.kind'))) ??
     OPERATION_BY_REQUEST_TYPE.get(lower(attrs.get('llm.request.type'))) ??
     toStr(attrs.get('traceloop.span.kind')) ??
     vercelOperation(vercelOperationId(view)) ??
-    (KNOWN_OPERATIONS.has(firstWord) ? firstWord : null)
+    spanNameOperation(view.span.name)
   );
+}
+
+/** A known operation as the first word of the span name (`chat gpt-4o`). */
+function spanNameOperation(name: string): string | null {
+  const firstWord = name.split(' ', 1)[0]!;
+  return KNOWN_OPERATIONS.has(firstWord) ? firstWord : null;
 }
 
 const lower = (value: unknown) => toStr(value)?.toLowerCase() ?? '';

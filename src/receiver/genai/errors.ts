@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRow } from '../../pipeline/events.js';
-import { boundedJson, cutText } from '../../pipeline/text.js';
+import { cutText } from '../../pipeline/text.js';
 import type { Attributes, Span, SpanEvent } from '../otlp/model.js';
-import { firstStr, isPresent, plainObject } from './attributes.js';
+import { attributesJson, firstStr, isPresent } from './attributes.js';
 import { nanosToMs, spanEndMs } from './timing.js';
 
 /** The columns that identify a span, shared by its traces row and error rows. */
@@ -42,10 +42,13 @@ export function firstExceptionEvent(span: Span): SpanEvent | undefined {
   return span.events.find((event) => event.name === EXCEPTION_EVENT);
 }
 
-export function errorRowsOf(span: Span, base: ErrorRowBase, limits: ErrorLimits): ErrorRow[] {
-  const exceptions = span.events.filter((event) => event.name === EXCEPTION_EVENT);
+/** The error rows of a span; `llmTraceId` is the `trace_id` of its traces row, if it has one. */
+export function errorRowsOf(span: Span, identity: SpanIdentity, llmTraceId: string | null, limits: ErrorLimits): ErrorRow[] {
+  const exceptions = span.events.length === 0 ? [] : span.events.filter((event) => event.name === EXCEPTION_EVENT);
+  if (exceptions.length === 0 && !spanFailed(span)) return [];
+  const base: ErrorRowBase = { ...identity, llm_trace_id: llmTraceId };
   if (exceptions.length > 0) return exceptions.map((event) => exceptionRow(span, event, base, limits));
-  return spanFailed(span) ? [statusRow(span, base, limits)] : [];
+  return [statusRow(span, base, limits)];
 }
 
 function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: ErrorLimits): ErrorRow {
@@ -57,7 +60,7 @@ function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: 
     message: cutText(firstStr(attrs, ['exception.message']) ?? spanMessage(span), limits.maxTextBytes),
     stacktrace: cutText(firstStr(attrs, ['exception.stacktrace']), limits.maxTextBytes),
     occurred_at: event.timeUnixNano > 0n ? nanosToMs(event.timeUnixNano) : spanEndMs(span),
-    attributes: boundedJson(plainObject(attrs, EXCEPTION_KEYS), limits.maxAttributesBytes),
+    attributes: attributesJson(attrs, limits.maxAttributesBytes, EXCEPTION_KEYS),
   };
 }
 

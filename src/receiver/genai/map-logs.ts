@@ -9,9 +9,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ContentRow, ErrorRow, PipelineEvent } from '../../pipeline/events.js';
-import { boundedJson, cutText } from '../../pipeline/text.js';
+import { cutText } from '../../pipeline/text.js';
 import type { AnyValue, LogRecord, LogsRequest } from '../otlp/model.js';
-import { firstStr, isPresent, isRecord, plainObject, structured, toPlain, toStr } from './attributes.js';
+import { attributesJson, firstStr, isPresent, isRecord, plainObject, structured, toPlain, toStr } from './attributes.js';
 import {
   CHOICE_EVENT,
   choiceMessage,
@@ -151,7 +151,7 @@ function exceptionRow(record: LogRecord, serviceName: string | null, options: Ma
     message: cutText(firstStr(attrs, ['exception.message']) ?? bodyText(record.body) ?? firstStr(attrs, ['error.type']), options.maxTextBytes),
     stacktrace: cutText(firstStr(attrs, ['exception.stacktrace']), options.maxTextBytes),
     occurred_at: time > 0n ? nanosToMs(time) : Date.now(),
-    attributes: boundedJson(plainObject(attrs, EXCEPTION_KEYS), options.maxAttributesBytes),
+    attributes: attributesJson(attrs, options.maxAttributesBytes, EXCEPTION_KEYS),
   };
   return {
     ...rowStart(record, time),

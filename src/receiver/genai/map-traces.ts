@@ -6,9 +6,9 @@
  * Spans with invalid ids give nothing and are counted for OTLP `partial_success`.
  */
 import type { PipelineEvent, TraceRow } from '../../pipeline/events.js';
-import { boundedJson, cutText } from '../../pipeline/text.js';
+import { cutText } from '../../pipeline/text.js';
 import type { Attributes, Span, TracesRequest } from '../otlp/model.js';
-import { plainObject, toStr } from './attributes.js';
+import { attributesJson, toStr } from './attributes.js';
 import { detectFamily } from './classify.js';
 import { errorRowsOf, type SpanIdentity } from './errors.js';
 import { SpanView } from './span-view.js';
@@ -34,23 +34,27 @@ export interface MappingResult {
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
-const ALL_ZEROS = /^0+$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
 export function mapTracesRequest(request: TracesRequest, options: MappingOptions): MappingResult {
   const result: MappingResult = { events: [], rejectedSpans: 0, rejectionMessage: null, genaiSpans: 0, ignoredSpans: 0 };
   let firstRejected = '';
-  request.resourceSpans.forEach((resourceSpans, i) => {
+  for (let i = 0; i < request.resourceSpans.length; i++) {
+    const resourceSpans = request.resourceSpans[i]!;
     const resource = new ResourceContext(resourceSpans.resource, options);
-    resourceSpans.scopeSpans.forEach((scopeSpans, j) => {
-      scopeSpans.spans.forEach((span, k) => {
+    for (let j = 0; j < resourceSpans.scopeSpans.length; j++) {
+      const scopeSpans = resourceSpans.scopeSpans[j]!;
+      for (let k = 0; k < scopeSpans.spans.length; k++) {
+        const span = scopeSpans.spans[k]!;
         if (!hasValidIds(span)) {
           if (result.rejectedSpans++ === 0) firstRejected = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
-          return;
+          continue;
         }
         mapSpan(new SpanView(span, scopeSpans.scope.name, resourceSpans.resource), resource, options, result);
-      });
-    });
-  });
+      }
+    }
+  }
   if (result.rejectedSpans > 0) {
     const spans = result.rejectedSpans === 1 ? '1 span' : `${result.rejectedSpans} spans`;
     result.rejectionMessage =
@@ -72,17 +76,17 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
     result.genaiSpans++;
   }
   if (trace === null && options.errorsFrom === 'genai') return;
-  for (const row of errorRowsOf(view.span, { ...identity, llm_trace_id: trace?.trace_id ?? null }, options)) {
+  for (const row of errorRowsOf(view.span, identity, trace?.trace_id ?? null, options)) {
     result.events.push({ type: 'error', row });
   }
 }
 
 /** 32/16 hex digits, not all zeros: a span's ids, or the span ids of a log record. */
 export function hasValidIds(ids: { traceId: string; spanId: string }): boolean {
-  return TRACE_ID.test(ids.traceId) && !ALL_ZEROS.test(ids.traceId) && isSpanId(ids.spanId);
+  return TRACE_ID.test(ids.traceId) && ids.traceId !== ZERO_TRACE_ID && isSpanId(ids.spanId);
 }
 
-const isSpanId = (id: string) => SPAN_ID.test(id) && !ALL_ZEROS.test(id);
+const isSpanId = (id: string) => SPAN_ID.test(id) && id !== ZERO_SPAN_ID;
 
 function identityOf(span: Span, resource: ResourceContext, maxTextBytes: number): SpanIdentity {
   return {
@@ -108,7 +112,7 @@ class ResourceContext {
   }
 
   attributesJson(): string | null {
-    if (this.json === undefined) this.json = boundedJson(plainObject(this.attributes), this.options.maxAttributesBytes);
+    if (this.json === undefined) this.json = attributesJson(this.attributes, this.options.maxAttributesBytes);
     return this.json;
   }
 }

@@ -40,36 +40,62 @@ interface KeyScan {
   hasLlmUsageKey: boolean;
   /** Some OpenInference `llm.*` key is present. */
   hasOpenInferenceKey: boolean;
-  flatKeys: Map<FlatPrefix, string[]>;
+  /** Created for the first flattened key. */
+  flatKeys: Map<FlatPrefix, string[]> | undefined;
 }
 
 function scanKeys(attrs: Attributes): KeyScan {
-  const scan: KeyScan = { hasGenAiKey: false, hasLlmUsageKey: false, hasOpenInferenceKey: false, flatKeys: new Map() };
+  const scan: KeyScan = { hasGenAiKey: false, hasLlmUsageKey: false, hasOpenInferenceKey: false, flatKeys: undefined };
   for (const key of attrs.keys()) {
-    if (key.startsWith('gen_ai.')) {
-      scan.hasGenAiKey = true;
-    } else if (key.startsWith('llm.')) {
-      if (key.startsWith('llm.usage.')) scan.hasLlmUsageKey = true;
-      if (OPENINFERENCE_KEYS.has(key) || OPENINFERENCE_PREFIXES.some((p) => key.startsWith(p))) {
-        scan.hasOpenInferenceKey = true;
-      }
-    } else if (!key.startsWith('retrieval.') && !key.startsWith('embedding.')) {
-      continue;
-    }
-    noteFlatKey(scan.flatKeys, key);
+    const about = keyFacts(key);
+    if (about === NO_FACTS) continue;
+    if (about.genAi) scan.hasGenAiKey = true;
+    if (about.llmUsage) scan.hasLlmUsageKey = true;
+    if (about.openInference) scan.hasOpenInferenceKey = true;
+    if (about.flatPrefix === null) continue;
+    scan.flatKeys ??= new Map();
+    const keys = scan.flatKeys.get(about.flatPrefix);
+    if (keys) keys.push(key);
+    else scan.flatKeys.set(about.flatPrefix, [key]);
   }
   return scan;
 }
 
-function noteFlatKey(flatKeys: Map<FlatPrefix, string[]>, key: string): void {
-  for (const prefix of FLAT_PREFIXES) {
-    if (key.startsWith(prefix) && isIndexAt(key, prefix.length)) {
-      const keys = flatKeys.get(prefix);
-      if (keys) keys.push(key);
-      else flatKeys.set(prefix, [key]);
-      return;
+/** What one key tells about its span. */
+interface KeyFacts {
+  genAi: boolean;
+  llmUsage: boolean;
+  openInference: boolean;
+  flatPrefix: FlatPrefix | null;
+}
+
+const NO_FACTS: KeyFacts = { genAi: false, llmUsage: false, openInference: false, flatPrefix: null };
+
+/** The facts of recent keys: they only depend on the key, and keys repeat in every span. */
+const factsByKey = new Map<string, KeyFacts>();
+const MAX_CACHED_KEY_LENGTH = 128;
+
+function keyFacts(key: string): KeyFacts {
+  let facts = factsByKey.get(key);
+  if (facts === undefined) {
+    facts = factsOf(key);
+    if (key.length <= MAX_CACHED_KEY_LENGTH) {
+      if (factsByKey.size >= 1024) factsByKey.clear();
+      factsByKey.set(key, facts);
     }
   }
+  return facts;
+}
+
+function factsOf(key: string): KeyFacts {
+  const llm = key.startsWith('llm.');
+  const facts: KeyFacts = {
+    genAi: key.startsWith('gen_ai.'),
+    llmUsage: llm && key.startsWith('llm.usage.'),
+    openInference: llm && (OPENINFERENCE_KEYS.has(key) || OPENINFERENCE_PREFIXES.some((p) => key.startsWith(p))),
+    flatPrefix: FLAT_PREFIXES.find((prefix) => key.startsWith(prefix) && isIndexAt(key, prefix.length)) ?? null,
+  };
+  return facts.genAi || llm || facts.flatPrefix !== null ? facts : NO_FACTS;
 }
 
 export class SpanView {
@@ -77,8 +103,9 @@ export class SpanView {
   readonly hasGenAiKey: boolean;
   readonly hasLlmUsageKey: boolean;
   readonly hasOpenInferenceKey: boolean;
-  private readonly flatKeys: Map<FlatPrefix, string[]>;
-  private readonly cache = new Map<string, unknown>();
+  private readonly flatKeys: Map<FlatPrefix, string[]> | undefined;
+  private itemsCache: Map<FlatPrefix, unknown[]> | undefined;
+  private jsonCache: Map<string, unknown> | undefined;
 
   constructor(
     readonly span: Span,
@@ -95,25 +122,35 @@ export class SpanView {
 
   /** Keys of a flattened family (`gen_ai.prompt.<N>…`; `gen_ai.prompt.name` is not one). */
   keysOf(prefix: FlatPrefix): readonly string[] {
-    return this.flatKeys.get(prefix) ?? [];
+    return this.flatKeys?.get(prefix) ?? [];
   }
 
   /** A flattened family rebuilt into its ordered items (cached). */
   items(prefix: FlatPrefix): unknown[] {
-    return this.cached(`flat:${prefix}`, () => unflattenIndexed(this.attrs, this.keysOf(prefix), prefix)) as unknown[];
+    if (this.keysOf(prefix).length === 0) return [];
+    this.itemsCache ??= new Map();
+    let items = this.itemsCache.get(prefix);
+    if (items === undefined) {
+      items = unflattenIndexed(this.attrs, this.keysOf(prefix), prefix);
+      this.itemsCache.set(prefix, items);
+    }
+    return items;
   }
 
   /** An attribute as plain data, JSON strings parsed (cached). */
   json(key: string): unknown {
-    return this.cached(`json:${key}`, () => structured(this.attrs.get(key)));
+    const value = this.attrs.get(key);
+    // Missing and scalar values are their own plain form: only text and structured values are converted.
+    if (typeof value !== 'string' && typeof value !== 'object') return value;
+    if (value === null) return null;
+    this.jsonCache ??= new Map();
+    if (this.jsonCache.has(key)) return this.jsonCache.get(key);
+    const plain = structured(value);
+    this.jsonCache.set(key, plain);
+    return plain;
   }
 
   eventsNamed(name: string): SpanEvent[] {
     return this.span.events.filter((event) => event.name === name);
-  }
-
-  private cached(key: string, compute: () => unknown): unknown {
-    if (!this.cache.has(key)) this.cache.set(key, compute());
-    return this.cache.get(key);
   }
 }

@@ -4,10 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TraceRow } from '../../pipeline/events.js';
-import { boundedJson, boundedText, cutText } from '../../pipeline/text.js';
+import { boundedText, cutText } from '../../pipeline/text.js';
 import type { Attributes } from '../otlp/model.js';
-import { firstStr, plainObject, toStr } from './attributes.js';
+import { attributesJson, firstStr, toStr } from './attributes.js';
 import { classify, type Family } from './classify.js';
+import type { Content } from './carriers.js';
 import { contentOf } from './content.js';
 import { firstExceptionEvent, spanFailed, type SpanIdentity } from './errors.js';
 import { finishReasonsOf } from './finish-reasons.js';
@@ -68,7 +69,11 @@ export function traceRowOf(
   const outputText = boundedText(output?.text, limits.maxTextBytes);
   const requestModel = firstStr(attrs, REQUEST_MODEL_KEYS);
   const exception = firstExceptionEvent(span)?.attributes;
-  const renderedKeys = new Set([...(input?.keys ?? []), ...(output?.keys ?? [])]);
+  const usage = usageOf(attrs);
+  const status = spanFailed(span) ? 'error' : 'ok';
+  const statusMessage = text(span.statusMessage || toStr(exception?.get('exception.message')));
+  const errorType = text(firstStr(attrs, ['error.type']) ?? toStr(exception?.get('exception.type')));
+  const timing = timingOf(view);
   return {
     trace_id: randomUUID(),
     source: 'otlp',
@@ -76,7 +81,11 @@ export function traceRowOf(
     kind,
     is_aggregate: isAggregate,
     operation: text(operation),
-    ...identity,
+    otel_trace_id: identity.otel_trace_id,
+    otel_span_id: identity.otel_span_id,
+    otel_parent_span_id: identity.otel_parent_span_id,
+    service_name: identity.service_name,
+    span_name: identity.span_name,
     scope_name: text(view.scopeName || null),
     provider: text(providerOf(attrs)),
     model: text(firstStr(attrs, RESPONSE_MODEL_KEYS) ?? requestModel),
@@ -85,20 +94,35 @@ export function traceRowOf(
     input_bytes: inputText.bytes,
     output_text: outputText.text,
     output_bytes: outputText.bytes,
-    ...usageOf(attrs),
-    status: spanFailed(span) ? 'error' : 'ok',
-    status_message: text(span.statusMessage || toStr(exception?.get('exception.message'))),
-    error_type: text(firstStr(attrs, ['error.type']) ?? toStr(exception?.get('exception.type'))),
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    total_tokens: usage.total_tokens,
+    cache_read_tokens: usage.cache_read_tokens,
+    cache_write_tokens: usage.cache_write_tokens,
+    reasoning_tokens: usage.reasoning_tokens,
+    cost_usd: usage.cost_usd,
+    status,
+    status_message: statusMessage,
+    error_type: errorType,
     finish_reasons: finishReasonsOf(view),
     response_id: text(firstStr(attrs, RESPONSE_ID_KEYS)),
     conversation_id: text(firstStr(attrs, CONVERSATION_ID_KEYS)),
     user_id: text(firstStr(attrs, USER_ID_KEYS)),
     tool_name: text(nameOf(attrs, TOOL_NAME_KEYS, kind === 'tool')),
     agent_name: text(nameOf(attrs, AGENT_NAME_KEYS, kind === 'agent')),
-    ...timingOf(view),
-    attributes: boundedJson(plainObject(attrs, renderedKeys), limits.maxAttributesBytes),
+    start_time: timing.start_time,
+    end_time: timing.end_time,
+    duration_ms: timing.duration_ms,
+    ttft_ms: timing.ttft_ms,
+    attributes: attributesJson(attrs, limits.maxAttributesBytes, renderedKeys(input, output)),
     resource_attributes: resourceAttributes,
   };
+}
+
+/** Attribute keys already stored as input_text / output_text. */
+function renderedKeys(input: Content | null, output: Content | null): ReadonlySet<string> | undefined {
+  const keys = [...(input?.keys ?? []), ...(output?.keys ?? [])];
+  return keys.length === 0 ? undefined : new Set(keys);
 }
 
 function nameOf(attrs: Attributes, keys: readonly string[], entityIsThisKind: boolean): string | null {

@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from './model.js';
 import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
 
@@ -16,37 +17,93 @@ export type Warnings = string[];
 // Inside a JSON string the key's quotes would be escaped (\"), so string contents cannot match.
 const LONG_INTEGER =
   /"(startTimeUnixNano|endTimeUnixNano|timeUnixNano|observedTimeUnixNano|intValue|start_time_unix_nano|end_time_unix_nano|time_unix_nano|observed_time_unix_nano|int_value)"(\s*):(\s*)(-?\d{16,})(?=\s*[,}\]])/g;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function decodeTracesJson(body: Uint8Array): TracesRequest {
-  const warnings: Warnings = [];
-  if (body.length === 0) return { resourceSpans: [], warnings };
-  const root = parse(body);
-  if (root === null || typeof root !== 'object' || Array.isArray(root)) {
-    throw new DecodeError('expected a JSON object (ExportTraceServiceRequest) at the top level');
-  }
-  const request = root as Json;
-  try {
-    return { resourceSpans: list(request.resourceSpans ?? request.resource_spans, 'resourceSpans', toResourceSpans, warnings), warnings };
-  } catch (err) {
-    if (err instanceof FieldError) throw new DecodeError(`${err.path}: ${err.reason}`);
-    throw err;
-  }
+  if (body.length === 0) return { resourceSpans: [], warnings: [] };
+  return parseAndDecode(body, (root) => {
+    const warnings: Warnings = [];
+    if (root === null || typeof root !== 'object' || Array.isArray(root)) {
+      throw new DecodeError('expected a JSON object (ExportTraceServiceRequest) at the top level');
+    }
+    const request = root as Json;
+    try {
+      return { resourceSpans: list(request.resourceSpans ?? request.resource_spans, 'resourceSpans', toResourceSpans, warnings), warnings };
+    } catch (err) {
+      if (err instanceof FieldError) throw new DecodeError(`${err.path}: ${err.reason}`);
+      throw err;
+    }
+  });
 }
 
-export function parse(body: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw new DecodeError('request body is not valid UTF-8');
+/**
+ * Parses the body and hands the result to `decode`, as if the long integer literals of the 64-bit
+ * fields had been quoted first (LONG_INTEGER), so no digit is lost.
+ *
+ * Quoting costs a regex pass over the whole text, and exporters write these fields as strings (the
+ * OTLP/JSON encoding), where it changes nothing. So the text is first parsed as it is, which gives
+ * the same result unless a literal was rounded: the integer readers then find a number beyond
+ * 2^53 and `decode` is run again on the quoted text. A body that does not parse as it is, or
+ * whose first timestamp is a number, is quoted right away.
+ */
+export function parseAndDecode<T>(body: Uint8Array, decode: (root: unknown) => T): T {
+  const text = bodyText(body);
+  if (!timestampIsNumber(text)) {
+    let root: unknown;
+    let parsed = true;
+    try {
+      root = JSON.parse(text);
+    } catch {
+      parsed = false;
+    }
+    if (parsed) {
+      numbersMayBeRounded = true;
+      try {
+        return decode(root);
+      } catch (err) {
+        if (!(err instanceof RoundedInteger)) throw err;
+      } finally {
+        numbersMayBeRounded = false;
+      }
+    }
   }
-  const quoted = text.replace(LONG_INTEGER, '"$1"$2:$3"$4"');
+  let root: unknown;
   try {
-    return JSON.parse(quoted);
+    root = JSON.parse(text.replace(LONG_INTEGER, '"$1"$2:$3"$4"'));
   } catch (err) {
     throw new DecodeError(`invalid JSON: ${(err as Error).message}`);
   }
+  return decode(root);
+}
+
+/** The body as text; every UTF-8 error is rejected, and a leading byte order mark is dropped. */
+function bodyText(body: Uint8Array): string {
+  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // ASCII reads the same in every encoding, and latin1 is the cheapest decoder.
+  if (isAscii(buffer)) return buffer.toString('latin1');
+  if (!isUtf8(buffer)) throw new DecodeError('request body is not valid UTF-8');
+  const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  return buffer.toString('utf8', bom ? 3 : 0);
+}
+
+/** Whether the first timestamp value in the text is written as a number (a sign of more to come). */
+function timestampIsNumber(text: string): boolean {
+  let i = text.indexOf('UnixNano"');
+  if (i === -1) i = text.indexOf('unix_nano"');
+  if (i === -1) return false;
+  i = text.indexOf('"', i) + 1;
+  while (i < text.length && (text[i] === ':' || text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  const c = text.charCodeAt(i);
+  return c === 45 || (c >= 48 && c <= 57); // '-' or a digit
+}
+
+/** Set while `decode` reads a result parsed without quoting: a 64-bit integer may have been rounded there. */
+let numbersMayBeRounded = false;
+
+/** A 64-bit field held a number that may have been rounded: `parseAndDecode` starts again, quoting. */
+class RoundedInteger extends Error {}
+
+function checkNotRounded(value: number): void {
+  if (numbersMayBeRounded && !(Math.abs(value) <= Number.MAX_SAFE_INTEGER)) throw new RoundedInteger();
 }
 
 /**
@@ -261,12 +318,16 @@ function toBigInt(value: unknown): bigint | undefined {
 
 export function uint64(value: unknown, key: string): bigint {
   if (value == null) return 0n;
+  if (typeof value === 'number') checkNotRounded(value);
   const n = toBigInt(value);
   return n !== undefined && n >= 0n && n <= UINT64_MAX ? n : fail(key, 'expected an unsigned 64-bit integer (number or decimal string)');
 }
 
 function int64(value: unknown, key: string): number | bigint {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return value;
+    checkNotRounded(value);
+  }
   const n = toBigInt(value);
   if (n === undefined || n < INT64_MIN || n > INT64_MAX) return fail(key, 'expected a 64-bit integer (number or decimal string)');
   return n >= SAFE_MIN && n <= SAFE_MAX ? Number(n) : n;

@@ -7,7 +7,7 @@ import {
   hexId,
   list,
   objectAt,
-  parse,
+  parseAndDecode,
   str,
   uint64,
   within,
@@ -23,19 +23,20 @@ import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js
  * DecodeError naming the field for a wrong JSON type, e.g. `resourceLogs[0].scopeLogs[0].logRecords[2].eventName: expected a string`.
  */
 export function decodeLogsJson(body: Uint8Array): LogsRequest {
-  const warnings: Warnings = [];
-  if (body.length === 0) return { resourceLogs: [], warnings };
-  const root = parse(body);
-  if (root === null || typeof root !== 'object' || Array.isArray(root)) {
-    throw new DecodeError('expected a JSON object (ExportLogsServiceRequest) at the top level');
-  }
-  const request = root as Json;
-  try {
-    return { resourceLogs: list(request.resourceLogs ?? request.resource_logs, 'resourceLogs', toResourceLogs, warnings), warnings };
-  } catch (err) {
-    if (err instanceof FieldError) throw new DecodeError(`${err.path}: ${err.reason}`);
-    throw err;
-  }
+  if (body.length === 0) return { resourceLogs: [], warnings: [] };
+  return parseAndDecode(body, (root) => {
+    const warnings: Warnings = [];
+    if (root === null || typeof root !== 'object' || Array.isArray(root)) {
+      throw new DecodeError('expected a JSON object (ExportLogsServiceRequest) at the top level');
+    }
+    const request = root as Json;
+    try {
+      return { resourceLogs: list(request.resourceLogs ?? request.resource_logs, 'resourceLogs', toResourceLogs, warnings), warnings };
+    } catch (err) {
+      if (err instanceof FieldError) throw new DecodeError(`${err.path}: ${err.reason}`);
+      throw err;
+    }
+  });
 }
 
 function toResourceLogs(value: unknown, warnings: Warnings): ResourceLogs {

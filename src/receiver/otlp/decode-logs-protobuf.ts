@@ -1,80 +1,169 @@
-import { attributes, anyValue, hexId, RecordFieldError, uint64, type PbAnyValue, type PbKeyValue, type PbLong } from './decode-protobuf.js';
-import { DecodeError } from './model.js';
-import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js';
-import { ExportLogsServiceRequest } from './proto-root.js';
+import { DecodeError, nestingTooDeep, warnStrindex } from './model.js';
+import type { AnyValue, Attributes, LogRecord, LogsRequest, ResourceLogs, Scope, ScopeLogs } from './model.js';
+import { idProblem, OtlpProtobufReader, VALUE_STRINDEX, VALUE_TOO_DEEP } from './protobuf-reader.js';
 
 /**
- * OTLP/protobuf logs decoder: the traces decoder's walk (AnyValue, attributes, ids, fixed64)
- * applied to `ExportLogsServiceRequest`. Shapes are what `Type.decode` returns (see decode-protobuf.ts).
+ * OTLP/protobuf logs decoder: `ExportLogsServiceRequest` (proto/…/logs_service.proto) read in one
+ * pass into the model, like the traces decoder (decode-protobuf.ts). Field numbers are in the comments.
  */
-
-interface PbLogRecord {
-  timeUnixNano: PbLong;
-  observedTimeUnixNano: PbLong;
-  severityNumber: number;
-  severityText: string;
-  body: PbAnyValue | null;
-  attributes: PbKeyValue[];
-  traceId: Uint8Array;
-  spanId: Uint8Array;
-  eventName: string;
-}
-interface PbScopeLogs {
-  scope: { name: string; version: string } | null;
-  logRecords: PbLogRecord[];
-}
-interface PbResourceLogs {
-  resource: { attributes: PbKeyValue[] } | null;
-  scopeLogs: PbScopeLogs[];
-}
-interface PbRequest {
-  resourceLogs: PbResourceLogs[];
-}
-
 export function decodeLogsProtobuf(body: Uint8Array): LogsRequest {
-  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  let request: PbRequest;
-  try {
-    request = ExportLogsServiceRequest.decode(buffer) as unknown as PbRequest;
-  } catch (err) {
-    throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
-  }
-  const warnings: string[] = [];
-  const resourceLogs: ResourceLogs[] = [];
-  for (let i = 0; i < request.resourceLogs.length; i++) {
-    resourceLogs.push(toResourceLogs(request.resourceLogs[i]!, i, warnings));
-  }
-  return { resourceLogs, warnings };
+  return new LogsDecoder(body).request();
 }
 
-function toResourceLogs(rl: PbResourceLogs, i: number, warnings: string[]): ResourceLogs {
-  const scopeLogs: ScopeLogs[] = [];
-  for (let j = 0; j < rl.scopeLogs.length; j++) {
-    const sl = rl.scopeLogs[j]!;
-    const logRecords: LogRecord[] = [];
-    for (let k = 0; k < sl.logRecords.length; k++) {
-      try {
-        logRecords.push(toLogRecord(sl.logRecords[k]!, warnings));
-      } catch (err) {
-        if (err instanceof RecordFieldError) throw new DecodeError(`resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}].${err.message}`);
-        throw err;
+// Message depths below the request, as protobufjs counts them for its recursion limit.
+const RESOURCE_LOGS = 1;
+const RESOURCE = 2;
+const SCOPE_LOGS = 2;
+const SCOPE = 3;
+const LOG_RECORD = 3;
+
+class LogsDecoder extends OtlpProtobufReader {
+  /** The first reason to reject the request among the records of the ResourceLogs being read. */
+  private recordRejection: DecodeError | null = null;
+
+  constructor(body: Uint8Array) {
+    super(body);
+  }
+
+  request(): LogsRequest {
+    const resourceLogs = this.decodeRequest((i) => this.resourceLogs(i));
+    return { resourceLogs, warnings: this.warnings };
+  }
+
+  private resourceLogs(index: number): ResourceLogs {
+    const r = this.r;
+    const outerEnd = this.enter(RESOURCE_LOGS);
+    let resource: Attributes = new Map();
+    let resourceFlags = 0;
+    const scopeLogs: ScopeLogs[] = [];
+    this.recordRejection = null;
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1: // resource
+          resource = this.resource(RESOURCE);
+          resourceFlags = this.flags;
+          break;
+        case 2: // scope_logs
+          scopeLogs.push(this.scopeLogs(index, scopeLogs.length));
+          break;
+        case 3: // schema_url
+          this.skipString();
+          break;
+        default:
+          this.skip(tag, RESOURCE_LOGS);
       }
     }
-    scopeLogs.push({ scope: { name: sl.scope?.name ?? '', version: sl.scope?.version ?? '' }, logRecords });
+    this.leave(outerEnd);
+    // A resource's records are checked before its attributes.
+    this.reject(this.recordRejection ?? (resourceFlags & VALUE_TOO_DEEP ? nestingTooDeep() : null));
+    if (resourceFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
+    return { resource, scopeLogs };
   }
-  return { resource: attributes(rl.resource?.attributes ?? [], 1, warnings), scopeLogs };
-}
 
-function toLogRecord(r: PbLogRecord, warnings: string[]): LogRecord {
-  return {
-    timeUnixNano: uint64(r.timeUnixNano),
-    observedTimeUnixNano: uint64(r.observedTimeUnixNano),
-    severityNumber: r.severityNumber,
-    severityText: r.severityText,
-    body: r.body === null ? null : anyValue(r.body, 1, warnings),
-    attributes: attributes(r.attributes, 1, warnings),
-    traceId: hexId(r.traceId, 16, 'traceId'),
-    spanId: hexId(r.spanId, 8, 'spanId'),
-    eventName: r.eventName,
-  };
+  private scopeLogs(i: number, j: number): ScopeLogs {
+    const r = this.r;
+    const outerEnd = this.enter(SCOPE_LOGS);
+    let scope: Scope = { name: '', version: '' };
+    const logRecords: LogRecord[] = [];
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          scope = this.scope(SCOPE);
+          break;
+        case 2:
+          logRecords.push(this.logRecord(i, j, logRecords.length));
+          break;
+        case 3: // schema_url
+          this.skipString();
+          break;
+        default:
+          this.skip(tag, SCOPE_LOGS);
+      }
+    }
+    this.leave(outerEnd);
+    return { scope, logRecords };
+  }
+
+  private logRecord(i: number, j: number, k: number): LogRecord {
+    const r = this.r;
+    const outerEnd = this.enter(LOG_RECORD);
+    let timeUnixNano = 0n;
+    let observedTimeUnixNano = 0n;
+    let severityNumber = 0;
+    let severityText = '';
+    let body: AnyValue = null;
+    let bodyFlags = 0;
+    const attributes: Attributes = new Map();
+    let attributeFlags = 0;
+    let traceId: string | number = '';
+    let spanId: string | number = '';
+    let eventName = '';
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          timeUnixNano = this.fixed64();
+          break;
+        case 2:
+          severityNumber = r.int32();
+          break;
+        case 3:
+          severityText = r.string();
+          break;
+        case 5:
+          body = this.anyValue(LOG_RECORD + 1, 1);
+          bodyFlags = this.flags;
+          break;
+        case 6:
+          this.keyValue(attributes, LOG_RECORD + 1, 1);
+          attributeFlags |= this.flags;
+          break;
+        case 7: // dropped_attributes_count
+          r.uint32();
+          break;
+        case 8: // flags
+          r.fixed32();
+          break;
+        case 9:
+          traceId = this.id(16);
+          break;
+        case 10:
+          spanId = this.id(8);
+          break;
+        case 11:
+          observedTimeUnixNano = this.fixed64();
+          break;
+        case 12:
+          eventName = r.string();
+          break;
+        default:
+          this.skip(tag, LOG_RECORD);
+      }
+    }
+    this.leave(outerEnd);
+    const valueFlags = bodyFlags | attributeFlags;
+    if (this.recordRejection === null) {
+      // Body and attributes are checked before the ids.
+      if (valueFlags & VALUE_TOO_DEEP) this.recordRejection = nestingTooDeep();
+      else {
+        const problem = idProblem('traceId', traceId, 16) ?? idProblem('spanId', spanId, 8);
+        if (problem !== null) this.recordRejection = new DecodeError(`resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}].${problem}`);
+      }
+    }
+    if (valueFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
+    // An id is a number (its wrong length) only in a request that is rejected.
+    return {
+      timeUnixNano,
+      observedTimeUnixNano,
+      severityNumber,
+      severityText,
+      body,
+      attributes,
+      traceId: traceId as string,
+      spanId: spanId as string,
+      eventName,
+    };
+  }
 }

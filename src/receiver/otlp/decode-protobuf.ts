@@ -1,165 +1,267 @@
-import protobuf from 'protobufjs';
-import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from './model.js';
-import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
-import { ExportTraceServiceRequest } from './proto-root.js';
+import { DecodeError, nestingTooDeep, warnStrindex } from './model.js';
+import type { Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
+import { idProblem, OtlpProtobufReader, VALUE_STRINDEX, VALUE_TOO_DEEP } from './protobuf-reader.js';
 
 /**
- * OTLP/protobuf decoder: protobufjs reflection decodes the message, then a walk copies it into the
- * model. The shapes below are what `Type.decode` returns: fields absent on the wire read the
- * prototype default ('' / 0 / null / empty array), 64-bit fields are `Long`s, bytes are Buffer views.
- * The exported readers are shared with the logs decoder (decode-logs-protobuf.ts).
+ * OTLP/protobuf traces decoder: `ExportTraceServiceRequest` (proto/…/trace_service.proto) read in
+ * one pass into the model; see protobuf-reader.ts for how it matches protobufjs's generated code.
+ * Field numbers are in the comments.
  */
-
-export interface PbLong {
-  low: number;
-  high: number;
-}
-export interface PbAnyValue {
-  stringValue: string;
-  boolValue: boolean;
-  intValue: PbLong;
-  doubleValue: number;
-  arrayValue: { values: PbAnyValue[] } | null;
-  kvlistValue: { values: PbKeyValue[] } | null;
-  bytesValue: Uint8Array;
-  stringValueStrindex: number;
-}
-export interface PbKeyValue {
-  key: string;
-  value: PbAnyValue | null;
-  keyStrindex: number;
-}
-interface PbEvent {
-  timeUnixNano: PbLong;
-  name: string;
-  attributes: PbKeyValue[];
-}
-interface PbSpan {
-  traceId: Uint8Array;
-  spanId: Uint8Array;
-  parentSpanId: Uint8Array;
-  name: string;
-  kind: number;
-  startTimeUnixNano: PbLong;
-  endTimeUnixNano: PbLong;
-  attributes: PbKeyValue[];
-  events: PbEvent[];
-  status: { message: string; code: number } | null;
-}
-interface PbScopeSpans {
-  scope: { name: string; version: string } | null;
-  spans: PbSpan[];
-}
-interface PbResourceSpans {
-  resource: { attributes: PbKeyValue[] } | null;
-  scopeSpans: PbScopeSpans[];
-}
-interface PbRequest {
-  resourceSpans: PbResourceSpans[];
-}
-
-// protobufjs refuses messages nested deeper than Reader.recursionLimit (100). One AnyValue level
-// can take three messages (AnyValue, KeyValueList, KeyValue), below six levels of envelope, so the
-// cap is raised until the AnyValue limit shared with the JSON decoder is the one that applies.
-protobuf.Reader.recursionLimit = Math.max(protobuf.Reader.recursionLimit, 3 * MAX_VALUE_DEPTH + 8);
-
 export function decodeTracesProtobuf(body: Uint8Array): TracesRequest {
-  // From a Buffer, protobufjs reads strings with Node's decoder, which turns invalid UTF-8 into U+FFFD.
-  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  let request: PbRequest;
-  try {
-    request = ExportTraceServiceRequest.decode(buffer) as unknown as PbRequest;
-  } catch (err) {
-    throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
-  }
-  const warnings: string[] = [];
-  const resourceSpans: ResourceSpans[] = [];
-  for (let i = 0; i < request.resourceSpans.length; i++) {
-    resourceSpans.push(toResourceSpans(request.resourceSpans[i]!, i, warnings));
-  }
-  return { resourceSpans, warnings };
+  return new TracesDecoder(body).request();
 }
 
-/** An id of the wrong length; the span (or log record) loop prefixes the item's position. */
-export class RecordFieldError extends DecodeError {}
+// Message depths below the request, as protobufjs counts them for its recursion limit.
+const RESOURCE_SPANS = 1;
+const RESOURCE = 2;
+const SCOPE_SPANS = 2;
+const SCOPE = 3;
+const SPAN = 3;
+const SPAN_CHILD = 4; // Event, Link, Status, a span attribute's KeyValue
 
-function toResourceSpans(rs: PbResourceSpans, i: number, warnings: string[]): ResourceSpans {
-  const scopeSpans: ScopeSpans[] = [];
-  for (let j = 0; j < rs.scopeSpans.length; j++) {
-    const ss = rs.scopeSpans[j]!;
-    const spans: Span[] = [];
-    for (let k = 0; k < ss.spans.length; k++) {
-      try {
-        spans.push(toSpan(ss.spans[k]!, warnings));
-      } catch (err) {
-        if (err instanceof RecordFieldError) throw new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${err.message}`);
-        throw err;
+class TracesDecoder extends OtlpProtobufReader {
+  /** The first reason to reject the request among the spans of the ResourceSpans being read. */
+  private spanRejection: DecodeError | null = null;
+
+  constructor(body: Uint8Array) {
+    super(body);
+  }
+
+  request(): TracesRequest {
+    const resourceSpans = this.decodeRequest((i) => this.resourceSpans(i));
+    return { resourceSpans, warnings: this.warnings };
+  }
+
+  private resourceSpans(index: number): ResourceSpans {
+    const r = this.r;
+    const outerEnd = this.enter(RESOURCE_SPANS);
+    let resource: Attributes = new Map();
+    let resourceFlags = 0;
+    const scopeSpans: ScopeSpans[] = [];
+    this.spanRejection = null;
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1: // resource
+          resource = this.resource(RESOURCE);
+          resourceFlags = this.flags;
+          break;
+        case 2: // scope_spans
+          scopeSpans.push(this.scopeSpans(index, scopeSpans.length));
+          break;
+        case 3: // schema_url
+          this.skipString();
+          break;
+        default:
+          this.skip(tag, RESOURCE_SPANS);
       }
     }
-    scopeSpans.push({ scope: { name: ss.scope?.name ?? '', version: ss.scope?.version ?? '' }, spans });
+    this.leave(outerEnd);
+    // A resource's spans are checked before its attributes.
+    this.reject(this.spanRejection ?? (resourceFlags & VALUE_TOO_DEEP ? nestingTooDeep() : null));
+    if (resourceFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
+    return { resource, scopeSpans };
   }
-  return { resource: attributes(rs.resource?.attributes ?? [], 1, warnings), scopeSpans };
-}
 
-function toSpan(s: PbSpan, warnings: string[]): Span {
-  return {
-    traceId: hexId(s.traceId, 16, 'traceId'),
-    spanId: hexId(s.spanId, 8, 'spanId'),
-    parentSpanId: hexId(s.parentSpanId, 8, 'parentSpanId'),
-    name: s.name,
-    kind: s.kind,
-    startTimeUnixNano: uint64(s.startTimeUnixNano),
-    endTimeUnixNano: uint64(s.endTimeUnixNano),
-    attributes: attributes(s.attributes, 1, warnings),
-    events: s.events.map((e) => toEvent(e, warnings)),
-    statusCode: s.status?.code ?? 0,
-    statusMessage: s.status?.message ?? '',
-  };
-}
-
-function toEvent(e: PbEvent, warnings: string[]): SpanEvent {
-  return { name: e.name, timeUnixNano: uint64(e.timeUnixNano), attributes: attributes(e.attributes, 1, warnings) };
-}
-
-/** '' when absent (the mapper rejects such spans); any other length than `size` is undecodable. */
-export function hexId(id: Uint8Array, size: number, field: string): string {
-  if (id.length === size) return (id as Buffer).toString('hex');
-  if (id.length === 0) return '';
-  throw new RecordFieldError(`${field}: expected ${size} bytes, got ${id.length}`);
-}
-
-export function attributes(list: PbKeyValue[], depth: number, warnings: string[]): Attributes {
-  const map: Attributes = new Map();
-  for (const kv of list) {
-    if (kv.keyStrindex !== 0) warnStrindex(warnings);
-    map.set(kv.key, kv.value === null ? null : anyValue(kv.value, depth, warnings));
+  private scopeSpans(i: number, j: number): ScopeSpans {
+    const r = this.r;
+    const outerEnd = this.enter(SCOPE_SPANS);
+    let scope: Scope = { name: '', version: '' };
+    const spans: Span[] = [];
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          scope = this.scope(SCOPE);
+          break;
+        case 2:
+          spans.push(this.span(i, j, spans.length));
+          break;
+        case 3: // schema_url
+          this.skipString();
+          break;
+        default:
+          this.skip(tag, SCOPE_SPANS);
+      }
+    }
+    this.leave(outerEnd);
+    return { scope, spans };
   }
-  return map;
+
+  private span(i: number, j: number, k: number): Span {
+    const r = this.r;
+    const outerEnd = this.enter(SPAN);
+    let traceId: string | number = '';
+    let spanId: string | number = '';
+    let parentSpanId: string | number = '';
+    let name = '';
+    let kind = 0;
+    let startTimeUnixNano = 0n;
+    let endTimeUnixNano = 0n;
+    const attributes: Attributes = new Map();
+    let valueFlags = 0;
+    const events: SpanEvent[] = [];
+    let status = NO_STATUS;
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          traceId = this.id(16);
+          break;
+        case 2:
+          spanId = this.id(8);
+          break;
+        case 3: // trace_state
+          this.skipString();
+          break;
+        case 4:
+          parentSpanId = this.id(8);
+          break;
+        case 5:
+          name = r.string();
+          break;
+        case 6:
+          kind = r.int32();
+          break;
+        case 7:
+          startTimeUnixNano = this.fixed64();
+          break;
+        case 8:
+          endTimeUnixNano = this.fixed64();
+          break;
+        case 9:
+          this.keyValue(attributes, SPAN_CHILD, 1);
+          valueFlags |= this.flags;
+          break;
+        case 10: // dropped_attributes_count
+        case 12: // dropped_events_count
+        case 14: // dropped_links_count
+          r.uint32();
+          break;
+        case 11:
+          events.push(this.event());
+          valueFlags |= this.flags;
+          break;
+        case 13:
+          this.link();
+          break;
+        case 15:
+          status = this.status();
+          break;
+        case 16: // flags
+          r.fixed32();
+          break;
+        default:
+          this.skip(tag, SPAN);
+      }
+    }
+    this.leave(outerEnd);
+    if (this.spanRejection === null) {
+      const problem = idProblem('traceId', traceId, 16) ?? idProblem('spanId', spanId, 8) ?? idProblem('parentSpanId', parentSpanId, 8);
+      if (problem !== null) this.spanRejection = new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${problem}`);
+      else if (valueFlags & VALUE_TOO_DEEP) this.spanRejection = nestingTooDeep();
+    }
+    if (valueFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
+    // An id is a number (its wrong length) only in a request that is rejected.
+    return {
+      traceId: traceId as string,
+      spanId: spanId as string,
+      parentSpanId: parentSpanId as string,
+      name,
+      kind,
+      startTimeUnixNano,
+      endTimeUnixNano,
+      attributes,
+      events,
+      statusCode: status.code,
+      statusMessage: status.message,
+    };
+  }
+
+  /** Sets `flags` for the event's attributes. */
+  private event(): SpanEvent {
+    const r = this.r;
+    const outerEnd = this.enter(SPAN_CHILD);
+    let name = '';
+    let timeUnixNano = 0n;
+    const attributes: Attributes = new Map();
+    let flags = 0;
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          timeUnixNano = this.fixed64();
+          break;
+        case 2:
+          name = r.string();
+          break;
+        case 3:
+          this.keyValue(attributes, SPAN_CHILD + 1, 1);
+          flags |= this.flags;
+          break;
+        case 4: // dropped_attributes_count
+          r.uint32();
+          break;
+        default:
+          this.skip(tag, SPAN_CHILD);
+      }
+    }
+    this.leave(outerEnd);
+    this.flags = flags;
+    return { name, timeUnixNano, attributes };
+  }
+
+  /** Links are not part of the model: read (so a malformed one is still an error) and dropped. */
+  private link(): void {
+    const r = this.r;
+    const outerEnd = this.enter(SPAN_CHILD);
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1: // trace_id
+        case 2: // span_id
+          r.skip(r.uint32());
+          break;
+        case 3: // trace_state
+          this.skipString();
+          break;
+        case 4: // attributes
+          this.keyValue(new Map(), SPAN_CHILD + 1, 1);
+          break;
+        case 5: // dropped_attributes_count
+          r.uint32();
+          break;
+        case 6: // flags
+          r.fixed32();
+          break;
+        default:
+          this.skip(tag, SPAN_CHILD);
+      }
+    }
+    this.leave(outerEnd);
+  }
+
+  private status(): { code: number; message: string } {
+    const r = this.r;
+    const outerEnd = this.enter(SPAN_CHILD);
+    const status = { code: 0, message: '' };
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 2:
+          status.message = r.string();
+          break;
+        case 3:
+          status.code = r.int32();
+          break;
+        default:
+          this.skip(tag, SPAN_CHILD);
+      }
+    }
+    this.leave(outerEnd);
+    return status;
+  }
+
 }
 
-export function anyValue(v: PbAnyValue, depth: number, warnings: string[]): AnyValue {
-  if (depth > MAX_VALUE_DEPTH) throw nestingTooDeep();
-  // Unset oneof members read their prototype defaults, so presence is an own property.
-  if (Object.hasOwn(v, 'stringValue')) return v.stringValue;
-  if (Object.hasOwn(v, 'intValue')) return int64(v.intValue);
-  if (Object.hasOwn(v, 'boolValue')) return v.boolValue;
-  if (Object.hasOwn(v, 'doubleValue')) return v.doubleValue;
-  if (v.arrayValue !== null) return v.arrayValue.values.map((item) => anyValue(item, depth + 1, warnings));
-  if (v.kvlistValue !== null) return attributes(v.kvlistValue.values, depth + 1, warnings);
-  // A copy, so a stored value does not keep the whole request body alive.
-  if (Object.hasOwn(v, 'bytesValue')) return new Uint8Array(v.bytesValue);
-  if (Object.hasOwn(v, 'stringValueStrindex')) warnStrindex(warnings);
-  return null;
-}
-
-/** fixed64 → bigint, exactly. */
-export function uint64(v: PbLong): bigint {
-  return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
-}
-
-/** int64 → number when safe, else bigint. */
-function int64(v: PbLong): number | bigint {
-  // high * 2^32 is exact; the sum can only round when its magnitude is beyond 2^53 (then not safe).
-  const n = v.high * 4294967296 + (v.low >>> 0);
-  return Number.isSafeInteger(n) ? n : (BigInt(v.high) << 32n) + BigInt(v.low >>> 0);
-}
+const NO_STATUS = { code: 0, message: '' };

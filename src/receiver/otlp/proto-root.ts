@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
 /**
- * The OTLP trace and logs service schemas, loaded once from the repository's proto/ folder. Both src/ and
- * dist/ keep this module three levels below the repository root.
+ * The OTLP trace and logs service schemas, loaded once from the repository's proto/ folder, for
+ * encoding responses (requests are decoded by hand, see protobuf-reader.ts). Both src/ and dist/
+ * keep this module three levels below the repository root.
  */
 const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
@@ -22,8 +23,6 @@ function loadRoot(): protobuf.Root {
 
 const root = loadRoot();
 
-export const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
-export const ExportLogsServiceRequest = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
 export const ExportLogsServiceResponse = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse');
 export const RpcStatus = root.lookupType('google.rpc.Status');

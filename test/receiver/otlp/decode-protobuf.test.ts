@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeTracesJson } from '../../../src/receiver/otlp/decode-json.js';
 import { decodeTracesProtobuf } from '../../../src/receiver/otlp/decode-protobuf.js';
 import { DecodeError, countSpans, type Span, type TracesRequest } from '../../../src/receiver/otlp/model.js';
-import { ExportTraceServiceRequest } from '../../../src/receiver/otlp/proto-root.js';
+import { ExportTraceServiceRequest } from './reflection-decoders.js';
 
 const START: [number, number] = [1544712660, 123456789];
 const END: [number, number] = [1544712661, 987654321];
