@@ -159,8 +159,10 @@ describe('back-pressure with a real exporter', () => {
     await waitFor(() => oct.runtime.health().receiver.otlp_spans_refused >= 5, 3_000, 'the 503');
     lock.release();
     await flushed;
-    await waitFor(() => count(oct.db, 'traces') === 13, 5_000, 'all 13 rows');
+    // The counter settles after the commit that makes the rows visible: wait for it, then check both.
+    await waitFor(() => oct.runtime.health().pipeline.persisted === 13, 5_000, 'all 13 rows persisted');
     await provider.shutdown();
+    expect(count(oct.db, 'traces')).toBe(13);
     expect(oct.runtime.health().pipeline).toMatchObject({ persisted: 13, duplicates: 0 });
   });
 });
