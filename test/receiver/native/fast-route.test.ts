@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { lockDatabase, startOct } from '../../helpers.js';
+import { lockDatabase, startOct, waitFor } from '../../helpers.js';
 
 // Uncompressed POSTs to the exact native paths are served before express (the fast route); a
 // query string sends the same request through express. Both must answer alike, byte for byte
@@ -90,6 +91,21 @@ describe('native fast route', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('survives a client that hangs up mid-body', async () => {
+    const oct = await startOct();
+    const { port } = new URL(oct.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /api/v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":');
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await waitFor(() => oct.runtime.health().receiver.native_requests_failed === 1, 2_000, 'the aborted request to count as failed');
+    expect((await request(oct.url, '/api/v1/traces', JSON_TYPE, ['{"model":"m"}'])).status).toBe(202);
   });
 
   it('leaves compressed bodies and other methods to express', async () => {
