@@ -125,7 +125,8 @@ function mountEndpoint<T>(router: Router, endpoint: Endpoint<T>, options: Native
     if (isJson(req, res)) {
       readPlainBody(req, maxBodyBytes)
         .then((body) => ingest(body, res), (err: unknown) => failBody(res, err))
-        // As express does with an error after the answer began: drop the connection.
+        // An unexpected error is answered as the express route's error handler does; once the
+        // answer has begun, the connection is dropped, as express's final handler does.
         .catch((err: unknown) => (res.headersSent ? res.destroy() : failBody(res, err)));
     }
     return true;
