@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { RequestHandler } from 'express';
 
@@ -9,6 +10,47 @@ import type { RequestHandler } from 'express';
  */
 export function rawBody(limit: number): RequestHandler {
   return express.raw({ type: () => true, limit, inflate: true });
+}
+
+/**
+ * Reads a body sent without `Content-Encoding`, as `rawBody` does (same limit checks, same error
+ * `type`s for `describeBodyError`) but without express's per-request machinery. On failure the
+ * rest of the request is read off before the promise rejects, so the answer leaves a clean
+ * keep-alive connection behind.
+ */
+export function readPlainBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    const length = declared === undefined ? null : Number(declared);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const fail = (type: string) => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      const error = { type };
+      if (req.readableEnded || req.destroyed) return reject(error);
+      // Read off (and drop) the rest of the request, then answer.
+      req.once('end', () => reject(error));
+      req.once('close', () => reject(error));
+      req.resume();
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) fail('entity.too.large');
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      req.removeListener('error', onError);
+      if (length !== null && received !== length) reject({ type: 'request.size.invalid' });
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    const onError = () => fail('request.aborted');
+    if (length !== null && length > limit) return fail('entity.too.large');
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }
 
 /** Seconds a client should wait after a 503; short, because the SDKs give up past their 10 s export timeout. */
