@@ -12,8 +12,8 @@ export interface WalLimits {
   maxFrames: number;
 }
 
-/** 256 MiB, 4 MiB, 1 GiB. */
-export const DEFAULT_WAL_LIMITS: WalLimits = { restartFrames: 65_536, catchUpFrames: 1_024, maxFrames: 262_144 };
+/** 64 MiB, 4 MiB, 512 MiB. */
+export const DEFAULT_WAL_LIMITS: WalLimits = { restartFrames: 16_384, catchUpFrames: 1_024, maxFrames: 131_072 };
 
 /**
  * What the checkpointer thread knows about the WAL, shared with the writer thread, which reads it
