@@ -37,6 +37,7 @@ try {
 
 let timer: NodeJS.Timeout | undefined;
 let previousLog = 0;
+let lastFailure = '';
 function pass(): void {
   let again = false;
   if (progress.writerCheckpointing) {
@@ -54,10 +55,13 @@ function pass(): void {
       again = due && appended > data.limits.catchUpFrames;
     }
   } catch (err) {
-    // SQLITE_BUSY here only means another checkpoint ran at the same moment: try next time.
-    if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) {
-      send({ type: 'failed', message: (err as Error).message });
+    // SQLITE_BUSY here only means another checkpoint ran at the same moment: try next time. A
+    // failure that repeats (a full disk) is reported once, not every pass.
+    const message = (err as Error).message;
+    if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') && message !== lastFailure) {
+      send({ type: 'failed', message });
     }
+    lastFailure = message;
   }
   timer = setTimeout(pass, again ? 0 : data.intervalMs);
 }
