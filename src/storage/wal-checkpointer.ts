@@ -46,6 +46,7 @@ function pass(): void {
   }
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+    lastFailure = '';
     if (result && result.log >= 0) {
       // Frames committed since the previous pass began: about what the next pass would find.
       const appended = result.log >= previousLog ? result.log - previousLog : result.log;
