@@ -19,7 +19,7 @@ const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) 
 
 function bodies(list, kind, n, base) {
   const templates = list.map((b) => ({ ...b, buf: fs.readFileSync(b.file) }));
-  return Array.from({ length: n }, (_, i) => stamp(templates[i % templates.length].buf, templates[i % templates.length].offsets, kind, base + i + 1));
+  return Array.from({ length: n }, (_, i) => { const t = templates[i % templates.length]; return stamp(t.buf, t.offsets, kind, base + i + 1, t.timeOffsets); });
 }
 
 async function loadInternals() {

@@ -24,7 +24,7 @@ let next = 0;
 function nextBody() {
   const t = templates[next++ % templates.length];
   const counter = o.stampBase + next;
-  const body = stamp(t.buf, t.offsets, o.stampKind ?? 'bin', counter);
+  const body = stamp(t.buf, t.offsets, o.stampKind ?? 'bin', counter, t.timeOffsets);
   const hex = (counter >>> 0).toString(16).padStart(8, '0');
   return { body, last: t.last && { traceId: hex + t.last.traceId.slice(8), spanId: t.last.spanId } };
 }

@@ -131,6 +131,45 @@ export function protobufTraceIdOffsets(buf) {
   return offsets;
 }
 
+/**
+ * Offsets of the upper 4 bytes of every Span's start and end time (fixed64, little-endian, fields
+ * 7 and 8): shifting them to the current time makes each request's spans "now", as a real
+ * exporter's are, so the time-ordered indexes see appends and not 16 replayed instants.
+ */
+export function protobufTimeOffsets(buf) {
+  const offsets = [];
+  let pos = 0;
+  const varint = () => {
+    let v = 0, shift = 0, b;
+    do { b = buf[pos++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return v;
+  };
+  // request.resource_spans(1) → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2) → Span fields.
+  const walk = (end, levels) => {
+    while (pos < end) {
+      const key = varint(), field = Math.floor(key / 8), wire = key & 7;
+      if (wire === 0) { varint(); continue; }
+      if (wire === 1) {
+        if (levels.length === 0 && (field === 7 || field === 8)) offsets.push(pos + 4);
+        pos += 8;
+        continue;
+      }
+      if (wire === 5) { pos += 4; continue; }
+      if (wire !== 2) throw new Error(`unexpected wire type ${wire}`);
+      const len = varint(), start = pos;
+      if (levels.length > 0 && field === levels[0]) walk(start + len, levels.slice(1));
+      pos = start + len;
+    }
+  };
+  walk(buf.length, [1, 2, 2]);
+  return offsets;
+}
+
+/** The upper 32 bits of the current time in Unix nanoseconds (they change every 4.3 s). */
+export function nowUpper32() {
+  return Number((BigInt(Date.now()) * 1_000_000n) >> 32n);
+}
+
 /** Ids of the last span of a protobuf body (the serializer writes span_id right after trace_id). */
 function lastSpanIds(buf, offsets) {
   const o = offsets.at(-1);
@@ -146,13 +185,21 @@ export function jsonTraceIdOffsets(buf) {
   return offsets;
 }
 
-/** Writes `counter` into every trace id of `template` (copied); kind 'bin' = 4 bytes, 'hex' = 8 digits. */
-export function stamp(template, offsets, kind, counter) {
+/**
+ * Writes `counter` into every trace id of `template` (copied); kind 'bin' = 4 bytes, 'hex' = 8
+ * digits. With `timeOffsets` (protobuf only), span times are moved to the current time.
+ */
+export function stamp(template, offsets, kind, counter, timeOffsets = []) {
   const out = Buffer.from(template);
   const bin = Buffer.alloc(4);
   bin.writeUInt32BE(counter >>> 0);
   const text = kind === 'hex' ? Buffer.from(bin.toString('hex')) : bin;
   for (const o of offsets) text.copy(out, o);
+  if (timeOffsets.length > 0) {
+    // Shift every time by the same whole number of 2^32 ns, so durations and order are kept.
+    const shift = nowUpper32() - template.readUInt32LE(timeOffsets[0]);
+    for (const o of timeOffsets) out.writeUInt32LE(template.readUInt32LE(o) + shift, o);
+  }
   return out;
 }
 
@@ -167,7 +214,7 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
   for (let i = 0; i < contentBodies; i++) {
     const spans = contentSpans(nContent, 1000 + i);
     const pb = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans));
-    out.content.pb.push({ file: write(`content-${i}.pb`, pb), bytes: pb.length, spans: nContent, offsets: protobufTraceIdOffsets(pb) });
+    out.content.pb.push({ file: write(`content-${i}.pb`, pb), bytes: pb.length, spans: nContent, offsets: protobufTraceIdOffsets(pb), timeOffsets: protobufTimeOffsets(pb) });
     // JSON is ~20% bigger and only used by the variants scenario: a few bodies are enough.
     if (i < 4) {
       const json = Buffer.from(JsonTraceSerializer.serializeRequest(spans));
@@ -177,7 +224,7 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
   for (let i = 0; i < testbedBodies; i++) {
     const pb = Buffer.from(ProtobufTraceSerializer.serializeRequest(testbedSpans(nTestbed, 5000 + i)));
     const offsets = protobufTraceIdOffsets(pb);
-    out.testbed.pb.push({ file: write(`testbed-${i}.pb`, pb), bytes: pb.length, spans: nTestbed, offsets, last: lastSpanIds(pb, offsets) });
+    out.testbed.pb.push({ file: write(`testbed-${i}.pb`, pb), bytes: pb.length, spans: nTestbed, offsets, timeOffsets: protobufTimeOffsets(pb), last: lastSpanIds(pb, offsets) });
   }
   const native = Buffer.from(JSON.stringify({
     model: 'gpt-4o', provider: 'openai', input: 'What is the capital of France? Answer in one word.',
@@ -186,14 +233,15 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
   out.native = { file: write('native.json', native), bytes: native.length };
   for (const list of [out.content.pb, out.content.json, out.testbed.pb]) {
     for (const b of list) if (b.offsets.length !== b.spans) throw new Error(`${b.file}: found ${b.offsets.length} trace ids for ${b.spans} spans`);
+    for (const b of list) if (b.timeOffsets && b.timeOffsets.length !== 2 * b.spans) throw new Error(`${b.file}: found ${b.timeOffsets.length} span times for ${b.spans} spans`);
   }
   return out;
 }
 
-/** The manifest post.lua reads: one "file kind n" line, then the offsets, per body. */
+/** The manifest post.lua reads, per body: one "file kind n" line, the id offsets, the time offsets. */
 export function writeLuaManifest(file, bodies, kind) {
   const lines = [];
-  for (const b of bodies) lines.push(`${b.file} ${kind} ${b.offsets.length}`, b.offsets.join(' '));
+  for (const b of bodies) lines.push(`${b.file} ${kind} ${b.offsets.length}`, b.offsets.join(' '), (b.timeOffsets ?? []).join(' '));
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }

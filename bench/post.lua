@@ -2,10 +2,11 @@
 --   URL_PATH      path to POST to (default /v1/traces)
 --   CONTENT_TYPE  (default application/x-protobuf)
 --   BODY_FILE     a static body, sent as is on every request (native events: oct needs no unique ids), or
---   MANIFEST      bodies to post round-robin, each with the offsets of its trace ids (see payloads.js);
---                 every request gets STAMP_BASE + n written into the first 4 bytes ("bin") or
---                 8 hex digits ("hex") of all its trace ids, so no span is ever sent twice
---                 (counters are per thread: run stamped scripts with -t1).
+--   MANIFEST      bodies to post round-robin, each with the offsets of its trace ids and of the upper
+--                 halves of its span times (see payloads.js); every request gets STAMP_BASE + n
+--                 written into the first 4 bytes ("bin") or 8 hex digits ("hex") of all its trace
+--                 ids, so no span is ever sent twice (counters are per thread: run stamped scripts
+--                 with -t1), and the current time's upper 32 bits into its span times.
 -- Prints one line "WRKJSON {...}" with status counts and latency percentiles (µs).
 local path = os.getenv("URL_PATH") or "/v1/traces"
 local headers = { ["Content-Type"] = os.getenv("CONTENT_TYPE") or "application/x-protobuf" }
@@ -31,6 +32,18 @@ local stamp_len = 4
 local counter = tonumber(os.getenv("STAMP_BASE") or "0")
 local next_body = 1
 
+local function offsets(line, kind, into, body)
+  for off in (line or ""):gmatch("%d+") do
+    local o = tonumber(off) + 1 -- Lua strings are 1-based
+    local st = { o = o, kind = kind }
+    if kind == "time" then
+      local b1, b2, b3, b4 = body:byte(o, o + 3)
+      st.upper = b1 + b2 * 256 + b3 * 65536 + b4 * 16777216
+    end
+    into[#into + 1] = st
+  end
+end
+
 local function load_manifest(file)
   local f = assert(io.open(file, "r"))
   while true do
@@ -39,17 +52,28 @@ local function load_manifest(file)
     local name, kind = line:match("^(%S+) (%S+)")
     stamp_len = (kind == "hex") and 8 or 4
     local body = slurp(name)
-    local parts, prev = { false }, 1 -- parts[1]: the HTTP head, built in init() once wrk.host is known
-    for off in f:read("*l"):gmatch("%d+") do
-      local o = tonumber(off) + 1 -- Lua strings are 1-based
-      parts[#parts + 1] = body:sub(prev, o - 1)
+    local stamps = {}
+    offsets(f:read("*l"), "id", stamps, body)
+    offsets(f:read("*l"), "time", stamps, body)
+    -- Times move by a whole number of 2^32 ns: from the first one's upper half to the clock's.
+    local base_upper = nil
+    for _, st in ipairs(stamps) do if st.kind == "time" then base_upper = st.upper break end end
+    table.sort(stamps, function(a, b) return a.o < b.o end)
+    local parts, uppers, prev = { false }, {}, 1 -- parts[1]: the HTTP head, built in init() once wrk.host is known
+    for _, st in ipairs(stamps) do
+      parts[#parts + 1] = body:sub(prev, st.o - 1)
       parts[#parts + 1] = false -- the stamp goes here (odd indices from 3)
-      prev = o + stamp_len
+      uppers[#parts] = st.upper -- nil for an id
+      prev = st.o + ((st.kind == "id") and stamp_len or 4)
     end
     parts[#parts + 1] = body:sub(prev)
-    bodies[#bodies + 1] = { parts = parts, length = #body }
+    bodies[#bodies + 1] = { parts = parts, uppers = uppers, base_upper = base_upper, length = #body }
   end
   f:close()
+end
+
+local function le32(u)
+  return string.char(u % 256, math.floor(u / 256) % 256, math.floor(u / 65536) % 256, math.floor(u / 16777216) % 256)
 end
 
 if os.getenv("MANIFEST") then
@@ -71,9 +95,15 @@ if os.getenv("MANIFEST") then
     else
       s = string.format("%08x", c % 4294967296)
     end
-    local parts = bodies[next_body].parts
+    local body = bodies[next_body]
     next_body = next_body % #bodies + 1
-    for i = 3, #parts, 2 do parts[i] = s end
+    -- os.time() * 1e9 is exact in a double (52 significant bits), and so is its upper half.
+    local shift = body.base_upper and (math.floor(os.time() * 1e9 / 4294967296) - body.base_upper) or 0
+    local parts, uppers = body.parts, body.uppers
+    for i = 3, #parts, 2 do
+      local u = uppers[i]
+      parts[i] = u and le32(u + shift) or s
+    end
     return table.concat(parts)
   end
 end
