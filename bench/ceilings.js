@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
-import { stamp } from './payloads.js';
+import { stamp, timeOffsetsOf } from './payloads.js';
 
 const o = JSON.parse(process.argv[2]);
 const dist = (p) => path.join(o.repo, 'dist', p);
@@ -18,7 +18,10 @@ const MAPPING = { maxTextBytes: 65536, maxAttributesBytes: 16384, errorsFrom: 'a
 const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 function bodies(list, kind, n, base) {
-  const templates = list.map((b) => ({ ...b, buf: fs.readFileSync(b.file) }));
+  const templates = list.map((b) => {
+    const buf = fs.readFileSync(b.file);
+    return { ...b, buf, timeOffsets: timeOffsetsOf(buf, kind) };
+  });
   return Array.from({ length: n }, (_, i) => { const t = templates[i % templates.length]; return stamp(t.buf, t.offsets, kind, base + i + 1, t.timeOffsets); });
 }
 

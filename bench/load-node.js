@@ -12,12 +12,15 @@ import http from 'node:http';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
-import { stamp } from './payloads.js';
+import { stamp, timeOffsetsOf } from './payloads.js';
 
 const o = JSON.parse(process.argv[2]);
 const target = new URL(o.url + (o.urlPath ?? '/v1/traces'));
 const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets ?? 64 });
-const templates = o.bodies.map((b) => ({ ...b, buf: fs.readFileSync(b.file) }));
+const templates = o.bodies.map((b) => {
+  const buf = fs.readFileSync(b.file);
+  return { ...b, buf, timeOffsets: timeOffsetsOf(buf, o.stampKind ?? 'bin') };
+});
 let next = 0;
 
 /** The next body with fresh ids, and the ids of its last span (what becomes visible last). */

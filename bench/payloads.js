@@ -165,6 +165,14 @@ export function protobufTimeOffsets(buf) {
   return offsets;
 }
 
+/**
+ * The time offsets to stamp in a body of this stamp kind: protobuf ('bin') bodies only. Computed
+ * where the body is loaded, not passed around: 1,024 offsets per body overflow a command line.
+ */
+export function timeOffsetsOf(buf, kind) {
+  return kind === 'bin' ? protobufTimeOffsets(buf) : [];
+}
+
 /** The upper 32 bits of the current time in Unix nanoseconds (they change every 4.3 s). */
 export function nowUpper32() {
   return Number((BigInt(Date.now()) * 1_000_000n) >> 32n);
@@ -214,7 +222,7 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
   for (let i = 0; i < contentBodies; i++) {
     const spans = contentSpans(nContent, 1000 + i);
     const pb = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans));
-    out.content.pb.push({ file: write(`content-${i}.pb`, pb), bytes: pb.length, spans: nContent, offsets: protobufTraceIdOffsets(pb), timeOffsets: protobufTimeOffsets(pb) });
+    out.content.pb.push({ file: write(`content-${i}.pb`, pb), bytes: pb.length, spans: nContent, offsets: protobufTraceIdOffsets(pb) });
     // JSON is ~20% bigger and only used by the variants scenario: a few bodies are enough.
     if (i < 4) {
       const json = Buffer.from(JsonTraceSerializer.serializeRequest(spans));
@@ -224,7 +232,7 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
   for (let i = 0; i < testbedBodies; i++) {
     const pb = Buffer.from(ProtobufTraceSerializer.serializeRequest(testbedSpans(nTestbed, 5000 + i)));
     const offsets = protobufTraceIdOffsets(pb);
-    out.testbed.pb.push({ file: write(`testbed-${i}.pb`, pb), bytes: pb.length, spans: nTestbed, offsets, timeOffsets: protobufTimeOffsets(pb), last: lastSpanIds(pb, offsets) });
+    out.testbed.pb.push({ file: write(`testbed-${i}.pb`, pb), bytes: pb.length, spans: nTestbed, offsets, last: lastSpanIds(pb, offsets) });
   }
   const native = Buffer.from(JSON.stringify({
     model: 'gpt-4o', provider: 'openai', input: 'What is the capital of France? Answer in one word.',
@@ -233,7 +241,10 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
   out.native = { file: write('native.json', native), bytes: native.length };
   for (const list of [out.content.pb, out.content.json, out.testbed.pb]) {
     for (const b of list) if (b.offsets.length !== b.spans) throw new Error(`${b.file}: found ${b.offsets.length} trace ids for ${b.spans} spans`);
-    for (const b of list) if (b.timeOffsets && b.timeOffsets.length !== 2 * b.spans) throw new Error(`${b.file}: found ${b.timeOffsets.length} span times for ${b.spans} spans`);
+  }
+  for (const b of [...out.content.pb, ...out.testbed.pb]) {
+    const times = timeOffsetsOf(fs.readFileSync(b.file), 'bin').length;
+    if (times !== 2 * b.spans) throw new Error(`${b.file}: found ${times} span times for ${b.spans} spans`);
   }
   return out;
 }
@@ -241,7 +252,7 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
 /** The manifest post.lua reads, per body: one "file kind n" line, the id offsets, the time offsets. */
 export function writeLuaManifest(file, bodies, kind) {
   const lines = [];
-  for (const b of bodies) lines.push(`${b.file} ${kind} ${b.offsets.length}`, b.offsets.join(' '), (b.timeOffsets ?? []).join(' '));
+  for (const b of bodies) lines.push(`${b.file} ${kind} ${b.offsets.length}`, b.offsets.join(' '), timeOffsetsOf(fs.readFileSync(b.file), kind).join(' '));
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }
