@@ -1,5 +1,5 @@
 import { DecodeError, nestingTooDeep, warnStrindex } from './model.js';
-import type { AnyValue, Attributes, LogRecord, LogsRequest, ResourceLogs, Scope, ScopeLogs } from './model.js';
+import type { AnyValue, Attributes, LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js';
 import { idProblem, OtlpProtobufReader, VALUE_STRINDEX, VALUE_TOO_DEEP } from './protobuf-reader.js';
 
 /**
@@ -11,16 +11,9 @@ export function decodeLogsProtobuf(body: Uint8Array): LogsRequest {
 }
 
 // Message depths below the request, as protobufjs counts them for its recursion limit.
-const RESOURCE_LOGS = 1;
-const RESOURCE = 2;
-const SCOPE_LOGS = 2;
-const SCOPE = 3;
 const LOG_RECORD = 3;
 
 class LogsDecoder extends OtlpProtobufReader {
-  /** The first reason to reject the request among the records of the ResourceLogs being read. */
-  private recordRejection: DecodeError | null = null;
-
   constructor(body: Uint8Array) {
     super(body);
   }
@@ -30,60 +23,14 @@ class LogsDecoder extends OtlpProtobufReader {
     return { resourceLogs, warnings: this.warnings };
   }
 
-  private resourceLogs(index: number): ResourceLogs {
-    const r = this.r;
-    const outerEnd = this.enter(RESOURCE_LOGS);
-    let resource: Attributes = new Map();
-    let resourceFlags = 0;
-    const scopeLogs: ScopeLogs[] = [];
-    this.recordRejection = null;
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      switch (tag >>> 3) {
-        case 1: // resource
-          resource = this.resource(RESOURCE);
-          resourceFlags = this.flags;
-          break;
-        case 2: // scope_logs
-          scopeLogs.push(this.scopeLogs(index, scopeLogs.length));
-          break;
-        case 3: // schema_url
-          this.skipString();
-          break;
-        default:
-          this.skip(tag, RESOURCE_LOGS);
-      }
-    }
-    this.leave(outerEnd);
-    // A resource's records are checked before its attributes.
-    this.reject(this.recordRejection ?? (resourceFlags & VALUE_TOO_DEEP ? nestingTooDeep() : null));
-    if (resourceFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
-    return { resource, scopeLogs };
+  private resourceLogs(i: number): ResourceLogs {
+    const { resource, groups } = this.resourceGroup((j) => this.scopeLogs(i, j));
+    return { resource, scopeLogs: groups };
   }
 
   private scopeLogs(i: number, j: number): ScopeLogs {
-    const r = this.r;
-    const outerEnd = this.enter(SCOPE_LOGS);
-    let scope: Scope = { name: '', version: '' };
-    const logRecords: LogRecord[] = [];
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      switch (tag >>> 3) {
-        case 1:
-          scope = this.scope(SCOPE);
-          break;
-        case 2:
-          logRecords.push(this.logRecord(i, j, logRecords.length));
-          break;
-        case 3: // schema_url
-          this.skipString();
-          break;
-        default:
-          this.skip(tag, SCOPE_LOGS);
-      }
-    }
-    this.leave(outerEnd);
-    return { scope, logRecords };
+    const { scope, items } = this.scopeGroup((k) => this.logRecord(i, j, k));
+    return { scope, logRecords: items };
   }
 
   private logRecord(i: number, j: number, k: number): LogRecord {
@@ -144,12 +91,12 @@ class LogsDecoder extends OtlpProtobufReader {
     }
     this.leave(outerEnd);
     const valueFlags = bodyFlags | attributeFlags;
-    if (this.recordRejection === null) {
+    if (this.itemRejection === null) {
       // Body and attributes are checked before the ids.
-      if (valueFlags & VALUE_TOO_DEEP) this.recordRejection = nestingTooDeep();
+      if (valueFlags & VALUE_TOO_DEEP) this.itemRejection = nestingTooDeep();
       else {
         const problem = idProblem('traceId', traceId, 16) ?? idProblem('spanId', spanId, 8);
-        if (problem !== null) this.recordRejection = new DecodeError(`resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}].${problem}`);
+        if (problem !== null) this.itemRejection = new DecodeError(`resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}].${problem}`);
       }
     }
     if (valueFlags & VALUE_STRINDEX) warnStrindex(this.warnings);

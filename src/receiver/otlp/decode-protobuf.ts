@@ -1,5 +1,5 @@
 import { DecodeError, nestingTooDeep, warnStrindex } from './model.js';
-import type { Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
+import type { Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
 import { idProblem, OtlpProtobufReader, VALUE_STRINDEX, VALUE_TOO_DEEP } from './protobuf-reader.js';
 
 /**
@@ -12,17 +12,10 @@ export function decodeTracesProtobuf(body: Uint8Array): TracesRequest {
 }
 
 // Message depths below the request, as protobufjs counts them for its recursion limit.
-const RESOURCE_SPANS = 1;
-const RESOURCE = 2;
-const SCOPE_SPANS = 2;
-const SCOPE = 3;
 const SPAN = 3;
 const SPAN_CHILD = 4; // Event, Link, Status, a span attribute's KeyValue
 
 class TracesDecoder extends OtlpProtobufReader {
-  /** The first reason to reject the request among the spans of the ResourceSpans being read. */
-  private spanRejection: DecodeError | null = null;
-
   constructor(body: Uint8Array) {
     super(body);
   }
@@ -32,60 +25,14 @@ class TracesDecoder extends OtlpProtobufReader {
     return { resourceSpans, warnings: this.warnings };
   }
 
-  private resourceSpans(index: number): ResourceSpans {
-    const r = this.r;
-    const outerEnd = this.enter(RESOURCE_SPANS);
-    let resource: Attributes = new Map();
-    let resourceFlags = 0;
-    const scopeSpans: ScopeSpans[] = [];
-    this.spanRejection = null;
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      switch (tag >>> 3) {
-        case 1: // resource
-          resource = this.resource(RESOURCE);
-          resourceFlags = this.flags;
-          break;
-        case 2: // scope_spans
-          scopeSpans.push(this.scopeSpans(index, scopeSpans.length));
-          break;
-        case 3: // schema_url
-          this.skipString();
-          break;
-        default:
-          this.skip(tag, RESOURCE_SPANS);
-      }
-    }
-    this.leave(outerEnd);
-    // A resource's spans are checked before its attributes.
-    this.reject(this.spanRejection ?? (resourceFlags & VALUE_TOO_DEEP ? nestingTooDeep() : null));
-    if (resourceFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
-    return { resource, scopeSpans };
+  private resourceSpans(i: number): ResourceSpans {
+    const { resource, groups } = this.resourceGroup((j) => this.scopeSpans(i, j));
+    return { resource, scopeSpans: groups };
   }
 
   private scopeSpans(i: number, j: number): ScopeSpans {
-    const r = this.r;
-    const outerEnd = this.enter(SCOPE_SPANS);
-    let scope: Scope = { name: '', version: '' };
-    const spans: Span[] = [];
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      switch (tag >>> 3) {
-        case 1:
-          scope = this.scope(SCOPE);
-          break;
-        case 2:
-          spans.push(this.span(i, j, spans.length));
-          break;
-        case 3: // schema_url
-          this.skipString();
-          break;
-        default:
-          this.skip(tag, SCOPE_SPANS);
-      }
-    }
-    this.leave(outerEnd);
-    return { scope, spans };
+    const { scope, items } = this.scopeGroup((k) => this.span(i, j, k));
+    return { scope, spans: items };
   }
 
   private span(i: number, j: number, k: number): Span {
@@ -156,10 +103,10 @@ class TracesDecoder extends OtlpProtobufReader {
       }
     }
     this.leave(outerEnd);
-    if (this.spanRejection === null) {
+    if (this.itemRejection === null) {
       const problem = idProblem('traceId', traceId, 16) ?? idProblem('spanId', spanId, 8) ?? idProblem('parentSpanId', parentSpanId, 8);
-      if (problem !== null) this.spanRejection = new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${problem}`);
-      else if (valueFlags & VALUE_TOO_DEEP) this.spanRejection = nestingTooDeep();
+      if (problem !== null) this.itemRejection = new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${problem}`);
+      else if (valueFlags & VALUE_TOO_DEEP) this.itemRejection = nestingTooDeep();
     }
     if (valueFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
     // An id is a number (its wrong length) only in a request that is rejected.

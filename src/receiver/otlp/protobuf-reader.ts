@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { DecodeError, MAX_VALUE_DEPTH } from './model.js';
+import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from './model.js';
 import type { AnyValue, Attributes, KvList, Scope } from './model.js';
 
 /**
@@ -42,6 +42,13 @@ const KVLIST = 32;
 const BYTES = 64;
 const STRINDEX = 128;
 
+// Message depths below the request of the envelope traces and logs share, as protobufjs counts
+// them for its recursion limit; the items (Span, LogRecord) are at depth 3.
+const RESOURCE_GROUP = 1; // ResourceSpans, ResourceLogs
+const RESOURCE = 2;
+const SCOPE_GROUP = 2; // ScopeSpans, ScopeLogs
+const SCOPE = 3;
+
 export abstract class OtlpProtobufReader {
   protected readonly r: protobuf.Reader;
   protected readonly buf: Buffer;
@@ -50,6 +57,8 @@ export abstract class OtlpProtobufReader {
   protected readonly warnings: string[] = [];
   /** The first reason to reject the request, in the order described above. */
   private rejection: DecodeError | null = null;
+  /** The first reason to reject the request among the items of the resource group being read. */
+  protected itemRejection: DecodeError | null = null;
 
   protected constructor(body: Uint8Array) {
     this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -82,8 +91,68 @@ export abstract class OtlpProtobufReader {
     if (this.rejection === null) this.rejection = error;
   }
 
+  /**
+   * A ResourceSpans / ResourceLogs message: resource (1), scope groups (2) read by `readScopeGroup`
+   * given their index, schema_url (3). Its items are checked before its resource's attributes.
+   */
+  protected resourceGroup<G>(readScopeGroup: (index: number) => G): { resource: Attributes; groups: G[] } {
+    const r = this.r;
+    const outerEnd = this.enter(RESOURCE_GROUP);
+    let resource: Attributes = new Map();
+    let resourceFlags = 0;
+    const groups: G[] = [];
+    this.itemRejection = null;
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1: // resource
+          resource = this.resource(RESOURCE);
+          resourceFlags = this.flags;
+          break;
+        case 2: // scope_spans / scope_logs
+          groups.push(readScopeGroup(groups.length));
+          break;
+        case 3: // schema_url
+          this.skipString();
+          break;
+        default:
+          this.skip(tag, RESOURCE_GROUP);
+      }
+    }
+    this.leave(outerEnd);
+    this.reject(this.itemRejection ?? (resourceFlags & VALUE_TOO_DEEP ? nestingTooDeep() : null));
+    if (resourceFlags & VALUE_STRINDEX) warnStrindex(this.warnings);
+    return { resource, groups };
+  }
+
+  /** A ScopeSpans / ScopeLogs message: scope (1), items (2) read by `readItem` given their index, schema_url (3). */
+  protected scopeGroup<T>(readItem: (index: number) => T): { scope: Scope; items: T[] } {
+    const r = this.r;
+    const outerEnd = this.enter(SCOPE_GROUP);
+    let scope: Scope = { name: '', version: '' };
+    const items: T[] = [];
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          scope = this.scope(SCOPE);
+          break;
+        case 2:
+          items.push(readItem(items.length));
+          break;
+        case 3: // schema_url
+          this.skipString();
+          break;
+        default:
+          this.skip(tag, SCOPE_GROUP);
+      }
+    }
+    this.leave(outerEnd);
+    return { scope, items };
+  }
+
   /** A Resource message: its attributes; sets `flags`. */
-  protected resource(depth: number): Attributes {
+  private resource(depth: number): Attributes {
     const r = this.r;
     const outerEnd = this.enter(depth);
     const attributes: Attributes = new Map();
@@ -108,7 +177,7 @@ export abstract class OtlpProtobufReader {
   }
 
   /** An InstrumentationScope: name and version; its attributes are read but not kept. */
-  protected scope(depth: number): Scope {
+  private scope(depth: number): Scope {
     const r = this.r;
     const outerEnd = this.enter(depth);
     const scope: Scope = { name: '', version: '' };
