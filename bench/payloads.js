@@ -99,35 +99,46 @@ export function testbedSpans(n, seed) {
   });
 }
 
-/** Offsets of the trace_id bytes of every Span in an ExportTraceServiceRequest. */
-export function protobufTraceIdOffsets(buf) {
-  const offsets = [];
+/**
+ * Calls `visit(field, wire, start, length)` for every field of every Span of an
+ * ExportTraceServiceRequest: request.resource_spans(1) → ResourceSpans.scope_spans(2) →
+ * ScopeSpans.spans(2) → Span fields. `start` is where the field's value begins.
+ */
+function visitSpanFields(buf, visit) {
   let pos = 0;
   const varint = () => {
     let v = 0, shift = 0, b;
     do { b = buf[pos++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
     return v;
   };
-  // Walks length-delimited fields; `path` lists the field numbers to descend into, level by level:
-  // request.resource_spans(1) → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2) → Span.trace_id(1).
+  // `levels` lists the field numbers still to descend into; none left: inside a Span.
   const walk = (end, levels) => {
     while (pos < end) {
       const key = varint(), field = Math.floor(key / 8), wire = key & 7;
-      if (wire === 0) { varint(); continue; }
-      if (wire === 1) { pos += 8; continue; }
-      if (wire === 5) { pos += 4; continue; }
-      if (wire !== 2) throw new Error(`unexpected wire type ${wire}`);
-      const len = varint(), start = pos;
-      if (field === levels[0]) {
-        if (levels.length === 1) {
-          if (len !== 16) throw new Error(`trace_id of ${len} bytes`);
-          offsets.push(start);
-        } else walk(start + len, levels.slice(1));
-      }
-      pos = start + len;
+      const start = pos;
+      let length;
+      if (wire === 0) { varint(); length = pos - start; }
+      else if (wire === 1) length = 8;
+      else if (wire === 5) length = 4;
+      else if (wire === 2) length = varint();
+      else throw new Error(`unexpected wire type ${wire}`);
+      const valueStart = wire === 2 ? pos : start;
+      if (levels.length === 0) visit(field, wire, valueStart, length);
+      else if (wire === 2 && field === levels[0]) walk(valueStart + length, levels.slice(1));
+      pos = valueStart + length;
     }
   };
-  walk(buf.length, [1, 2, 2, 1]);
+  walk(buf.length, [1, 2, 2]);
+}
+
+/** Offsets of the trace_id bytes of every Span in an ExportTraceServiceRequest. */
+export function protobufTraceIdOffsets(buf) {
+  const offsets = [];
+  visitSpanFields(buf, (field, wire, start, length) => {
+    if (field !== 1 || wire !== 2) return;
+    if (length !== 16) throw new Error(`trace_id of ${length} bytes`);
+    offsets.push(start);
+  });
   return offsets;
 }
 
@@ -138,30 +149,9 @@ export function protobufTraceIdOffsets(buf) {
  */
 export function protobufTimeOffsets(buf) {
   const offsets = [];
-  let pos = 0;
-  const varint = () => {
-    let v = 0, shift = 0, b;
-    do { b = buf[pos++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-    return v;
-  };
-  // request.resource_spans(1) → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2) → Span fields.
-  const walk = (end, levels) => {
-    while (pos < end) {
-      const key = varint(), field = Math.floor(key / 8), wire = key & 7;
-      if (wire === 0) { varint(); continue; }
-      if (wire === 1) {
-        if (levels.length === 0 && (field === 7 || field === 8)) offsets.push(pos + 4);
-        pos += 8;
-        continue;
-      }
-      if (wire === 5) { pos += 4; continue; }
-      if (wire !== 2) throw new Error(`unexpected wire type ${wire}`);
-      const len = varint(), start = pos;
-      if (levels.length > 0 && field === levels[0]) walk(start + len, levels.slice(1));
-      pos = start + len;
-    }
-  };
-  walk(buf.length, [1, 2, 2]);
+  visitSpanFields(buf, (field, wire, start) => {
+    if ((field === 7 || field === 8) && wire === 1) offsets.push(start + 4);
+  });
   return offsets;
 }
 
