@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from './model.js';
-import type { AnyValue, Attributes, ResourceSpans, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
+import type { AnyValue, Attributes, ResourceSpans, Scope, ScopeSpans, Span, SpanEvent, TracesRequest } from './model.js';
 
 /**
  * OTLP/JSON decoder. Lenient where the Collector is (snake_case keys, enum names, 64-bit integers
@@ -124,21 +124,25 @@ export function within(err: unknown, segment: string): unknown {
   return err;
 }
 
+/** The `resource` of a ResourceSpans / ResourceLogs object: its attributes. */
+export function resourceOf(o: Json, warnings: Warnings): Attributes {
+  return attributes(objectAt(o.resource, 'resource')?.attributes, 'resource.attributes', 1, warnings);
+}
+
+/** The `scope` of a ScopeSpans / ScopeLogs object. */
+export function scopeOf(o: Json): Scope {
+  const scope = objectAt(o.scope, 'scope');
+  return { name: str(scope?.name, 'scope.name'), version: str(scope?.version, 'scope.version') };
+}
+
 function toResourceSpans(value: unknown, warnings: Warnings): ResourceSpans {
   const o = asObject(value);
-  return {
-    resource: attributes(objectAt(o.resource, 'resource')?.attributes, 'resource.attributes', 1, warnings),
-    scopeSpans: list(o.scopeSpans ?? o.scope_spans, 'scopeSpans', toScopeSpans, warnings),
-  };
+  return { resource: resourceOf(o, warnings), scopeSpans: list(o.scopeSpans ?? o.scope_spans, 'scopeSpans', toScopeSpans, warnings) };
 }
 
 function toScopeSpans(value: unknown, warnings: Warnings): ScopeSpans {
   const o = asObject(value);
-  const scope = objectAt(o.scope, 'scope');
-  return {
-    scope: { name: str(scope?.name, 'scope.name'), version: str(scope?.version, 'scope.version') },
-    spans: list(o.spans, 'spans', toSpan, warnings),
-  };
+  return { scope: scopeOf(o), spans: list(o.spans, 'spans', toSpan, warnings) };
 }
 
 function toSpan(value: unknown, warnings: Warnings): Span {

@@ -6,7 +6,8 @@ import {
   FieldError,
   hexId,
   list,
-  objectAt,
+  resourceOf,
+  scopeOf,
   parseAndDecode,
   str,
   uint64,
@@ -41,19 +42,12 @@ export function decodeLogsJson(body: Uint8Array): LogsRequest {
 
 function toResourceLogs(value: unknown, warnings: Warnings): ResourceLogs {
   const o = asObject(value);
-  return {
-    resource: attributes(objectAt(o.resource, 'resource')?.attributes, 'resource.attributes', 1, warnings),
-    scopeLogs: list(o.scopeLogs ?? o.scope_logs, 'scopeLogs', toScopeLogs, warnings),
-  };
+  return { resource: resourceOf(o, warnings), scopeLogs: list(o.scopeLogs ?? o.scope_logs, 'scopeLogs', toScopeLogs, warnings) };
 }
 
 function toScopeLogs(value: unknown, warnings: Warnings): ScopeLogs {
   const o = asObject(value);
-  const scope = objectAt(o.scope, 'scope');
-  return {
-    scope: { name: str(scope?.name, 'scope.name'), version: str(scope?.version, 'scope.version') },
-    logRecords: list(o.logRecords ?? o.log_records, 'logRecords', toLogRecord, warnings),
-  };
+  return { scope: scopeOf(o), logRecords: list(o.logRecords ?? o.log_records, 'logRecords', toLogRecord, warnings) };
 }
 
 function toLogRecord(value: unknown, warnings: Warnings): LogRecord {
