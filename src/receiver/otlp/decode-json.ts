@@ -20,14 +20,23 @@ const LONG_INTEGER =
 
 export function decodeTracesJson(body: Uint8Array): TracesRequest {
   if (body.length === 0) return { resourceSpans: [], warnings: [] };
+  return decodeRequestJson(body, 'ExportTraceServiceRequest', (request, warnings) => ({
+    resourceSpans: list(request.resourceSpans ?? request.resource_spans, 'resourceSpans', toResourceSpans, warnings),
+    warnings,
+  }));
+}
+
+/**
+ * Parses an Export…ServiceRequest (`messageName`) and hands its top-level object to `decode`; a
+ * FieldError becomes a DecodeError that names the field.
+ */
+export function decodeRequestJson<T>(body: Uint8Array, messageName: string, decode: (request: Json, warnings: Warnings) => T): T {
   return parseAndDecode(body, (root) => {
-    const warnings: Warnings = [];
     if (root === null || typeof root !== 'object' || Array.isArray(root)) {
-      throw new DecodeError('expected a JSON object (ExportTraceServiceRequest) at the top level');
+      throw new DecodeError(`expected a JSON object (${messageName}) at the top level`);
     }
-    const request = root as Json;
     try {
-      return { resourceSpans: list(request.resourceSpans ?? request.resource_spans, 'resourceSpans', toResourceSpans, warnings), warnings };
+      return decode(root as Json, []);
     } catch (err) {
       if (err instanceof FieldError) throw new DecodeError(`${err.path}: ${err.reason}`);
       throw err;
@@ -45,7 +54,7 @@ export function decodeTracesJson(body: Uint8Array): TracesRequest {
  * 2^53 and `decode` is run again on the quoted text. A body that does not parse as it is, or
  * whose first timestamp is a number, is quoted right away.
  */
-export function parseAndDecode<T>(body: Uint8Array, decode: (root: unknown) => T): T {
+function parseAndDecode<T>(body: Uint8Array, decode: (root: unknown) => T): T {
   const text = bodyText(body);
   if (!timestampIsNumber(text)) {
     let root: unknown;

@@ -2,20 +2,17 @@ import {
   anyValue,
   asObject,
   attributes,
+  decodeRequestJson,
   enumValue,
-  FieldError,
   hexId,
   list,
   resourceOf,
   scopeOf,
-  parseAndDecode,
   str,
   uint64,
   within,
-  type Json,
   type Warnings,
 } from './decode-json.js';
-import { DecodeError } from './model.js';
 import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js';
 
 /**
@@ -25,19 +22,10 @@ import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js
  */
 export function decodeLogsJson(body: Uint8Array): LogsRequest {
   if (body.length === 0) return { resourceLogs: [], warnings: [] };
-  return parseAndDecode(body, (root) => {
-    const warnings: Warnings = [];
-    if (root === null || typeof root !== 'object' || Array.isArray(root)) {
-      throw new DecodeError('expected a JSON object (ExportLogsServiceRequest) at the top level');
-    }
-    const request = root as Json;
-    try {
-      return { resourceLogs: list(request.resourceLogs ?? request.resource_logs, 'resourceLogs', toResourceLogs, warnings), warnings };
-    } catch (err) {
-      if (err instanceof FieldError) throw new DecodeError(`${err.path}: ${err.reason}`);
-      throw err;
-    }
-  });
+  return decodeRequestJson(body, 'ExportLogsServiceRequest', (request, warnings) => ({
+    resourceLogs: list(request.resourceLogs ?? request.resource_logs, 'resourceLogs', toResourceLogs, warnings),
+    warnings,
+  }));
 }
 
 function toResourceLogs(value: unknown, warnings: Warnings): ResourceLogs {
