@@ -26,9 +26,9 @@ function bodies(list, kind, n, base) {
 }
 
 async function loadInternals() {
-  const { decodeTracesProtobuf } = await import(dist('receiver/otlp/decode-protobuf.js'));
-  const { decodeTracesJson } = await import(dist('receiver/otlp/decode-json.js'));
-  const { mapTracesRequest } = await import(dist('receiver/genai/map-traces.js'));
+  const { decodeTracesProtobuf } = await import(dist('receiver/otlp/decode-traces-protobuf.js'));
+  const { decodeTracesJson } = await import(dist('receiver/otlp/decode-traces-json.js'));
+  const { mapTracesRequest } = await import(dist('mapping/map-traces.js'));
   if (typeof decodeTracesProtobuf !== 'function' || typeof mapTracesRequest !== 'function') throw new Error('decoder or mapper not found');
   const mapPb = (buf) => mapTracesRequest(decodeTracesProtobuf(buf), MAPPING).events;
   return { decodeTracesProtobuf, decodeTracesJson, mapTracesRequest, mapPb };
@@ -53,7 +53,7 @@ async function timeInserts(mapPb, write) {
 
 async function insertRaw() {
   const { mapPb } = await loadInternals();
-  const { migrate, TRACE_COLUMNS } = await import(dist('storage/schema.js'));
+  const { migrate, TRACE_COLUMNS } = await import(dist('storage/sqlite/schema.js'));
   if (typeof migrate !== 'function' || !Array.isArray(TRACE_COLUMNS)) throw new Error('schema.js has no migrate/TRACE_COLUMNS');
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(o.dbPath);
@@ -74,7 +74,7 @@ async function insertRaw() {
 
 async function insertOct() {
   const { mapPb } = await loadInternals();
-  const { SqliteExporter } = await import(dist('storage/sqlite-exporter.js'));
+  const { SqliteExporter } = await import(dist('storage/sqlite/sqlite-exporter.js'));
   const logger = { info() {}, warn() {}, error() {} };
   const exporter = new SqliteExporter({ dbPath: o.dbPath }, logger);
   await exporter.start();

@@ -1,4 +1,4 @@
-import type { LogLevel } from './config/config.js';
+export type LogLevel = 'info' | 'warn' | 'silent';
 
 /** One line per lifecycle event or failure; never one per request. */
 export interface Logger {

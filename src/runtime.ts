@@ -7,7 +7,7 @@ import { nativeRouter } from './receiver/native/native-routes.js';
 import { otlpLogsRouter } from './receiver/otlp/logs-route.js';
 import { otlpTracesRouter } from './receiver/otlp/traces-route.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
-import { SqliteExporter } from './storage/sqlite-exporter.js';
+import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 
 /**
  * Wires config → storage → pipeline → HTTP receiver. Data flows one way: the receiver offers

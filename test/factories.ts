@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorRow, PipelineEvent, TraceRow } from '../src/pipeline/events.js';
+import type { ErrorRow, PipelineEvent, TraceRow } from '../src/model/events.js';
 
 let seq = 0;
 

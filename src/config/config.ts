@@ -1,3 +1,5 @@
+import type { LogLevel } from '../logger.js';
+
 /**
  * oct's settings: `OCT_*` environment variables with defaults, validated at start-up.
  * Every setting is listed in README.md ("Configuration"); a test keeps the two in step.
@@ -36,8 +38,6 @@ export interface Config {
   /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
-
-export type LogLevel = 'info' | 'warn' | 'silent';
 
 export function defaultConfig(): Config {
   return {

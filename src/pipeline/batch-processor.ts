@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { Component } from './component.js';
-import type { PipelineEvent } from './events.js';
+import type { PipelineEvent } from '../model/events.js';
 import type { Exporter } from './exporter.js';
 import type { EventSink, OfferResult } from './sink.js';
 

@@ -1,5 +1,5 @@
 import type { Component } from './component.js';
-import type { PipelineEvent } from './events.js';
+import type { PipelineEvent } from '../model/events.js';
 
 /** Outcome of writing one batch; the three counts add up to the batch size. */
 export interface ExportResult {

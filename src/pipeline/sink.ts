@@ -1,4 +1,4 @@
-import type { PipelineEvent } from './events.js';
+import type { PipelineEvent } from '../model/events.js';
 
 /**
  * Why events were not admitted:

@@ -3,10 +3,10 @@ import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { BatchProcessor, type BatchProcessorOptions } from '../../src/pipeline/batch-processor.js';
-import type { PipelineEvent } from '../../src/pipeline/events.js';
+import type { PipelineEvent } from '../../src/model/events.js';
 import type { Exporter, ExportResult } from '../../src/pipeline/exporter.js';
 // The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
-import { SqliteExporter } from '../../dist/storage/sqlite-exporter.js';
+import { SqliteExporter } from '../../dist/storage/sqlite/sqlite-exporter.js';
 import { tempDir } from '../helpers.js';
 
 /** The real SQLite exporter, recording the size and time of every batch it is handed. */

@@ -7,7 +7,7 @@ import type { FastHandler, FastRoutes } from '../http-receiver.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import { sendJson } from './json-answer.js';
 import { errorItemSchema, traceItemSchema } from './schema.js';
-import { errorEvents, traceEvents, type NativeEvents, type TextLimits } from './to-events.js';
+import { errorEvents, traceEvents, type NativeEvents, type TextLimits } from '../../mapping/map-native.js';
 import { validateErrors, validateTraces, type Validation } from './validate.js';
 
 export interface NativeOptions {

@@ -9,7 +9,7 @@
  * because clients often serialise absent values that way (Python `None`).
  */
 
-import type { TraceKind } from '../../pipeline/events.js';
+import type { TraceKind } from '../../model/events.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { EXPECTED, errorItemSchema, traceItemSchema, type NativeError, type NativeTrace } from './schema.js';
-import { parseTime } from './to-events.js';
+import { parseTime } from '../../mapping/map-native.js';
 
 /** A request lists at most this many problems; the count in its message covers them all. */
 export const MAX_PROBLEMS = 100;

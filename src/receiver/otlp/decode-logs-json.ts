@@ -12,8 +12,8 @@ import {
   uint64,
   within,
   type Warnings,
-} from './decode-json.js';
-import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js';
+} from './decode-traces-json.js';
+import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from '../../model/otlp.js';
 
 /**
  * OTLP/JSON logs decoder, with the traces decoder's rules (decode-json.ts): snake_case keys,

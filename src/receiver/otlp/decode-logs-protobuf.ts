@@ -1,5 +1,5 @@
-import { DecodeError, nestingTooDeep, warnStrindex } from './model.js';
-import type { AnyValue, Attributes, LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from './model.js';
+import { DecodeError, nestingTooDeep, warnStrindex } from './decode-errors.js';
+import type { AnyValue, Attributes, LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from '../../model/otlp.js';
 import { idProblem, OtlpProtobufReader, VALUE_STRINDEX, VALUE_TOO_DEEP } from './protobuf-reader.js';
 
 /**

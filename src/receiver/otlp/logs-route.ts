@@ -1,10 +1,10 @@
 import type { Router } from 'express';
-import { mapLogsRequest } from '../genai/map-logs.js';
-import type { MappingOptions } from '../genai/map-traces.js';
+import { mapLogsRequest } from '../../mapping/map-logs.js';
+import type { MappingOptions } from '../../mapping/map-traces.js';
 import { decodeLogsJson } from './decode-logs-json.js';
 import { decodeLogsProtobuf } from './decode-logs-protobuf.js';
 import { encodeLogsExportResponse } from './encode-response.js';
-import { countLogRecords } from './model.js';
+import { countLogRecords } from '../../model/otlp.js';
 import { otlpRouter, type OtlpRouteOptions } from './otlp-route.js';
 
 export interface OtlpLogsOptions extends MappingOptions, OtlpRouteOptions {}

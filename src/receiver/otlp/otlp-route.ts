@@ -1,12 +1,12 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type { Logger } from '../../logger.js';
-import type { PipelineEvent } from '../../pipeline/events.js';
+import type { PipelineEvent } from '../../model/events.js';
 import type { EventSink } from '../../pipeline/sink.js';
 import { describeBodyError, mediaType, RETRY_AFTER_SECONDS, rawBody } from '../body.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import { encodeStatus, type WireFormat } from './encode-response.js';
-import { DecodeError } from './model.js';
+import { DecodeError } from './decode-errors.js';
 
 /** What every OTLP route needs from the runtime. */
 export interface OtlpRouteOptions {

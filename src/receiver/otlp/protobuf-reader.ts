@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs';
-import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from './model.js';
-import type { AnyValue, Attributes, KvList, Scope } from './model.js';
+import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from './decode-errors.js';
+import type { AnyValue, Attributes, KvList, Scope } from '../../model/otlp.js';
 
 /**
  * Hand-written OTLP/protobuf decoding on top of protobufjs's `Reader`: one pass over the wire

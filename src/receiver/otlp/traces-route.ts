@@ -1,9 +1,9 @@
 import type { Router } from 'express';
-import { mapTracesRequest, type MappingOptions } from '../genai/map-traces.js';
-import { decodeTracesJson } from './decode-json.js';
-import { decodeTracesProtobuf } from './decode-protobuf.js';
+import { mapTracesRequest, type MappingOptions } from '../../mapping/map-traces.js';
+import { decodeTracesJson } from './decode-traces-json.js';
+import { decodeTracesProtobuf } from './decode-traces-protobuf.js';
 import { encodeExportResponse } from './encode-response.js';
-import { countSpans } from './model.js';
+import { countSpans } from '../../model/otlp.js';
 import { otlpRouter, type OtlpRouteOptions } from './otlp-route.js';
 
 export interface OtlpTracesOptions extends MappingOptions, OtlpRouteOptions {}

@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeLogsJson } from '../../../src/receiver/otlp/decode-logs-json.js';
-import { decodeTracesJson } from '../../../src/receiver/otlp/decode-json.js';
-import { DecodeError, type Span } from '../../../src/receiver/otlp/model.js';
+import { decodeTracesJson } from '../../../src/receiver/otlp/decode-traces-json.js';
+import { type Span } from '../../../src/model/otlp.js';
+import { DecodeError } from '../../../src/receiver/otlp/decode-errors.js';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 

@@ -6,8 +6,9 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { decodeLogsProtobuf } from '../../../src/receiver/otlp/decode-logs-protobuf.js';
-import { decodeTracesProtobuf } from '../../../src/receiver/otlp/decode-protobuf.js';
-import { DecodeError, countSpans } from '../../../src/receiver/otlp/model.js';
+import { decodeTracesProtobuf } from '../../../src/receiver/otlp/decode-traces-protobuf.js';
+import { countSpans } from '../../../src/model/otlp.js';
+import { DecodeError } from '../../../src/receiver/otlp/decode-errors.js';
 import { reflectionDecodeLogs, reflectionDecodeTraces } from './reflection-decoders.js';
 
 type Writer = protobuf.Writer;

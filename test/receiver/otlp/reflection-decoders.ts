@@ -4,7 +4,7 @@
  * the former src/receiver/otlp/decode-protobuf.ts and decode-logs-protobuf.ts, unchanged.
  */
 import protobuf from 'protobufjs';
-import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from '../../../src/receiver/otlp/model.js';
+import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from '../../../src/receiver/otlp/decode-errors.js';
 import type {
   AnyValue,
   Attributes,
@@ -17,7 +17,7 @@ import type {
   Span,
   SpanEvent,
   TracesRequest,
-} from '../../../src/receiver/otlp/model.js';
+} from '../../../src/model/otlp.js';
 import { RpcStatus } from '../../../src/receiver/otlp/proto-root.js';
 // Raises protobufjs's Reader.recursionLimit, as it was raised for these decoders.
 import '../../../src/receiver/otlp/protobuf-reader.js';

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRow, PipelineEvent, TraceKind, TraceRow } from '../model/events.js';
+import { boundedJson, boundedText, cutText } from '../model/text.js';
+import type { NativeError, NativeMessage, NativeTrace } from '../receiver/native/schema.js';
+
+export interface TextLimits {
+  maxTextBytes: number;
+  maxAttributesBytes: number;
+}
+
+/** The events of one request, and the `trace_id` of each item's primary row, in input order. */
+export interface NativeEvents {
+  events: PipelineEvent[];
+  traceIds: string[];
+}
+
+const KIND_OF_OPERATION: Readonly<Record<string, TraceKind>> = {
+  chat: 'llm',
+  text_completion: 'llm',
+  generate_content: 'llm',
+  embeddings: 'embedding',
+  execute_tool: 'tool',
+  invoke_agent: 'agent',
+  create_agent: 'agent',
+  retrieval: 'retrieval',
+  invoke_workflow: 'workflow',
+};
+
+/** Epoch milliseconds of an RFC 3339 string or an epoch-ms integer: null when absent, NaN when Date cannot parse it. */
+export function parseTime(value: string | number | null | undefined): number | null {
+  if (value == null) return null;
+  return typeof value === 'number' ? value : Date.parse(value);
+}
+
+/** `role: content` per message, blank line between messages, non-string content as compact JSON (as for OTLP). */
+export function renderMessages(messages: readonly NativeMessage[]): string {
+  return messages.map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`).join('\n\n');
+}
+
+/** One `traces` row per item, plus an `errors` row for each item with `status: "error"`. */
+export function traceEvents(items: readonly NativeTrace[], receivedAt: number, limits: TextLimits): NativeEvents {
+  const events: PipelineEvent[] = [];
+  const traceIds: string[] = [];
+  for (const item of items) {
+    const row = traceRow(item, receivedAt, limits);
+    events.push({ type: 'trace', row });
+    traceIds.push(row.trace_id);
+    if (row.status === 'error') events.push({ type: 'error', row: failedCallRow(row) });
+  }
+  return { events, traceIds };
+}
+
+export function errorEvents(items: readonly NativeError[], receivedAt: number, limits: TextLimits): NativeEvents {
+  const events: PipelineEvent[] = items.map((item) => ({ type: 'error', row: errorRow(item, receivedAt, limits) }));
+  return { events, traceIds: events.map((e) => e.row.trace_id) };
+}
+
+function traceRow(item: NativeTrace, receivedAt: number, { maxTextBytes, maxAttributesBytes }: TextLimits): TraceRow {
+  const cut = (value: string | null | undefined) => cutText(value, maxTextBytes);
+  const operation = item.operation ?? 'chat';
+  const input = boundedText(contentText(item.input), maxTextBytes);
+  const output = boundedText(contentText(item.output), maxTextBytes);
+  const inputTokens = item.input_tokens ?? null;
+  const outputTokens = item.output_tokens ?? null;
+  const model = cut(item.model);
+  return {
+    trace_id: randomUUID(),
+    source: 'native',
+    convention: 'native',
+    kind: item.kind ?? KIND_OF_OPERATION[operation] ?? 'other',
+    is_aggregate: 0,
+    operation: cut(operation),
+    otel_trace_id: item.otel_trace_id?.toLowerCase() ?? null,
+    otel_span_id: item.otel_span_id?.toLowerCase() ?? null,
+    otel_parent_span_id: item.otel_parent_span_id?.toLowerCase() ?? null,
+    service_name: cut(item.service_name),
+    scope_name: null,
+    span_name: null,
+    provider: cut(item.provider),
+    model,
+    request_model: model,
+    input_text: input.text,
+    output_text: output.text,
+    input_bytes: input.bytes,
+    output_bytes: output.bytes,
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    total_tokens: item.total_tokens ?? (inputTokens != null && outputTokens != null ? inputTokens + outputTokens : null),
+    cache_read_tokens: item.cache_read_tokens ?? null,
+    cache_write_tokens: item.cache_write_tokens ?? null,
+    reasoning_tokens: item.reasoning_tokens ?? null,
+    cost_usd: item.cost_usd ?? null,
+    status: item.status ?? 'ok',
+    status_message: cut(item.status_message),
+    error_type: cut(item.error_type),
+    finish_reasons: item.finish_reasons ? JSON.stringify(item.finish_reasons.map((r) => cut(r))) : null,
+    response_id: null,
+    conversation_id: cut(item.conversation_id),
+    user_id: cut(item.user_id),
+    tool_name: cut(item.tool_name),
+    agent_name: cut(item.agent_name),
+    ...callTimes(item, receivedAt),
+    ttft_ms: item.ttft_ms ?? null,
+    attributes: boundedJson(item.metadata ?? null, maxAttributesBytes),
+    resource_attributes: null,
+  };
+}
+
+/**
+ * Fills in missing times. A call is posted once it is over, so the receipt time stands in for a
+ * missing end when a duration says where the start was. A duration is only derived from two given times.
+ */
+function callTimes(item: NativeTrace, receivedAt: number): Pick<TraceRow, 'start_time' | 'end_time' | 'duration_ms'> {
+  const start = parseTime(item.start_time);
+  const end = parseTime(item.end_time);
+  const duration = item.duration_ms ?? (start != null && end != null ? end - start : null);
+  if (start != null) return { start_time: start, end_time: end ?? (duration != null ? Math.round(start + duration) : null), duration_ms: duration };
+  const anchor = end ?? (duration != null ? receivedAt : null);
+  if (anchor == null) return { start_time: receivedAt, end_time: null, duration_ms: null };
+  return { start_time: Math.round(anchor - (duration ?? 0)), end_time: anchor, duration_ms: duration };
+}
+
+/** The `errors` row of a call posted with `status: "error"`, linked to its `traces` row. */
+function failedCallRow(call: TraceRow): ErrorRow {
+  return {
+    trace_id: randomUUID(),
+    source: 'native',
+    origin: 'native',
+    llm_trace_id: call.trace_id,
+    otel_trace_id: call.otel_trace_id,
+    otel_span_id: call.otel_span_id,
+    otel_parent_span_id: call.otel_parent_span_id,
+    service_name: call.service_name,
+    span_name: null,
+    error_type: call.error_type,
+    message: call.status_message ?? call.error_type ?? 'error',
+    stacktrace: null,
+    occurred_at: call.end_time ?? call.start_time,
+    attributes: call.attributes,
+  };
+}
+
+function errorRow(item: NativeError, receivedAt: number, { maxTextBytes, maxAttributesBytes }: TextLimits): ErrorRow {
+  const cut = (value: string | null | undefined) => cutText(value, maxTextBytes);
+  return {
+    trace_id: randomUUID(),
+    source: 'native',
+    origin: 'native',
+    llm_trace_id: item.llm_trace_id?.toLowerCase() ?? null,
+    otel_trace_id: item.otel_trace_id?.toLowerCase() ?? null,
+    otel_span_id: item.otel_span_id?.toLowerCase() ?? null,
+    otel_parent_span_id: null,
+    service_name: cut(item.service_name),
+    span_name: null,
+    error_type: cut(item.error_type),
+    message: cut(item.message),
+    stacktrace: cut(item.stacktrace),
+    occurred_at: parseTime(item.occurred_at) ?? receivedAt,
+    attributes: boundedJson(item.metadata ?? null, maxAttributesBytes),
+  };
+}
+
+function contentText(content: string | readonly NativeMessage[] | null | undefined): string | null {
+  if (content == null) return null;
+  return typeof content === 'string' ? content : renderMessages(content);
+}

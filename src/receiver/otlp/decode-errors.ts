@@ -1,0 +1,19 @@
+/** Thrown by a decoder for a body that is not a valid request; `message` says what and where. */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}
+
+/** Deepest AnyValue nesting either decoder accepts (an attribute's own value is level 1). */
+export const MAX_VALUE_DEPTH = 64;
+
+export function nestingTooDeep(): DecodeError {
+  return new DecodeError(`attribute value nesting deeper than ${MAX_VALUE_DEPTH} levels`);
+}
+
+const STRINDEX_WARNING =
+  'ignored string_value_strindex / key_strindex (profiles-only fields) in a trace or logs request; those values were treated as absent';
+
+/** Records the strindex warning once per request. */
+export function warnStrindex(warnings: string[]): void {
+  if (!warnings.includes(STRINDEX_WARNING)) warnings.push(STRINDEX_WARNING);
+}

@@ -1,0 +1,160 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../logger.js';
+import type { PipelineEvent } from '../../model/events.js';
+import type { Exporter, ExportResult } from '../../pipeline/exporter.js';
+import type { ContentStats } from './content-join.js';
+import { DEFAULT_WAL_LIMITS, type WalLimits } from './wal/progress.js';
+import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
+
+export interface SqliteExporterOptions {
+  dbPath: string;
+  /** Page cache in MiB (default 32). */
+  cacheMiB?: number;
+  /** Byte limit of input/output text rendered from log records (default 65536, as OCT_MAX_TEXT_BYTES). */
+  maxTextBytes?: number;
+  /** Seconds log-borne content is kept after its span's last record (default 600, as OCT_PENDING_CONTENT_TTL_S). */
+  pendingContentTtlS?: number;
+  /** When the WAL restarts and how big it may grow (wal-progress.ts); tests use small ones. */
+  walLimits?: WalLimits;
+}
+
+const MAX_LOGGED_FAILURES = 10;
+
+interface PendingWrite {
+  size: number;
+  resolve: (result: ExportResult) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The single writer, as a pipeline component: batches go to the writer thread, which holds the
+ * only read-write connection oct opens and writes each batch in one transaction. Rows the database
+ * refuses are counted as failed and logged here (at most ten lines per batch); a busy database is
+ * waited out in the writer thread, never reported as failed rows.
+ */
+export class SqliteExporter implements Exporter {
+  readonly #options: SqliteExporterOptions;
+  readonly #logger: Logger;
+  readonly #abort = new SharedArrayBuffer(4);
+  readonly #pending = new Map<number, PendingWrite>();
+  #worker: Worker | undefined;
+  #content: ContentStats = { pending: 0, joined: 0, superseded: 0, expired: 0 };
+  #nextId = 0;
+  #closed: (() => void) | undefined;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: SqliteExporterOptions, logger: Logger) {
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  /** Starts the writer thread; resolves once the database is open and migrated. */
+  start(): Promise<void> {
+    if (this.#worker) return Promise.resolve();
+    const workerData: WriterData = {
+      dbPath: this.#options.dbPath,
+      cacheMiB: this.#options.cacheMiB ?? 32,
+      maxTextBytes: this.#options.maxTextBytes ?? 65_536,
+      pendingContentTtlMs: (this.#options.pendingContentTtlS ?? 600) * 1000,
+      walLimits: this.#options.walLimits ?? DEFAULT_WAL_LIMITS,
+      abort: this.#abort,
+    };
+    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData });
+    this.#worker = worker;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('error', (err) => {
+        if (!ready) return reject(err);
+        this.#logger.error(`SQLite writer thread crashed: ${err.message}`);
+      });
+      worker.on('message', (message: FromWriter) => {
+        if (message.type === 'ready') {
+          ready = true;
+          this.#content = message.content;
+          resolve();
+        } else if (message.type === 'fatal') {
+          this.#worker = undefined;
+          reject(new Error(`cannot open ${this.#options.dbPath}: ${message.message}`));
+        } else this.#receive(message);
+      });
+      worker.on('exit', () => this.#exited());
+    });
+  }
+
+  export(batch: PipelineEvent[]): Promise<ExportResult> {
+    const worker = this.#worker;
+    if (!worker || this.#shutdown) return Promise.reject(new Error('the SQLite exporter is not running'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { size: batch.length, resolve, reject });
+      worker.postMessage({ type: 'write', id, batch } satisfies ToWriter);
+    });
+  }
+
+  /** Log-borne content as of the last written batch: records waiting for their span, joined, superseded, expired. */
+  contentStats(): ContentStats {
+    return { ...this.#content };
+  }
+
+  /** Abandons a batch stuck on a locked database, then closes the database (final checkpoint). */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#close();
+    return this.#shutdown;
+  }
+
+  async #close(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    const abort = new Int32Array(this.#abort);
+    Atomics.store(abort, 0, 1);
+    Atomics.notify(abort, 0);
+    await new Promise<void>((resolve) => {
+      this.#closed = resolve;
+      worker.postMessage({ type: 'close' } satisfies ToWriter);
+    });
+  }
+
+  #receive(message: FromWriter): void {
+    switch (message.type) {
+      case 'busy':
+        this.#logger.warn(`database is locked by another connection; retrying the batch of ${this.#pending.get(message.id)?.size ?? '?'}`);
+        return;
+      case 'warning':
+        this.#logger.warn(message.message);
+        return;
+      case 'written': {
+        const { refused, content, ...result } = message.outcome;
+        this.#content = content;
+        for (const row of refused.slice(0, MAX_LOGGED_FAILURES)) {
+          this.#logger.warn(`${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`);
+        }
+        if (refused.length > MAX_LOGGED_FAILURES) this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
+        return this.#settle(message.id, (p) => p.resolve(result));
+      }
+      case 'failed':
+        return this.#settle(message.id, (p) => p.reject(new Error(message.message)));
+      case 'abandoned':
+        return this.#settle(message.id, (p) => p.reject(new Error('shut down while the database was locked')));
+      case 'closed':
+        if (message.message) this.#logger.warn(`final checkpoint failed: ${message.message}`);
+        this.#closed?.();
+        return;
+    }
+  }
+
+  #settle(id: number, action: (pending: PendingWrite) => void): void {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (pending) action(pending);
+  }
+
+  /** The writer thread is gone: nothing still pending can be written any more. */
+  #exited(): void {
+    this.#worker = undefined;
+    for (const [id, pending] of this.#pending) {
+      this.#pending.delete(id);
+      pending.reject(new Error('the SQLite writer thread stopped'));
+    }
+    this.#closed?.();
+  }
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/logger.js';
+import type { ContentRow, PipelineEvent } from '../../../src/model/events.js';
+// The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
+import { SqliteExporter } from '../../../dist/storage/sqlite/sqlite-exporter.js';
+import { traceEvent } from '../../factories.js';
+import { tempDir } from '../../helpers.js';
+
+const TRACE = '5b8efff798038103d269b633813fc60c';
+const SPAN = '00f067aa0ba902b7';
+
+function content(overrides: Partial<ContentRow> = {}): PipelineEvent {
+  return {
+    type: 'content',
+    row: {
+      trace_id: randomUUID(), otel_trace_id: TRACE, otel_span_id: SPAN, record_key: randomUUID(), time_unix_nano: 1n,
+      system: [], input: ['user: hi'], output: [], error: null, ...overrides,
+    },
+  };
+}
+const span = () => traceEvent({ source: 'otlp', otel_trace_id: TRACE, otel_span_id: SPAN, input_text: null, input_bytes: null, output_text: null, output_bytes: null });
+
+async function open(dbPath = path.join(tempDir(), 'oct.db')) {
+  const exporter = new SqliteExporter({ dbPath }, createLogger('silent'));
+  await exporter.start();
+  return { exporter, dbPath };
+}
+
+describe('log-borne content in the SQLite exporter', () => {
+  it('joins content and its span written in one batch, even when another row of the batch is refused', async () => {
+    const { exporter, dbPath } = await open();
+    const bad = traceEvent({ kind: 'bogus' as never });
+    const result = await exporter.export([content(), bad, span(), content({ input: [], output: ['assistant: hello'], time_unix_nano: 2n })]);
+    expect(result).toEqual({ persisted: 3, failed: 1, duplicates: 0 });
+    expect(exporter.contentStats()).toEqual({ pending: 0, joined: 2, superseded: 0, expired: 0 });
+    const db = new Database(dbPath, { readonly: true });
+    expect(db.prepare('SELECT input_text, input_bytes, output_text, output_bytes FROM traces').get()).toEqual({
+      input_text: 'user: hi', input_bytes: 8, output_text: 'assistant: hello', output_bytes: 16,
+    });
+    db.close();
+    await exporter.shutdown();
+  });
+
+  it('keeps waiting content across a restart, and migrates a version-1 database', async () => {
+    const { exporter, dbPath } = await open();
+    await exporter.export([content()]);
+    await exporter.shutdown();
+
+    const again = await open(dbPath);
+    expect(again.exporter.contentStats()).toMatchObject({ pending: 1 });
+    await again.exporter.export([span()]);
+    expect(again.exporter.contentStats()).toMatchObject({ pending: 0, joined: 1 });
+    await again.exporter.shutdown();
+
+    // Back to schema version 1: the upgrade adds the table and keeps the rows.
+    const db = new Database(dbPath);
+    db.exec('DROP TABLE pending_content');
+    db.pragma('user_version = 1');
+    db.close();
+    const upgraded = await open(dbPath);
+    await upgraded.exporter.export([content({ otel_span_id: '0000000000000002' })]);
+    expect(upgraded.exporter.contentStats()).toMatchObject({ pending: 1 });
+    await upgraded.exporter.shutdown();
+    const check = new Database(dbPath, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.prepare('SELECT input_text FROM traces').get()).toEqual({ input_text: 'user: hi' });
+    check.close();
+  });
+});
