@@ -15,14 +15,20 @@ import { stamp, timeOffsetsOf } from './payloads.js';
 const o = JSON.parse(process.argv[2]);
 const dist = (p) => path.join(o.repo, 'dist', p);
 const MAPPING = { maxTextBytes: 65536, maxAttributesBytes: 16384, errorsFrom: 'all' };
-const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 function bodies(list, kind, n, base) {
   const templates = list.map((b) => {
     const buf = fs.readFileSync(b.file);
     return { ...b, buf, timeOffsets: timeOffsetsOf(buf, kind) };
   });
-  return Array.from({ length: n }, (_, i) => { const t = templates[i % templates.length]; return stamp(t.buf, t.offsets, kind, base + i + 1, t.timeOffsets); });
+  return Array.from({ length: n }, (_, i) => {
+    const t = templates[i % templates.length];
+    return stamp(t.buf, t.offsets, kind, base + i + 1, t.timeOffsets);
+  });
 }
 
 async function loadInternals() {
@@ -36,13 +42,16 @@ async function loadInternals() {
 
 /** Feeds every request's events in 50-row batches to `write(batch)`, timing only the writes. */
 async function timeInserts(mapPb, write) {
-  let rows = 0, wall = 0, cpu = 0;
+  let rows = 0,
+    wall = 0,
+    cpu = 0;
   for (const body of bodies(o.bodies.pb, 'bin', o.requests, 0)) {
     const events = mapPb(body);
     if (events.length === 0 || !events[0].row) throw new Error('mapper produced no rows');
     for (let i = 0; i < events.length; i += 50) {
       const batch = events.slice(i, i + 50);
-      const t0 = performance.now(), c0 = cpuNow();
+      const t0 = performance.now(),
+        c0 = cpuNow();
       rows += await write(batch);
       wall += performance.now() - t0;
       cpu += cpuNow() - c0;
@@ -60,7 +69,9 @@ async function insertRaw() {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   migrate(db);
-  const insert = db.prepare(`INSERT INTO traces (${TRACE_COLUMNS.join(', ')}, created_at) VALUES (${TRACE_COLUMNS.map((c) => '@' + c).join(', ')}, ?) ON CONFLICT DO NOTHING`);
+  const insert = db.prepare(
+    `INSERT INTO traces (${TRACE_COLUMNS.join(', ')}, created_at) VALUES (${TRACE_COLUMNS.map((c) => '@' + c).join(', ')}, ?) ON CONFLICT DO NOTHING`,
+  );
   const writeBatch = db.transaction((batch) => {
     let n = 0;
     const now = Date.now();
@@ -101,7 +112,8 @@ async function decode() {
   for (const [name, [list, fn]] of Object.entries(variants)) {
     for (let i = 0; i < 5; i++) fn(list[i % list.length]); // warm-up (JIT)
     let spans = 0;
-    const t0 = performance.now(), c0 = cpuNow();
+    const t0 = performance.now(),
+      c0 = cpuNow();
     for (let pass = 0; pass < Math.ceil(o.requests / list.length); pass++) for (const b of list) spans += fn(b).length;
     const secs = (performance.now() - t0) / 1000;
     out[name] = { spans, secs, spans_per_s: spans / secs, cpu_s_per_1k: ((cpuNow() - c0) / spans) * 1000 };
@@ -111,7 +123,7 @@ async function decode() {
 
 let result;
 try {
-  result = await ({ 'insert-raw': insertRaw, 'insert-oct': insertOct, decode }[o.kind])();
+  result = await { 'insert-raw': insertRaw, 'insert-oct': insertOct, decode }[o.kind]();
 } catch (err) {
   result = { unavailable: `${err.message}`.split('\n')[0] };
 }

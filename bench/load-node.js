@@ -62,15 +62,17 @@ async function rateMode() {
   const pending = []; // { traceId, spanId, answeredAt }
   const db = o.dbPath ? new Database(o.dbPath, { readonly: true, fileMustExist: true }) : null;
   const seen = db?.prepare('SELECT 1 FROM traces WHERE otel_trace_id = ? AND otel_span_id = ?');
-  const poll = db && setInterval(() => {
-    const now = performance.now();
-    for (let i = pending.length - 1; i >= 0; i--) {
-      if (seen.get(pending[i].traceId, pending[i].spanId)) {
-        visibility.push(now - pending[i].answeredAt);
-        pending.splice(i, 1);
+  const poll =
+    db &&
+    setInterval(() => {
+      const now = performance.now();
+      for (let i = pending.length - 1; i >= 0; i--) {
+        if (seen.get(pending[i].traceId, pending[i].spanId)) {
+          visibility.push(now - pending[i].answeredAt);
+          pending.splice(i, 1);
+        }
       }
-    }
-  }, 2); // ±1 ms resolution on the visibility figures
+    }, 2); // ±1 ms resolution on the visibility figures
 
   let inFlight = 0;
   const t0 = performance.now();
@@ -104,7 +106,15 @@ async function rateMode() {
   while (pending.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   clearInterval(poll);
   db?.close();
-  return { mode: 'rate', requests: total, secs: elapsed, statuses, latency_ms: summary(latencies), visibility_ms: summary(visibility), never_visible: pending.length };
+  return {
+    mode: 'rate',
+    requests: total,
+    secs: elapsed,
+    statuses,
+    latency_ms: summary(latencies),
+    visibility_ms: summary(visibility),
+    never_visible: pending.length,
+  };
 }
 
 async function closedMode() {
@@ -122,22 +132,31 @@ async function closedMode() {
   const t0 = performance.now();
   process.stdout.write('START\n');
   const stopAt = t0 + (o.maxSecs ?? 1e9) * 1000; // a time cap, so a slow oct cannot stall the bench
-  await Promise.all(Array.from({ length: o.conns }, async () => {
-    while (i < bodies.length && performance.now() < stopAt) {
-      const body = bodies[i++];
-      while (performance.now() < stopAt) {
-        const start = performance.now();
-        const status = await post(body, headers);
-        latencies.push(performance.now() - start);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if (status !== 503) break;
-        await new Promise((r) => setTimeout(r, 10));
+  await Promise.all(
+    Array.from({ length: o.conns }, async () => {
+      while (i < bodies.length && performance.now() < stopAt) {
+        const body = bodies[i++];
+        while (performance.now() < stopAt) {
+          const start = performance.now();
+          const status = await post(body, headers);
+          latencies.push(performance.now() - start);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status !== 503) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
       }
-    }
-  }));
+    }),
+  );
   const elapsed = (performance.now() - t0) / 1000;
   process.stdout.write('END\n');
-  return { mode: 'closed', bodies: bodies.length, secs: elapsed, avg_body_bytes: Math.round(bytes / bodies.length), statuses, latency_ms: summary(latencies) };
+  return {
+    mode: 'closed',
+    bodies: bodies.length,
+    secs: elapsed,
+    avg_body_bytes: Math.round(bytes / bodies.length),
+    statuses,
+    latency_ms: summary(latencies),
+  };
 }
 
 const result = o.mode === 'rate' ? await rateMode() : await closedMode();

@@ -10,15 +10,31 @@ const LUA = path.join(path.dirname(new URL(import.meta.url).pathname), 'post.lua
  * wrk runs under `bash -c '…; times'` so the shell reports wrk's user+system CPU when it exits.
  */
 export function runWrk(opts) {
-  const args = ['-t1', `-c${opts.conns}`, `-d${opts.secs}s`, '--timeout', '30s', '--latency', '-s', LUA, `${opts.url}${opts.urlPath ?? '/v1/traces'}`];
+  const args = [
+    '-t1',
+    `-c${opts.conns}`,
+    `-d${opts.secs}s`,
+    '--timeout',
+    '30s',
+    '--latency',
+    '-s',
+    LUA,
+    `${opts.url}${opts.urlPath ?? '/v1/traces'}`,
+  ];
   const env = { ...process.env, URL_PATH: opts.urlPath ?? '/v1/traces', CONTENT_TYPE: opts.contentType ?? 'application/x-protobuf' };
   if (opts.manifest) Object.assign(env, { MANIFEST: opts.manifest, STAMP_BASE: String(opts.stampBase ?? 0) });
   else env.BODY_FILE = opts.bodyFile;
-  const child = track(spawn('bash', ['-c', 'wrk "$@"; rc=$?; times; exit $rc', 'wrk', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+  const child = track(
+    spawn('bash', ['-c', 'wrk "$@"; rc=$?; times; exit $rc', 'wrk', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+  );
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   return new Promise((resolve, reject) => {
     child.on('exit', (code) => {
       const json = out.match(/WRKJSON (.*)/);

@@ -23,9 +23,15 @@ export async function startOct(dbPath, extraEnv = {}) {
     child.stderr.on('data', (d) => {
       log += d;
       const m = log.match(/listening on (http:\/\/[^\s,]+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`oct exited with ${code} before listening:\n${log}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`oct exited with ${code} before listening:\n${log}`));
+    });
   });
   return {
     pid: child.pid,
@@ -75,13 +81,22 @@ export function countRows(dbPath, table = 'traces') {
 /** Bytes of the database and its WAL. */
 export function dbBytes(dbPath) {
   let total = 0;
-  for (const f of [dbPath, `${dbPath}-wal`]) try { total += fs.statSync(f).size; } catch { /* absent */ }
+  for (const f of [dbPath, `${dbPath}-wal`])
+    try {
+      total += fs.statSync(f).size;
+    } catch {
+      /* absent */
+    }
   return total;
 }
 
 /** Bytes of the WAL file alone (0 when there is none). */
 export function walBytes(dbPath) {
-  try { return fs.statSync(`${dbPath}-wal`).size; } catch { return 0; }
+  try {
+    return fs.statSync(`${dbPath}-wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 export function removeDb(dbPath) {
@@ -102,6 +117,8 @@ export function killAll() {
       // Detached children lead their own process group (wrk under bash): end the whole group.
       if (child.spawnargs[0] === 'bash') process.kill(-child.pid, 'SIGKILL');
       else child.kill('SIGKILL');
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 }

@@ -13,19 +13,36 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 
-const WORDS = ('the of and to in is you that it was for on are as with they at be this have from or one had by word but not ' +
+const WORDS = (
+  'the of and to in is you that it was for on are as with they at be this have from or one had by word but not ' +
   'what all were we when your can said there use an each which she do how their if will up other about out many then them ' +
   'these so some would make like into time has look two more write see number no way could people than first been call who ' +
   'now find long down day did get come made may part model token prompt completion assistant user system function tool json ' +
-  'schema answer question context retrieval document summary translate explain code python typescript error stack latency').split(' ');
+  'schema answer question context retrieval document summary translate explain code python typescript error stack latency'
+).split(' ');
 const PROVIDERS = ['openai', 'anthropic', 'aws.bedrock', 'gcp.vertex_ai', 'azure.ai.openai'];
-const MODELS = ['gpt-4o-2024-08-06', 'gpt-4o-mini', 'claude-sonnet-4-20250514', 'claude-3-5-haiku-20241022',
-  'gemini-2.0-flash', 'llama-3.1-70b-instruct', 'mistral-large-2411', 'o3-mini'];
+const MODELS = [
+  'gpt-4o-2024-08-06',
+  'gpt-4o-mini',
+  'claude-sonnet-4-20250514',
+  'claude-3-5-haiku-20241022',
+  'gemini-2.0-flash',
+  'llama-3.1-70b-instruct',
+  'mistral-large-2411',
+  'o3-mini',
+];
 
 /** xorshift32: the same bodies every run (ids are random: the SDK makes them). */
 function rng(seed) {
   let s = seed >>> 0 || 1;
-  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
 }
 const pick = (r, list) => list[(r() * list.length) | 0];
 function words(r, chars) {
@@ -40,8 +57,12 @@ function recordSpans(n, seed, fill) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
-      'service.name': 'checkout-assistant', 'service.version': '1.4.2', 'deployment.environment.name': 'production',
-      'telemetry.sdk.language': 'nodejs', 'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.version': '2.12.1',
+      'service.name': 'checkout-assistant',
+      'service.version': '1.4.2',
+      'deployment.environment.name': 'production',
+      'telemetry.sdk.language': 'nodejs',
+      'telemetry.sdk.name': 'opentelemetry',
+      'telemetry.sdk.version': '2.12.1',
     }),
     spanProcessors: [new SimpleSpanProcessor(exporter)],
   });
@@ -65,7 +86,8 @@ function recordSpans(n, seed, fill) {
 }
 
 function commonGenAi(span, model, r) {
-  const input = 200 + ((r() * 4000) | 0), output = 20 + ((r() * 1200) | 0);
+  const input = 200 + ((r() * 4000) | 0),
+    output = 20 + ((r() * 1200) | 0);
   span.setAttributes({
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': pick(r, PROVIDERS),
@@ -107,18 +129,28 @@ export function testbedSpans(n, seed) {
 function visitSpanFields(buf, visit) {
   let pos = 0;
   const varint = () => {
-    let v = 0, shift = 0, b;
-    do { b = buf[pos++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    let v = 0,
+      shift = 0,
+      b;
+    do {
+      b = buf[pos++];
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
     return v;
   };
   // `levels` lists the field numbers still to descend into; none left: inside a Span.
   const walk = (end, levels) => {
     while (pos < end) {
-      const key = varint(), field = Math.floor(key / 8), wire = key & 7;
+      const key = varint(),
+        field = Math.floor(key / 8),
+        wire = key & 7;
       const start = pos;
       let length;
-      if (wire === 0) { varint(); length = pos - start; }
-      else if (wire === 1) length = 8;
+      if (wire === 0) {
+        varint();
+        length = pos - start;
+      } else if (wire === 1) length = 8;
       else if (wire === 5) length = 4;
       else if (wire === 2) length = varint();
       else throw new Error(`unexpected wire type ${wire}`);
@@ -205,10 +237,17 @@ export function stamp(template, offsets, kind, counter, timeOffsets = []) {
  * Builds every body into `dir` and returns a description of them:
  * { content: { pb: [{file, offsets}], json: [...] }, testbed: {...}, native: {file} }.
  */
-export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent = 512, testbedBodies = 8, testbedSpans: nTestbed = 100 } = {}) {
+export function buildPayloads(
+  dir,
+  { contentBodies = 16, contentSpans: nContent = 512, testbedBodies = 8, testbedSpans: nTestbed = 100 } = {},
+) {
   fs.mkdirSync(dir, { recursive: true });
   const out = { content: { pb: [], json: [] }, testbed: { pb: [] }, native: {} };
-  const write = (name, buf) => { const file = path.join(dir, name); fs.writeFileSync(file, buf); return file; };
+  const write = (name, buf) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, buf);
+    return file;
+  };
   for (let i = 0; i < contentBodies; i++) {
     const spans = contentSpans(nContent, 1000 + i);
     const pb = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans));
@@ -216,7 +255,12 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
     // JSON is ~20% bigger and only used by the variants scenario: a few bodies are enough.
     if (i < 4) {
       const json = Buffer.from(JsonTraceSerializer.serializeRequest(spans));
-      out.content.json.push({ file: write(`content-${i}.json`, json), bytes: json.length, spans: nContent, offsets: jsonTraceIdOffsets(json) });
+      out.content.json.push({
+        file: write(`content-${i}.json`, json),
+        bytes: json.length,
+        spans: nContent,
+        offsets: jsonTraceIdOffsets(json),
+      });
     }
   }
   for (let i = 0; i < testbedBodies; i++) {
@@ -224,13 +268,21 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
     const offsets = protobufTraceIdOffsets(pb);
     out.testbed.pb.push({ file: write(`testbed-${i}.pb`, pb), bytes: pb.length, spans: nTestbed, offsets, last: lastSpanIds(pb, offsets) });
   }
-  const native = Buffer.from(JSON.stringify({
-    model: 'gpt-4o', provider: 'openai', input: 'What is the capital of France? Answer in one word.',
-    output: 'Paris.', input_tokens: 10, output_tokens: 5, duration_ms: 800,
-  }));
+  const native = Buffer.from(
+    JSON.stringify({
+      model: 'gpt-4o',
+      provider: 'openai',
+      input: 'What is the capital of France? Answer in one word.',
+      output: 'Paris.',
+      input_tokens: 10,
+      output_tokens: 5,
+      duration_ms: 800,
+    }),
+  );
   out.native = { file: write('native.json', native), bytes: native.length };
   for (const list of [out.content.pb, out.content.json, out.testbed.pb]) {
-    for (const b of list) if (b.offsets.length !== b.spans) throw new Error(`${b.file}: found ${b.offsets.length} trace ids for ${b.spans} spans`);
+    for (const b of list)
+      if (b.offsets.length !== b.spans) throw new Error(`${b.file}: found ${b.offsets.length} trace ids for ${b.spans} spans`);
   }
   for (const b of [...out.content.pb, ...out.testbed.pb]) {
     const times = timeOffsetsOf(fs.readFileSync(b.file), 'bin').length;
@@ -242,7 +294,8 @@ export function buildPayloads(dir, { contentBodies = 16, contentSpans: nContent 
 /** The manifest post.lua reads, per body: one "file kind n" line, the id offsets, the time offsets. */
 export function writeLuaManifest(file, bodies, kind) {
   const lines = [];
-  for (const b of bodies) lines.push(`${b.file} ${kind} ${b.offsets.length}`, b.offsets.join(' '), timeOffsetsOf(fs.readFileSync(b.file), kind).join(' '));
+  for (const b of bodies)
+    lines.push(`${b.file} ${kind} ${b.offsets.length}`, b.offsets.join(' '), timeOffsetsOf(fs.readFileSync(b.file), kind).join(' '));
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }

@@ -28,7 +28,9 @@ export function threadCpuSeconds(pid) {
   const out = {};
   try {
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out[tid] = ownTicks(`${pid}/task/${tid}`) / HZ;
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
   return out;
 }
 
@@ -39,9 +41,16 @@ export function threadCpuSeconds(pid) {
 export function threadCores(before, after, secs) {
   const used = Object.entries(after).map(([tid, s]) => [tid, (s - (before[tid] ?? 0)) / secs]);
   const [mainTid] = Object.keys(after).sort((a, b) => a - b);
-  const others = used.filter(([tid]) => tid !== mainTid).map(([, c]) => c).sort((a, b) => b - a);
+  const others = used
+    .filter(([tid]) => tid !== mainTid)
+    .map(([, c]) => c)
+    .sort((a, b) => b - a);
   const r = (x) => Number(x.toFixed(2));
-  return { main: r(used.find(([tid]) => tid === mainTid)?.[1] ?? 0), busiest_other: r(others[0] ?? 0), other_total: r(others.reduce((a, b) => a + b, 0)) };
+  return {
+    main: r(used.find(([tid]) => tid === mainTid)?.[1] ?? 0),
+    busiest_other: r(others[0] ?? 0),
+    other_total: r(others.reduce((a, b) => a + b, 0)),
+  };
 }
 
 /** CPU seconds (user + system, every thread, plus live child processes) used so far. */
@@ -66,7 +75,12 @@ export function sampleRss(pid, everyMs = 250) {
   const t0 = performance.now();
   const samples = [];
   const timer = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, rss: rssMiB(pid) }), everyMs);
-  return { stop: () => { clearInterval(timer); return samples; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return samples;
+    },
+  };
 }
 
 /**
@@ -79,7 +93,11 @@ export function cpuAccount() {
   const [user, nice, system, , , irq, softirq, steal] = cpu;
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { machine: (user + nice + system + irq + softirq + steal) / HZ, bench: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / HZ, t: performance.now() / 1000 };
+  return {
+    machine: (user + nice + system + irq + softirq + steal) / HZ,
+    bench: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / HZ,
+    t: performance.now() / 1000,
+  };
 }
 
 /** Machine facts for the report header. */
@@ -87,7 +105,24 @@ export function machine() {
   const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? 'unknown';
   const memGiB = Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/^MemTotal:\s+(\d+)/m)?.[1] ?? 0) / 1024 ** 2;
   let wrk = 'missing';
-  try { wrk = execFileSync('wrk', ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().split('\n')[0].split(' Copyright')[0]; } catch (e) { wrk = String(e.stdout ?? '').split('\n')[0].split(' Copyright')[0] || 'missing'; }
+  try {
+    wrk = execFileSync('wrk', ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .split('\n')[0]
+      .split(' Copyright')[0];
+  } catch (e) {
+    wrk =
+      String(e.stdout ?? '')
+        .split('\n')[0]
+        .split(' Copyright')[0] || 'missing';
+  }
   const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return { cpus: Number(execFileSync('nproc').toString().trim()), cpu, mem_gib: Math.round(memGiB), node: process.version, wrk, loadavg_at_start: load };
+  return {
+    cpus: Number(execFileSync('nproc').toString().trim()),
+    cpu,
+    mem_gib: Math.round(memGiB),
+    node: process.version,
+    wrk,
+    loadavg_at_start: load,
+  };
 }

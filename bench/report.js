@@ -14,7 +14,12 @@ function stats(values) {
 // with `all`, every run produced the figure (e.g. "sustained" exists only for runs without 503s).
 const FIGURES = [
   ['content', 'accepted spans/s, 503s counted (max)', 'content.spans_per_s'],
-  ['content', 'sustained spans/s (runs with 0 refusals)', 'content.sustained_spans_per_s', { min: 20000, all: true, text: '≥ 20,000, no 503' }],
+  [
+    'content',
+    'sustained spans/s (runs with 0 refusals)',
+    'content.sustained_spans_per_s',
+    { min: 20000, all: true, text: '≥ 20,000, no 503' },
+  ],
   ['content', '503 responses', 'content.requests_503'],
   ['content', 'response p50 / p99 ms', ['content.p50_ms', 'content.p99_ms']],
   ['content', 'oct cores used / wrk cores used', ['content.oct_cores', 'content.wrk_cores']],
@@ -24,7 +29,13 @@ const FIGURES = [
   ['testbed', 'accepted spans/s (offered 10,000)', 'testbed.spans_per_s'],
   ['testbed', '503 responses', 'testbed.requests_503'],
   ['testbed', 'oct CPU % of one core', 'testbed.oct_cpu_pct', { max: 13, text: '≤ 13 %' }],
-  ['testbed', "oct's main thread / busiest other thread, % of a core", ['testbed.threads.main', 'testbed.threads.busiest_other'], null, 100],
+  [
+    'testbed',
+    "oct's main thread / busiest other thread, % of a core",
+    ['testbed.threads.main', 'testbed.threads.busiest_other'],
+    null,
+    100,
+  ],
   ['testbed', 'peak RSS MiB', 'testbed.peak_rss_mib', { max: 100, text: '≤ 100 MiB' }],
   ['testbed', 'response p50 ms', 'testbed.p50_ms'],
   ['testbed', 'response p99 ms', 'testbed.p99_ms', { max: 5, text: '≤ 5 ms' }],
@@ -44,10 +55,18 @@ const FIGURES = [
   ['variants', 'protobuf: spans/s / CPU s per 1k', ['variants.protobuf.spans_per_s', 'variants.protobuf.cpu_s_per_1k']],
   ['variants', 'OTLP/JSON: spans/s / CPU s per 1k', ['variants.json.spans_per_s', 'variants.json.cpu_s_per_1k']],
   ['variants', 'gzip protobuf: spans/s / CPU s per 1k', ['variants.gzip.spans_per_s', 'variants.gzip.cpu_s_per_1k']],
-  ['load', 'generator CPU ms per content request: wrk / Node', ['content.generator_cpu_ms_per_req', 'variants.protobuf.generator_cpu_ms_per_req']],
+  [
+    'load',
+    'generator CPU ms per content request: wrk / Node',
+    ['content.generator_cpu_ms_per_req', 'variants.protobuf.generator_cpu_ms_per_req'],
+  ],
   ['ceiling', 'insert, better-sqlite3 direct, rows/s', 'ceilings.insert-raw.rows_per_s'],
   ['ceiling', "insert through oct's SqliteExporter, rows/s", 'ceilings.insert-oct.rows_per_s'],
-  ['ceiling', 'decode+map protobuf / JSON / gzip, spans/s', ['ceilings.decode.protobuf.spans_per_s', 'ceilings.decode.json.spans_per_s', 'ceilings.decode.gzip.spans_per_s']],
+  [
+    'ceiling',
+    'decode+map protobuf / JSON / gzip, spans/s',
+    ['ceilings.decode.protobuf.spans_per_s', 'ceilings.decode.json.spans_per_s', 'ceilings.decode.gzip.spans_per_s'],
+  ],
   ['ratio', 'content e2e ÷ direct insert ceiling', 'ratios.vs_insert_raw'],
   ['ratio', "content e2e ÷ oct's writer alone", 'ratios.vs_insert_oct'],
   ['ratio', 'content e2e ÷ decode+map ceiling', 'ratios.vs_decode'],
@@ -57,9 +76,16 @@ const FIGURES = [
 /** Ratios inside each run (the same round), so machine drift cancels out. */
 export function addRatios(run) {
   const e2e = run.content?.spans_per_s;
-  const raw = run.ceilings?.['insert-raw']?.rows_per_s, oct = run.ceilings?.['insert-oct']?.rows_per_s, dec = run.ceilings?.decode?.protobuf?.spans_per_s;
+  const raw = run.ceilings?.['insert-raw']?.rows_per_s,
+    oct = run.ceilings?.['insert-oct']?.rows_per_s,
+    dec = run.ceilings?.decode?.protobuf?.spans_per_s;
   const r = (a, b) => (a != null && b ? Number((a / b).toFixed(2)) : null);
-  run.ratios = { vs_insert_raw: r(e2e, raw), vs_insert_oct: r(e2e, oct), vs_decode: r(e2e, dec), vs_chain: raw && dec ? r(e2e, 1 / (1 / raw + 1 / dec)) : null };
+  run.ratios = {
+    vs_insert_raw: r(e2e, raw),
+    vs_insert_oct: r(e2e, oct),
+    vs_decode: r(e2e, dec),
+    vs_chain: raw && dec ? r(e2e, 1 / (1 / raw + 1 / dec)) : null,
+  };
 }
 
 function cell(runs, path) {
@@ -71,14 +97,30 @@ function cell(runs, path) {
 export function summarize(runs) {
   return FIGURES.map(([scenario, figure, path, target, scale = 1]) => {
     const paths = Array.isArray(path) ? path : [path];
-    const cells = paths.map((p) => cell(runs.map((r) => ({ v: get(r, p) == null ? null : get(r, p) * scale })), 'v'));
+    const cells = paths.map((p) =>
+      cell(
+        runs.map((r) => ({ v: get(r, p) == null ? null : get(r, p) * scale })),
+        'v',
+      ),
+    );
     let met = null;
     if (target) {
       const s = cells[0].s;
       const complete = runs.every((r) => get(r, paths[0]) != null);
-      met = !!s && (!target.all || complete) && (target.min == null || s.median >= target.min) && (target.max == null || s.median <= target.max);
+      met =
+        !!s &&
+        (!target.all || complete) &&
+        (target.min == null || s.median >= target.min) &&
+        (target.max == null || s.median <= target.max);
     }
-    return { scenario, figure, value: cells.map((c) => c.text).join(' / '), median: cells.map((c) => c.s?.median ?? null), target: target?.text ?? '', met };
+    return {
+      scenario,
+      figure,
+      value: cells.map((c) => c.text).join(' / '),
+      median: cells.map((c) => c.s?.median ?? null),
+      target: target?.text ?? '',
+      met,
+    };
   });
 }
 

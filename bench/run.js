@@ -16,13 +16,35 @@ const quick = args.includes('--quick');
 const runsArg = args.indexOf('--runs');
 const CONFIGS = {
   quick: {
-    runs: 1, contentBodies: 8, contentSecs: 3, testbedSecs: 10, nativeSecs: 3, overloadSecs: 4, variantRequests: 6, variantMaxSecs: 2,
-    insertRequests: 16, decodeRequests: 16, growthRows: 100_000, growthSlice: 10_000, growthBudgetSecs: 10,
+    runs: 1,
+    contentBodies: 8,
+    contentSecs: 3,
+    testbedSecs: 10,
+    nativeSecs: 3,
+    overloadSecs: 4,
+    variantRequests: 6,
+    variantMaxSecs: 2,
+    insertRequests: 16,
+    decodeRequests: 16,
+    growthRows: 100_000,
+    growthSlice: 10_000,
+    growthBudgetSecs: 10,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
-    runs: 3, contentBodies: 16, contentSecs: 15, testbedSecs: 30, nativeSecs: 8, overloadSecs: 15, variantRequests: 30, variantMaxSecs: 6,
-    insertRequests: 60, decodeRequests: 60, growthRows: 1_000_000, growthSlice: 100_000, growthBudgetSecs: 180,
+    runs: 3,
+    contentBodies: 16,
+    contentSecs: 15,
+    testbedSecs: 30,
+    nativeSecs: 8,
+    overloadSecs: 15,
+    variantRequests: 30,
+    variantMaxSecs: 6,
+    insertRequests: 60,
+    decodeRequests: 60,
+    growthRows: 1_000_000,
+    growthSlice: 100_000,
+    growthBudgetSecs: 180,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
@@ -37,9 +59,16 @@ if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', 
 const started = Date.now();
 const account0 = cpuAccount();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oct-bench-'));
-const cleanup = () => { killAll(); fs.rmSync(tmp, { recursive: true, force: true }); };
+const cleanup = () => {
+  killAll();
+  fs.rmSync(tmp, { recursive: true, force: true });
+};
 process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { process.stderr.write(`\nbench: ${sig}, cleaning up\n`); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    process.stderr.write(`\nbench: ${sig}, cleaning up\n`);
+    process.exit(130);
+  });
 const say = (line) => process.stderr.write(`bench: ${line}\n`);
 
 try {
@@ -56,14 +85,22 @@ if (!fs.existsSync(path.join(REPO, 'dist/main.js'))) throw new Error('dist/main.
 const commit = (() => {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO }).toString().trim() ? ' + uncommitted changes in src/' : '';
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO }).toString().trim()
+      ? ' + uncommitted changes in src/'
+      : '';
     return head + dirty;
-  } catch { return 'unknown'; }
+  } catch {
+    return 'unknown';
+  }
 })();
 say(`building payloads in ${tmp}`);
 const payloads = buildPayloads(path.join(tmp, 'payloads'), { contentBodies: cfg.contentBodies });
 const ctx = {
-  cfg, tmp, payloads, failures: [], run: 0,
+  cfg,
+  tmp,
+  payloads,
+  failures: [],
+  run: 0,
   manifests: { content: writeLuaManifest(path.join(tmp, 'content.manifest'), payloads.content.pb, 'bin') },
 };
 
@@ -100,12 +137,18 @@ const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();
 // Cores used by programs other than the bench and what it started: a noise indicator.
 const otherCores = Math.max(0, (account1.machine - account0.machine - (account1.bench - account0.bench)) / (account1.t - account0.t));
-const pb = payloads.content.pb[0], tb = payloads.testbed.pb[0];
+const pb = payloads.content.pb[0],
+  tb = payloads.testbed.pb[0];
 const native = runs.find((r) => r.native?.skipped);
 const meta = {
   other_cores: Number(otherCores.toFixed(2)),
-  mode: quick ? 'quick' : 'full', date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC', machine: machine(), commit,
-  runs: cfg.runs, took: `${Math.floor(secs / 60)} min ${secs % 60} s`, config: cfg,
+  mode: quick ? 'quick' : 'full',
+  date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+  machine: machine(),
+  commit,
+  runs: cfg.runs,
+  took: `${Math.floor(secs / 60)} min ${secs % 60} s`,
+  config: cfg,
   payloads: {
     content: `${pb.spans} chat spans with content per protobuf request, ${(pb.bytes / 2 ** 20).toFixed(2)} MiB (${Math.round(pb.bytes / pb.spans)} B/span), ${cfg.contentBodies} distinct bodies, wrk -t1 -c4 (overload -c16), ${cfg.contentSecs} s (overload ${cfg.overloadSecs} s)`,
     testbed: `${tb.spans} spans per request, ${Math.round(tb.bytes / tb.spans)} B/span, 100 requests/s for ${cfg.testbedSecs} s from a Node process, every 10th request checked for visibility`,
@@ -114,7 +157,7 @@ const meta = {
   notes: [
     "oct runs as `node dist/main.js` with OCT_PORT=0, a fresh OCT_DB_PATH per scenario and OCT_LOG_LEVEL=info (the start line that names the port is logged at info; oct logs nothing per request). Nothing is pinned to a core: oct, the load generator and the kernel share the machine's cores.",
     'wrk does not honour Retry-After: after a 503 it sends the next request at once, so with refusals the figures show oct spending CPU on refused bodies.',
-    'CPU is user+system time of oct (all its threads) from /proc/<pid>/stat; peak RSS is VmHWM. Visibility = time from the 200 until the request\'s last span is readable through a read-only SQLite connection (polled every 2 ms).',
+    "CPU is user+system time of oct (all its threads) from /proc/<pid>/stat; peak RSS is VmHWM. Visibility = time from the 200 until the request's last span is readable through a read-only SQLite connection (polled every 2 ms).",
     `Ceilings run in their own processes on a fresh table of ${(cfg.insertRequests * pb.spans).toLocaleString('en-US')} rows; the content scenario's table grows past that, so growth shows the size effect.`,
   ],
 };

@@ -50,30 +50,50 @@ async function verify(ctx, name, oct, { clientOk, perRequest, inFlight = 0 }) {
 
 /** Runs load-node.js; calls onStart/onEnd when it prints START/END (the measured window). */
 function runNodeLoad(opts, { onStart, onEnd } = {}) {
-  const child = track(spawn(process.execPath, [path.join(HERE, 'load-node.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '', err = '';
+  const child = track(
+    spawn(process.execPath, [path.join(HERE, 'load-node.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let out = '',
+    err = '';
   child.stdout.on('data', (d) => {
     out += d;
-    if (onStart && out.includes('START\n')) { onStart(); onStart = null; }
-    if (onEnd && out.includes('END\n')) { onEnd(); onEnd = null; }
+    if (onStart && out.includes('START\n')) {
+      onStart();
+      onStart = null;
+    }
+    if (onEnd && out.includes('END\n')) {
+      onEnd();
+      onEnd = null;
+    }
   });
-  child.stderr.on('data', (d) => { err += d; });
-  return new Promise((resolve, reject) => child.on('exit', (code) => {
-    const line = out.trim().split('\n').at(-1);
-    if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load-node.js failed (${code}): ${err}`));
-    resolve(JSON.parse(line));
-  }));
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1);
+      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load-node.js failed (${code}): ${err}`));
+      resolve(JSON.parse(line));
+    }),
+  );
 }
 
 /** Fields every wrk-driven OTLP scenario reports. */
 function wrkFigures(w, spansPerReq, cpu) {
   const accepted = w.ok * spansPerReq;
   return {
-    secs: round(w.secs, 2), requests_ok: w.ok, requests_503: w.refused, requests_other: w.other + w.socket_errors + w.timeouts,
-    spans_per_s: round(accepted / w.secs), sustained_spans_per_s: w.refused === 0 && w.other === 0 ? round(accepted / w.secs) : null,
-    p50_ms: round(w.p50_us / 1000, 2), p99_ms: round(w.p99_us / 1000, 2),
-    oct_cores: round(cpu / w.secs, 2), cpu_s_per_1k: accepted ? round((cpu / accepted) * 1000, 4) : null,
-    wrk_cores: round(w.wrk_cpu_s / w.secs, 2), generator_cpu_ms_per_req: round((w.wrk_cpu_s * 1000) / w.requests, 2),
+    secs: round(w.secs, 2),
+    requests_ok: w.ok,
+    requests_503: w.refused,
+    requests_other: w.other + w.socket_errors + w.timeouts,
+    spans_per_s: round(accepted / w.secs),
+    sustained_spans_per_s: w.refused === 0 && w.other === 0 ? round(accepted / w.secs) : null,
+    p50_ms: round(w.p50_us / 1000, 2),
+    p99_ms: round(w.p99_us / 1000, 2),
+    oct_cores: round(cpu / w.secs, 2),
+    cpu_s_per_1k: accepted ? round((cpu / accepted) * 1000, 4) : null,
+    wrk_cores: round(w.wrk_cpu_s / w.secs, 2),
+    generator_cpu_ms_per_req: round((w.wrk_cpu_s * 1000) / w.requests, 2),
   };
 }
 
@@ -81,8 +101,15 @@ function wrkFigures(w, spansPerReq, cpu) {
 export async function content(ctx) {
   const { spans } = ctx.payloads.content.pb[0];
   return withOct(ctx, 'content', async (oct) => {
-    const c0 = cpuSeconds(oct.pid), th0 = threadCpuSeconds(oct.pid);
-    const w = await runWrk({ url: oct.url, secs: ctx.cfg.contentSecs, conns: 4, manifest: ctx.manifests.content, stampBase: nextStampBase() });
+    const c0 = cpuSeconds(oct.pid),
+      th0 = threadCpuSeconds(oct.pid);
+    const w = await runWrk({
+      url: oct.url,
+      secs: ctx.cfg.contentSecs,
+      conns: 4,
+      manifest: ctx.manifests.content,
+      stampBase: nextStampBase(),
+    });
     const threads = threadCores(th0, threadCpuSeconds(oct.pid), w.secs);
     const check = await verify(ctx, 'content', oct, { clientOk: w.ok, perRequest: spans, inFlight: 4 });
     const cpu = cpuSeconds(oct.pid) - c0; // includes writing what was still queued when wrk stopped
@@ -108,7 +135,10 @@ export async function growth(ctx) {
         await sleep(250);
       }
     })();
-    let ok = 0, refused = 0, wrkCpu = 0, chunks = 0;
+    let ok = 0,
+      refused = 0,
+      wrkCpu = 0,
+      chunks = 0;
     // wrk runs in chunks sized to what is left, so it stops close to the target without being killed.
     for (;;) {
       const elapsed = (performance.now() - t0) / 1000;
@@ -117,7 +147,10 @@ export async function growth(ctx) {
       const rate = done > 0 ? done / elapsed : 10_000;
       const secs = Math.max(2, Math.min(15, Math.ceil((target - done) / rate) + 1, Math.ceil(budget - elapsed)));
       const w = await runWrk({ url: oct.url, secs, conns: 4, manifest: ctx.manifests.content, stampBase: nextStampBase() });
-      ok += w.ok; refused += w.refused; wrkCpu += w.wrk_cpu_s; chunks++;
+      ok += w.ok;
+      refused += w.refused;
+      wrkCpu += w.wrk_cpu_s;
+      chunks++;
       if (ok * spans >= target) break;
     }
     const loadSecs = (performance.now() - t0) / 1000;
@@ -129,24 +162,37 @@ export async function growth(ctx) {
     const crossing = (rows) => {
       const i = samples.findIndex((s) => s.persisted >= rows);
       if (i <= 0) return null;
-      const a = samples[i - 1], b = samples[i];
+      const a = samples[i - 1],
+        b = samples[i];
       return a.t + ((rows - a.persisted) / (b.persisted - a.persisted)) * (b.t - a.t);
     };
     const slices = [];
     for (let k = 1; k * slice <= Math.min(target, check.rows); k++) {
-      const start = crossing((k - 1) * slice) ?? 0, end = crossing(k * slice);
+      const start = crossing((k - 1) * slice) ?? 0,
+        end = crossing(k * slice);
       if (end == null) break;
       slices.push({ to_rows: k * slice, secs: round(end - start, 2), spans_per_s: round(slice / (end - start)) });
     }
     const worst = slices.reduce((m, s) => Math.min(m, s.spans_per_s), Infinity);
     return {
-      target_rows: target, slice_rows: slice, reached: check.rows >= target, load_secs: round(loadSecs, 1),
-      requests_ok: ok, requests_503: refused, spans_per_s: round((ok * spans) / loadSecs),
-      first_slice_spans_per_s: slices[0]?.spans_per_s ?? null, worst_slice_spans_per_s: slices.length ? worst : null,
+      target_rows: target,
+      slice_rows: slice,
+      reached: check.rows >= target,
+      load_secs: round(loadSecs, 1),
+      requests_ok: ok,
+      requests_503: refused,
+      spans_per_s: round((ok * spans) / loadSecs),
+      first_slice_spans_per_s: slices[0]?.spans_per_s ?? null,
+      worst_slice_spans_per_s: slices.length ? worst : null,
       worst_over_first: slices.length ? round(worst / slices[0].spans_per_s, 2) : null,
-      oct_cores: round(cpu / loadSecs, 2), cpu_s_per_1k: ok ? round((cpu / (ok * spans)) * 1000, 4) : null,
-      wrk_cores: round(wrkCpu / loadSecs, 2), peak_rss_mib: round(peakRssMiB(oct.pid)), db_mib: round(dbBytes(oct.dbPath) / 2 ** 20),
-      wal_max_mib: round(walMax / 2 ** 20), ...check, slices,
+      oct_cores: round(cpu / loadSecs, 2),
+      cpu_s_per_1k: ok ? round((cpu / (ok * spans)) * 1000, 4) : null,
+      wrk_cores: round(wrkCpu / loadSecs, 2),
+      peak_rss_mib: round(peakRssMiB(oct.pid)),
+      db_mib: round(dbBytes(oct.dbPath) / 2 ** 20),
+      wal_max_mib: round(walMax / 2 ** 20),
+      ...check,
+      slices,
     };
   });
 }
@@ -157,21 +203,49 @@ export async function testbed(ctx) {
   return withOct(ctx, 'testbed', async (oct) => {
     let c0, c1, t0, t1, th0, th1;
     const g = await runNodeLoad(
-      { mode: 'rate', url: oct.url, bodies: ctx.payloads.testbed.pb, rps: 100, secs: ctx.cfg.testbedSecs, stampBase: nextStampBase(), dbPath: oct.dbPath, visibilityEvery: 10 },
       {
-        onStart: () => { c0 = cpuSeconds(oct.pid); th0 = threadCpuSeconds(oct.pid); t0 = performance.now(); },
-        onEnd: () => { c1 = cpuSeconds(oct.pid); th1 = threadCpuSeconds(oct.pid); t1 = performance.now(); },
+        mode: 'rate',
+        url: oct.url,
+        bodies: ctx.payloads.testbed.pb,
+        rps: 100,
+        secs: ctx.cfg.testbedSecs,
+        stampBase: nextStampBase(),
+        dbPath: oct.dbPath,
+        visibilityEvery: 10,
+      },
+      {
+        onStart: () => {
+          c0 = cpuSeconds(oct.pid);
+          th0 = threadCpuSeconds(oct.pid);
+          t0 = performance.now();
+        },
+        onEnd: () => {
+          c1 = cpuSeconds(oct.pid);
+          th1 = threadCpuSeconds(oct.pid);
+          t1 = performance.now();
+        },
       },
     );
     const ok = Object.entries(g.statuses).reduce((s, [k, n]) => s + (k >= 200 && k < 300 ? n : 0), 0);
     const check = await verify(ctx, 'testbed', oct, { clientOk: ok, perRequest: spans });
     const window = (t1 - t0) / 1000;
     return {
-      secs: round(window, 2), requests_ok: ok, requests_503: g.statuses['503'] ?? 0, spans_per_s: round((ok * spans) / window),
-      oct_cpu_pct: round((100 * (c1 - c0)) / window, 1), threads: threadCores(th0, th1, window), cpu_s_per_1k: ok ? round(((cpuSeconds(oct.pid) - c0) / (ok * spans)) * 1000, 4) : null,
-      peak_rss_mib: round(peakRssMiB(oct.pid)), p50_ms: round(g.latency_ms.p50, 2), p99_ms: round(g.latency_ms.p99, 2),
-      visibility_p50_ms: round(g.visibility_ms.p50, 1), visibility_p99_ms: round(g.visibility_ms.p99, 1), visibility_samples: g.visibility_ms.n,
-      never_visible: g.never_visible, generator_cores: round(g.generator_cpu_s / window, 2), ...check,
+      secs: round(window, 2),
+      requests_ok: ok,
+      requests_503: g.statuses['503'] ?? 0,
+      spans_per_s: round((ok * spans) / window),
+      oct_cpu_pct: round((100 * (c1 - c0)) / window, 1),
+      threads: threadCores(th0, th1, window),
+      cpu_s_per_1k: ok ? round(((cpuSeconds(oct.pid) - c0) / (ok * spans)) * 1000, 4) : null,
+      peak_rss_mib: round(peakRssMiB(oct.pid)),
+      p50_ms: round(g.latency_ms.p50, 2),
+      p99_ms: round(g.latency_ms.p99, 2),
+      visibility_p50_ms: round(g.visibility_ms.p50, 1),
+      visibility_p99_ms: round(g.visibility_ms.p99, 1),
+      visibility_samples: g.visibility_ms.n,
+      never_visible: g.never_visible,
+      generator_cores: round(g.generator_cpu_s / window, 2),
+      ...check,
     };
   });
 }
@@ -184,14 +258,29 @@ export async function native(ctx) {
     await probe.text();
     if (probe.status === 404) return { skipped: 'POST /api/v1/traces answers 404' };
     const c0 = cpuSeconds(oct.pid);
-    const w = await runWrk({ url: oct.url, urlPath: '/api/v1/traces', contentType: 'application/json', secs: ctx.cfg.nativeSecs, conns: 4, bodyFile: ctx.payloads.native.file });
+    const w = await runWrk({
+      url: oct.url,
+      urlPath: '/api/v1/traces',
+      contentType: 'application/json',
+      secs: ctx.cfg.nativeSecs,
+      conns: 4,
+      bodyFile: ctx.payloads.native.file,
+    });
     const check = await verify(ctx, 'native', oct, { clientOk: w.ok, perRequest: 1, inFlight: 4 });
     const cpu = cpuSeconds(oct.pid) - c0;
     return {
-      secs: round(w.secs, 2), posts_ok: w.ok, posts_503: w.refused, posts_other: w.other + w.socket_errors + w.timeouts,
-      posts_per_s: round(w.ok / w.secs), p50_ms: round(w.p50_us / 1000, 2), p99_ms: round(w.p99_us / 1000, 2),
-      oct_cores: round(cpu / w.secs, 2), cpu_s_per_1k: w.ok ? round((cpu / w.ok) * 1000, 4) : null, wrk_cores: round(w.wrk_cpu_s / w.secs, 2),
-      peak_rss_mib: round(peakRssMiB(oct.pid)), ...check,
+      secs: round(w.secs, 2),
+      posts_ok: w.ok,
+      posts_503: w.refused,
+      posts_other: w.other + w.socket_errors + w.timeouts,
+      posts_per_s: round(w.ok / w.secs),
+      p50_ms: round(w.p50_us / 1000, 2),
+      p99_ms: round(w.p99_us / 1000, 2),
+      oct_cores: round(cpu / w.secs, 2),
+      cpu_s_per_1k: w.ok ? round((cpu / w.ok) * 1000, 4) : null,
+      wrk_cores: round(w.wrk_cpu_s / w.secs, 2),
+      peak_rss_mib: round(peakRssMiB(oct.pid)),
+      ...check,
     };
   });
 }
@@ -202,7 +291,13 @@ export async function overload(ctx) {
   return withOct(ctx, 'overload', async (oct) => {
     const c0 = cpuSeconds(oct.pid);
     const rss = sampleRss(oct.pid, 250);
-    const w = await runWrk({ url: oct.url, secs: ctx.cfg.overloadSecs, conns: 16, manifest: ctx.manifests.content, stampBase: nextStampBase() });
+    const w = await runWrk({
+      url: oct.url,
+      secs: ctx.cfg.overloadSecs,
+      conns: 16,
+      manifest: ctx.manifests.content,
+      stampBase: nextStampBase(),
+    });
     const samples = rss.stop();
     const check = await verify(ctx, 'overload', oct, { clientOk: w.ok, perRequest: spans, inFlight: 16 });
     const cpu = cpuSeconds(oct.pid) - c0;
@@ -210,10 +305,16 @@ export async function overload(ctx) {
     // last third must peak no higher than 1.2× the middle third.
     const third = Math.max(1, Math.floor(samples.length / 3));
     const peakOf = (xs) => xs.reduce((m, s) => Math.max(m, s.rss), 0);
-    const early = peakOf(samples.slice(third, 2 * third)), late = peakOf(samples.slice(-third));
+    const early = peakOf(samples.slice(third, 2 * third)),
+      late = peakOf(samples.slice(-third));
     return {
-      ...wrkFigures(w, spans, cpu), peak_rss_mib: round(peakRssMiB(oct.pid)), rss_middle_mib: round(early), rss_late_mib: round(late),
-      rss_late_over_middle: round(late / early, 2), rss_bounded: late <= 1.2 * early, ...check,
+      ...wrkFigures(w, spans, cpu),
+      peak_rss_mib: round(peakRssMiB(oct.pid)),
+      rss_middle_mib: round(early),
+      rss_late_mib: round(late),
+      rss_late_over_middle: round(late / early, 2),
+      rss_bounded: late <= 1.2 * early,
+      ...check,
     };
   });
 }
@@ -231,14 +332,27 @@ export async function variants(ctx) {
     let expected = 0;
     for (const [name, v] of Object.entries(list)) {
       const c0 = cpuSeconds(oct.pid);
-      const g = await runNodeLoad({ mode: 'closed', url: oct.url, conns: 4, count: ctx.cfg.variantRequests, maxSecs: ctx.cfg.variantMaxSecs, stampBase: nextStampBase(), ...v });
+      const g = await runNodeLoad({
+        mode: 'closed',
+        url: oct.url,
+        conns: 4,
+        count: ctx.cfg.variantRequests,
+        maxSecs: ctx.cfg.variantMaxSecs,
+        stampBase: nextStampBase(),
+        ...v,
+      });
       await waitDrained(oct);
       const ok = g.statuses['200'] ?? 0;
       expected += ok;
       const cpu = cpuSeconds(oct.pid) - c0;
       out[name] = {
-        body_kib: round(g.avg_body_bytes / 1024), requests_ok: ok, requests_503: g.statuses['503'] ?? 0, spans_per_s: round((ok * spans) / g.secs),
-        cpu_s_per_1k: ok ? round((cpu / (ok * spans)) * 1000, 4) : null, p50_ms: round(g.latency_ms.p50, 1), generator_cores: round(g.generator_cpu_s / g.secs, 2),
+        body_kib: round(g.avg_body_bytes / 1024),
+        requests_ok: ok,
+        requests_503: g.statuses['503'] ?? 0,
+        spans_per_s: round((ok * spans) / g.secs),
+        cpu_s_per_1k: ok ? round((cpu / (ok * spans)) * 1000, 4) : null,
+        p50_ms: round(g.latency_ms.p50, 1),
+        generator_cores: round(g.generator_cpu_s / g.secs, 2),
         generator_cpu_ms_per_req: round((g.generator_cpu_s * 1000) / g.latency_ms.n, 2),
       };
     }
@@ -253,13 +367,28 @@ export async function ceilings(ctx) {
     const dbPath = path.join(ctx.tmp, `ceiling-${kind}-${ctx.run}.db`);
     removeDb(dbPath);
     const requests = kind === 'decode' ? ctx.cfg.decodeRequests : ctx.cfg.insertRequests;
-    const child = track(spawn(process.execPath, [path.join(HERE, 'ceilings.js'), JSON.stringify({ kind, repo: REPO, bodies: ctx.payloads.content, requests, dbPath })], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let text = '', err = '';
-    child.stdout.on('data', (d) => { text += d; });
-    child.stderr.on('data', (d) => { err += d; });
+    const child = track(
+      spawn(
+        process.execPath,
+        [path.join(HERE, 'ceilings.js'), JSON.stringify({ kind, repo: REPO, bodies: ctx.payloads.content, requests, dbPath })],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    let text = '',
+      err = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     const code = await new Promise((r) => child.on('exit', r));
     removeDb(dbPath);
-    try { out[kind] = JSON.parse(text.trim().split('\n').at(-1)); } catch { out[kind] = { unavailable: `exit ${code}: ${err.trim().split('\n').at(-1)}` }; }
+    try {
+      out[kind] = JSON.parse(text.trim().split('\n').at(-1));
+    } catch {
+      out[kind] = { unavailable: `exit ${code}: ${err.trim().split('\n').at(-1)}` };
+    }
   }
   return out;
 }

@@ -25,14 +25,27 @@ export class Runtime {
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
-    this.#exporter = new SqliteExporter({ dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS }, logger);
+    this.#exporter = new SqliteExporter(
+      { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
+      logger,
+    );
     this.#processor = new BatchProcessor(
       this.#exporter,
-      { capacity: config.queueCapacity, maxRows: config.batchMaxRows, timeoutMs: config.batchTimeoutMs, shutdownTimeoutMs: config.shutdownTimeoutMs },
+      {
+        capacity: config.queueCapacity,
+        maxRows: config.batchMaxRows,
+        timeoutMs: config.batchTimeoutMs,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+      },
       logger,
     );
     const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
-    const admission = { sink: this.#processor, maxBodyBytes: config.maxBodyBytes, admissionWaitMs: config.admissionWaitMs, stats: this.#receiverStats };
+    const admission = {
+      sink: this.#processor,
+      maxBodyBytes: config.maxBodyBytes,
+      admissionWaitMs: config.admissionWaitMs,
+      stats: this.#receiverStats,
+    };
     const otlp = { ...mapping, ...admission, logger };
     this.#receiver = new HttpReceiver({
       host: config.host,
@@ -80,6 +93,8 @@ export class Runtime {
     await this.#processor.shutdown();
     await this.#exporter.shutdown();
     const s = this.#processor.stats();
-    this.#logger.info(`stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`);
+    this.#logger.info(
+      `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,
+    );
   }
 }

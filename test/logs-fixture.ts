@@ -91,11 +91,18 @@ export function chatSpan(span = 1, overrides: Record<string, unknown> = {}, attr
 
 export function tracesRequest(spans: unknown[], service = 'weather-bot') {
   return JSON.stringify({
-    resourceSpans: [{ resource: { attributes: keyValues({ 'service.name': service }) }, scopeSpans: [{ scope: { name: 'openai' }, spans }] }],
+    resourceSpans: [
+      { resource: { attributes: keyValues({ 'service.name': service }) }, scopeSpans: [{ scope: { name: 'openai' }, spans }] },
+    ],
   });
 }
 
-export async function post(url: string, path: '/v1/logs' | '/v1/traces', body: string | Uint8Array, headers: Record<string, string> = JSON_TYPE) {
+export async function post(
+  url: string,
+  path: '/v1/logs' | '/v1/traces',
+  body: string | Uint8Array,
+  headers: Record<string, string> = JSON_TYPE,
+) {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers, body });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }

@@ -78,11 +78,24 @@ export function loadConfig(env: Env = process.env): ConfigResult {
     const n = Number(raw);
     return n >= min && n <= max ? n : undefined;
   };
-  const oneOf = <T extends string>(...values: T[]) => (raw: string) => values.find((v) => v === raw.toLowerCase());
+  const oneOf =
+    <T extends string>(...values: T[]) =>
+    (raw: string) =>
+      values.find((v) => v === raw.toLowerCase());
 
-  read('OCT_HOST', (raw) => raw, 'a host name or IP address', (v) => (config.host = v));
+  read(
+    'OCT_HOST',
+    (raw) => raw,
+    'a host name or IP address',
+    (v) => (config.host = v),
+  );
   read('OCT_PORT', int(0, 65_535), 'an integer from 0 to 65535', (v) => (config.port = v));
-  read('OCT_DB_PATH', (raw) => raw, 'a file path', (v) => (config.dbPath = v));
+  read(
+    'OCT_DB_PATH',
+    (raw) => raw,
+    'a file path',
+    (v) => (config.dbPath = v),
+  );
   read('OCT_MAX_TEXT_BYTES', int(1, 1 << 30), 'an integer from 1 to 1073741824', (v) => (config.maxTextBytes = v));
   read('OCT_MAX_ATTRIBUTES_BYTES', int(64, 1 << 30), 'an integer from 64 to 1073741824', (v) => (config.maxAttributesBytes = v));
   read('OCT_MAX_BODY_BYTES', int(1024, 2 ** 31), 'an integer from 1024 to 2147483648', (v) => (config.maxBodyBytes = v));
@@ -96,7 +109,9 @@ export function loadConfig(env: Env = process.env): ConfigResult {
   read('OCT_LOG_LEVEL', oneOf('info', 'warn', 'silent'), "'info', 'warn' or 'silent'", (v) => (config.logLevel = v));
 
   if (errors.length === 0 && config.batchMaxRows > config.queueCapacity) {
-    errors.push(`OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`);
+    errors.push(
+      `OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`,
+    );
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }

@@ -174,7 +174,7 @@ function scalarJson(value: AnyValue): string | undefined {
         for (let i = 0; i < value.length; i++) {
           const item = value[i];
           if (typeof item === 'object' && item !== null) return undefined;
-          const itemJson = scalarJson(item!);
+          const itemJson = scalarJson(item);
           if (itemJson === undefined) return undefined;
           json += (i === 0 ? '' : ',') + itemJson;
         }

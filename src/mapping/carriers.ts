@@ -4,16 +4,7 @@
  * the span has nothing there. `content.ts` orders them per kind.
  */
 import type { Attributes } from '../model/otlp.js';
-import {
-  isPresent,
-  isRecord,
-  parseJsonText,
-  plainObject,
-  structured,
-  toPlain,
-  toStr,
-  type PlainObject,
-} from './attributes.js';
+import { isPresent, isRecord, parseJsonText, plainObject, structured, toPlain, toStr, type PlainObject } from './attributes.js';
 import { MAX_ITEMS } from './flattened.js';
 import {
   BLOCK_SEPARATOR,
@@ -84,7 +75,13 @@ export const flattenedTexts =
   (view) => {
     if (view.keysOf(prefix).length === 0) return null;
     const texts = view.items(prefix).map((item) => (isRecord(item) && isRecord(item[field]) ? item[field].text : item));
-    return content(texts.map(valueText).filter((t) => t !== '').join(separator), view.keysOf(prefix));
+    return content(
+      texts
+        .map(valueText)
+        .filter((t) => t !== '')
+        .join(separator),
+      view.keysOf(prefix),
+    );
   };
 
 /** An attribute of the first span event with that name (events are not stored in `attributes`). */
@@ -156,7 +153,13 @@ export function choiceEventsOutput(view: SpanView): Content | null {
     .eventsNamed(CHOICE_EVENT)
     .slice(0, MAX_ITEMS)
     .map((event) => choiceMessage(plainObject(event.attributes)));
-  return content(renderBlocks(messages.filter((m): m is Message => m !== null), CHOICE_SEPARATOR), []);
+  return content(
+    renderBlocks(
+      messages.filter((m): m is Message => m !== null),
+      CHOICE_SEPARATOR,
+    ),
+    [],
+  );
 }
 
 /** Body of a per-message event: `{content, role?, tool_calls?, id?}`. */
@@ -190,7 +193,13 @@ export const pydanticEvents =
       .slice(0, MAX_ITEMS)
       .map((event) => (output ? choiceMessage(event) : eventMessage(String(event['event.name']), event)));
     const separator = output ? CHOICE_SEPARATOR : BLOCK_SEPARATOR;
-    return content(renderBlocks(messages.filter((m): m is Message => m !== null), separator), ['events']);
+    return content(
+      renderBlocks(
+        messages.filter((m): m is Message => m !== null),
+        separator,
+      ),
+      ['events'],
+    );
   };
 
 /** OpenInference message `{message: {role, content | contents[], tool_calls[{tool_call}]}}` → generic shape. */

@@ -183,7 +183,7 @@ function operationOf(view: SpanView): string | null {
 
 /** A known operation as the first word of the span name (`chat gpt-4o`). */
 function spanNameOperation(name: string): string | null {
-  const firstWord = name.split(' ', 1)[0]!;
+  const firstWord = name.split(' ', 1)[0];
   return KNOWN_OPERATIONS.has(firstWord) ? firstWord : null;
 }
 

@@ -91,13 +91,7 @@ const TOOL = {
 
 /** §5.2 lists agent/workflow inputs only; outputs mirror them (plus Pydantic AI's agent keys). */
 const AGGREGATE = {
-  input: [
-    otelInput,
-    plain('input.value'),
-    plain('traceloop.entity.input'),
-    vercelPrompt,
-    messageList('pydantic_ai.all_messages'),
-  ],
+  input: [otelInput, plain('input.value'), plain('traceloop.entity.input'), vercelPrompt, messageList('pydantic_ai.all_messages')],
   output: [
     otelOutput,
     plain('output.value'),

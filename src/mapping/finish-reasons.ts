@@ -37,9 +37,7 @@ export function finishReasonsOf(view: SpanView): string | null {
 /** A list of reasons or a single one. */
 function reasonsIn(value: unknown): string[] {
   const list = Array.isArray(value) ? value.slice(0, MAX_ITEMS) : [value];
-  return list
-    .map((item) => cutText(toStr(item), MAX_REASON_BYTES))
-    .filter((reason): reason is string => reason !== null);
+  return list.map((item) => cutText(toStr(item), MAX_REASON_BYTES)).filter((reason): reason is string => reason !== null);
 }
 
 function fieldOfEach(items: unknown, field: string): string[] {

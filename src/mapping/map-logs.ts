@@ -118,7 +118,9 @@ function blocksOf(name: string, record: LogRecord): Pick<ContentRow, 'system' | 
   if (name === CHOICE_EVENT) return { system: [], input: [], output: blocks([choiceMessage(fields)]) };
   const message = eventMessage(name, fields);
   // System instructions come first in the input text, wherever their record falls in time.
-  return message?.role === 'system' ? { system: blocks([message]), input: [], output: [] } : { system: [], input: blocks([message]), output: [] };
+  return message?.role === 'system'
+    ? { system: blocks([message]), input: [], output: [] }
+    : { system: [], input: blocks([message]), output: [] };
 }
 
 /** The event body (`{content, role, …}`); a scalar body is the content; no body: the attributes. */
@@ -148,7 +150,10 @@ function exceptionRow(record: LogRecord, serviceName: string | null, options: Ma
     service_name: serviceName,
     span_name: null,
     error_type: cutText(firstStr(attrs, ['exception.type', 'error.type']), options.maxTextBytes),
-    message: cutText(firstStr(attrs, ['exception.message']) ?? bodyText(record.body) ?? firstStr(attrs, ['error.type']), options.maxTextBytes),
+    message: cutText(
+      firstStr(attrs, ['exception.message']) ?? bodyText(record.body) ?? firstStr(attrs, ['error.type']),
+      options.maxTextBytes,
+    ),
     stacktrace: cutText(firstStr(attrs, ['exception.stacktrace']), options.maxTextBytes),
     occurred_at: time > 0n ? nanosToMs(time) : Date.now(),
     attributes: attributesJson(attrs, options.maxAttributesBytes, EXCEPTION_KEYS),

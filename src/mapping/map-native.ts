@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRow, PipelineEvent, TraceKind, TraceRow } from '../model/events.js';
 import { boundedJson, boundedText, cutText } from '../model/text.js';
-import type { NativeError, NativeMessage, NativeTrace } from '../receiver/native/schema.js';
+import type { NativeError, NativeMessage, NativeTrace } from '../model/native.js';
 
 export interface TextLimits {
   maxTextBytes: number;
@@ -114,7 +114,8 @@ function callTimes(item: NativeTrace, receivedAt: number): Pick<TraceRow, 'start
   const start = parseTime(item.start_time);
   const end = parseTime(item.end_time);
   const duration = item.duration_ms ?? (start != null && end != null ? end - start : null);
-  if (start != null) return { start_time: start, end_time: end ?? (duration != null ? Math.round(start + duration) : null), duration_ms: duration };
+  if (start != null)
+    return { start_time: start, end_time: end ?? (duration != null ? Math.round(start + duration) : null), duration_ms: duration };
   const anchor = end ?? (duration != null ? receivedAt : null);
   if (anchor == null) return { start_time: receivedAt, end_time: null, duration_ms: null };
   return { start_time: Math.round(anchor - (duration ?? 0)), end_time: anchor, duration_ms: duration };

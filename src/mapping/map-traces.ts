@@ -41,12 +41,12 @@ export function mapTracesRequest(request: TracesRequest, options: MappingOptions
   const result: MappingResult = { events: [], rejectedSpans: 0, rejectionMessage: null, genaiSpans: 0, ignoredSpans: 0 };
   let firstRejected = '';
   for (let i = 0; i < request.resourceSpans.length; i++) {
-    const resourceSpans = request.resourceSpans[i]!;
+    const resourceSpans = request.resourceSpans[i];
     const resource = new ResourceContext(resourceSpans.resource, options);
     for (let j = 0; j < resourceSpans.scopeSpans.length; j++) {
-      const scopeSpans = resourceSpans.scopeSpans[j]!;
+      const scopeSpans = resourceSpans.scopeSpans[j];
       for (let k = 0; k < scopeSpans.spans.length; k++) {
-        const span = scopeSpans.spans[k]!;
+        const span = scopeSpans.spans[k];
         if (!hasValidIds(span)) {
           if (result.rejectedSpans++ === 0) firstRejected = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
           continue;
@@ -58,8 +58,7 @@ export function mapTracesRequest(request: TracesRequest, options: MappingOptions
   if (result.rejectedSpans > 0) {
     const spans = result.rejectedSpans === 1 ? '1 span' : `${result.rejectedSpans} spans`;
     result.rejectionMessage =
-      `${spans} rejected: invalid trace_id or span_id (empty, all zeros or not 32/16 hex digits), ` +
-      `first at ${firstRejected}`;
+      `${spans} rejected: invalid trace_id or span_id (empty, all zeros or not 32/16 hex digits), ` + `first at ${firstRejected}`;
   }
   return result;
 }

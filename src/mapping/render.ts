@@ -53,9 +53,7 @@ export function messageFrom(value: unknown): Message | null {
 export function renderContent(content: unknown): string {
   if (typeof content === 'string') {
     const parsed = content.startsWith('[') ? parseJsonText(content) : content;
-    return Array.isArray(parsed) && parsed.every((p) => isRecord(p) && typeof p.type === 'string')
-      ? renderParts(parsed)
-      : content;
+    return Array.isArray(parsed) && parsed.every((p) => isRecord(p) && typeof p.type === 'string') ? renderParts(parsed) : content;
   }
   if (Array.isArray(content)) return renderParts(content);
   if (isRecord(content) && typeof content.type === 'string') return renderPart(content);

@@ -69,7 +69,7 @@ export function boundedJson(value: Record<string, unknown> | null, maxBytes: num
   };
   // Binary search for the most leading keys that fit.
   let best: string | undefined;
-  for (let lo = 0, hi = keys.length; lo <= hi; ) {
+  for (let lo = 0, hi = keys.length; lo <= hi;) {
     const mid = (lo + hi) >>> 1;
     const json = withFirst(mid);
     if (json === undefined) hi = mid - 1;

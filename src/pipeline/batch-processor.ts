@@ -76,7 +76,18 @@ export class BatchProcessor implements Component, EventSink {
   /** Requests waiting for room, oldest first; their events are bounded by `WAITING_QUEUES`. */
   readonly #waiters: Waiter[] = [];
   #waitingEvents = 0;
-  readonly #stats = { received: 0, enqueued: 0, refused: 0, persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
+  readonly #stats = {
+    received: 0,
+    enqueued: 0,
+    refused: 0,
+    persisted: 0,
+    failed: 0,
+    duplicates: 0,
+    lost: 0,
+    batches: 0,
+    size_triggered: 0,
+    timeout_triggered: 0,
+  };
 
   constructor(exporter: Exporter, options: BatchProcessorOptions, logger: Logger) {
     this.#exporter = exporter;
@@ -138,7 +149,7 @@ export class BatchProcessor implements Component, EventSink {
   /** Room was freed (or shutdown began): settle the waiting requests that can be settled now. */
   #admitWaiters(): void {
     while (this.#waiters.length > 0) {
-      const result = this.#admit(this.#waiters[0]!.events, true);
+      const result = this.#admit(this.#waiters[0].events, true);
       if (!result.admitted && result.reason === 'queue_full') return;
       this.#waiters.shift()!.settle(result);
     }
@@ -188,10 +199,13 @@ export class BatchProcessor implements Component, EventSink {
     }
     if (this.#timer || this.#queue.length === 0 || this.#flushesInFlight >= MAX_FLUSHES_IN_FLIGHT) return;
     const due = this.#queue.oldestArrival()! + this.#options.timeoutMs;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#queue.length > 0 && this.#flushesInFlight < MAX_FLUSHES_IN_FLIGHT) this.#flush('timeout');
-    }, Math.max(0, due - performance.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        if (this.#queue.length > 0 && this.#flushesInFlight < MAX_FLUSHES_IN_FLIGHT) this.#flush('timeout');
+      },
+      Math.max(0, due - performance.now()),
+    );
     this.#timer.unref();
   }
 

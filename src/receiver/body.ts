@@ -43,7 +43,7 @@ export function readPlainBody(req: IncomingMessage, limit: number): Promise<Buff
     const onEnd = () => {
       req.removeListener('error', onError);
       if (length !== null && received !== length) reject({ type: 'request.size.invalid' });
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
     };
     const onError = () => fail('request.aborted');
     if (length !== null && length > limit) return fail('entity.too.large');
@@ -81,5 +81,5 @@ export function describeBodyError(err: unknown, limit: number): HttpProblem {
 
 /** The media type of a Content-Type header: lower-cased, parameters dropped. */
 export function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  return (header ?? '').split(';', 1)[0].trim().toLowerCase();
 }

@@ -6,23 +6,52 @@ describe('configuration', () => {
   it('uses the product defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({ ok: true, config: defaultConfig() });
     expect(defaultConfig()).toMatchObject({
-      host: '127.0.0.1', port: 4318, dbPath: './oct.db', maxTextBytes: 65_536, queueCapacity: 512,
-      batchMaxRows: 50, batchTimeoutMs: 500, maxBodyBytes: 64 * 1024 * 1024, errorsFrom: 'all', pendingContentTtlS: 600,
+      host: '127.0.0.1',
+      port: 4318,
+      dbPath: './oct.db',
+      maxTextBytes: 65_536,
+      queueCapacity: 512,
+      batchMaxRows: 50,
+      batchTimeoutMs: 500,
+      maxBodyBytes: 64 * 1024 * 1024,
+      errorsFrom: 'all',
+      pendingContentTtlS: 600,
     });
   });
 
   it('reads every OCT_ variable', () => {
     const result = loadConfig({
-      OCT_HOST: '0.0.0.0', OCT_PORT: '9999', OCT_DB_PATH: '/tmp/x.db', OCT_MAX_TEXT_BYTES: '100',
-      OCT_MAX_ATTRIBUTES_BYTES: '2048', OCT_MAX_BODY_BYTES: '4096', OCT_QUEUE_CAPACITY: '64', OCT_BATCH_MAX_ROWS: '8',
-      OCT_BATCH_TIMEOUT_MS: '20', OCT_SHUTDOWN_TIMEOUT_MS: '1000', OCT_ADMISSION_WAIT_MS: '250', OCT_PENDING_CONTENT_TTL_S: '30', OCT_ERRORS_FROM: 'genai',
+      OCT_HOST: '0.0.0.0',
+      OCT_PORT: '9999',
+      OCT_DB_PATH: '/tmp/x.db',
+      OCT_MAX_TEXT_BYTES: '100',
+      OCT_MAX_ATTRIBUTES_BYTES: '2048',
+      OCT_MAX_BODY_BYTES: '4096',
+      OCT_QUEUE_CAPACITY: '64',
+      OCT_BATCH_MAX_ROWS: '8',
+      OCT_BATCH_TIMEOUT_MS: '20',
+      OCT_SHUTDOWN_TIMEOUT_MS: '1000',
+      OCT_ADMISSION_WAIT_MS: '250',
+      OCT_PENDING_CONTENT_TTL_S: '30',
+      OCT_ERRORS_FROM: 'genai',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
       ok: true,
       config: {
-        host: '0.0.0.0', port: 9999, dbPath: '/tmp/x.db', maxTextBytes: 100, maxAttributesBytes: 2048, maxBodyBytes: 4096,
-        queueCapacity: 64, batchMaxRows: 8, batchTimeoutMs: 20, shutdownTimeoutMs: 1000, admissionWaitMs: 250, pendingContentTtlS: 30, errorsFrom: 'genai',
+        host: '0.0.0.0',
+        port: 9999,
+        dbPath: '/tmp/x.db',
+        maxTextBytes: 100,
+        maxAttributesBytes: 2048,
+        maxBodyBytes: 4096,
+        queueCapacity: 64,
+        batchMaxRows: 8,
+        batchTimeoutMs: 20,
+        shutdownTimeoutMs: 1000,
+        admissionWaitMs: 250,
+        pendingContentTtlS: 30,
+        errorsFrom: 'genai',
         logLevel: 'warn',
       },
     });
@@ -33,7 +62,11 @@ describe('configuration', () => {
     ['OCT_PORT', '70000', "OCT_PORT is invalid: expected an integer from 0 to 65535 (actual: '70000')"],
     ['OCT_MAX_TEXT_BYTES', '-1', "OCT_MAX_TEXT_BYTES is invalid: expected an integer from 1 to 1073741824 (actual: '-1')"],
     ['OCT_QUEUE_CAPACITY', '1.5', "OCT_QUEUE_CAPACITY is invalid: expected an integer from 1 to 1000000 (actual: '1.5')"],
-    ['OCT_PENDING_CONTENT_TTL_S', '0', "OCT_PENDING_CONTENT_TTL_S is invalid: expected an integer from 1 to 604800 (seconds) (actual: '0')"],
+    [
+      'OCT_PENDING_CONTENT_TTL_S',
+      '0',
+      "OCT_PENDING_CONTENT_TTL_S is invalid: expected an integer from 1 to 604800 (seconds) (actual: '0')",
+    ],
     ['OCT_ERRORS_FROM', 'some', "OCT_ERRORS_FROM is invalid: expected 'all' or 'genai' (actual: 'some')"],
   ])('rejects %s=%s with one clear line', (name, value, message) => {
     expect(loadConfig({ [name]: value })).toEqual({ ok: false, errors: [message] });

@@ -86,7 +86,11 @@ describe('content sent as log records joins its span', () => {
       { event: 'gen_ai.choice', body: { index: 1, finish_reason: 'tool_calls', message: {}, tool_calls: [toolCall] } },
     ];
     // The legacy form: the same events as span events, their bodies as attributes.
-    const events = conversation.map((c) => ({ name: c.event, timeUnixNano: '1760000000000000000', attributes: keyValues(c.body as Record<string, unknown>) }));
+    const events = conversation.map((c) => ({
+      name: c.event,
+      timeUnixNano: '1760000000000000000',
+      attributes: keyValues(c.body as Record<string, unknown>),
+    }));
     await send(oct, '/v1/traces', tracesRequest([chatSpan(1, { events }), chatSpan(2)]));
     await send(oct, '/v1/logs', logsRequest(conversation.map((c) => logRecord({ ...c, span: 2, legacyName: true }))));
 
@@ -96,7 +100,10 @@ describe('content sent as log records joins its span', () => {
     );
     expect(fromSpan.output_text).toBe('assistant: Sunny, 21°C.\n\n---\n\nassistant: [tool_call weather {"city":"Paris"}]');
     expect(row(oct, 2)).toMatchObject({
-      input_text: fromSpan.input_text, input_bytes: fromSpan.input_bytes, output_text: fromSpan.output_text, output_bytes: fromSpan.output_bytes,
+      input_text: fromSpan.input_text,
+      input_bytes: fromSpan.input_bytes,
+      output_text: fromSpan.output_text,
+      output_bytes: fromSpan.output_bytes,
     });
   });
 
@@ -107,12 +114,18 @@ describe('content sent as log records joins its span', () => {
       'gen_ai.system_instructions': [{ type: 'text', content: 'Be terse.' }], // structured, as the JS logs SDK sends it
       'gen_ai.input.messages': input, // a JSON string, as Python sends it
     };
-    const output = { 'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'Paris.' }], finish_reason: 'stop' }] };
+    const output = {
+      'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'Paris.' }], finish_reason: 'stop' }],
+    };
     await send(oct, '/v1/traces', tracesRequest([chatSpan(1)]));
-    await send(oct, '/v1/logs', logsRequest([
-      logRecord({ event: 'gen_ai.client.inference.operation.details', attributes: details, span: 1 }),
-      logRecord({ event: 'gen_ai.client.inference.operation.details', attributes: output, span: 1, at: 1 }),
-    ]));
+    await send(
+      oct,
+      '/v1/logs',
+      logsRequest([
+        logRecord({ event: 'gen_ai.client.inference.operation.details', attributes: details, span: 1 }),
+        logRecord({ event: 'gen_ai.client.inference.operation.details', attributes: output, span: 1, at: 1 }),
+      ]),
+    );
     expect(row(oct, 1)).toMatchObject({ input_text: 'system: Be terse.\n\nuser: Capital of France?', output_text: 'assistant: Paris.' });
   });
 
@@ -120,15 +133,23 @@ describe('content sent as log records joins its span', () => {
     const oct = await startOct(FAST);
     await send(oct, '/v1/traces', tracesRequest([chatSpan(1)]));
     // Sent newest first; the system message is the last one sent and the latest in time.
-    await send(oct, '/v1/logs', records(1, [
-      { event: 'gen_ai.user.message', body: { content: 'third' }, at: 30 },
-      { event: 'gen_ai.user.message', body: { content: 'first' }, at: 10 },
-    ]));
-    await send(oct, '/v1/logs', records(1, [
-      { event: 'gen_ai.assistant.message', body: { content: 'second' }, at: 20 },
-      { event: 'gen_ai.user.message', body: { content: 'third, again' }, at: 30 }, // same time as "third": after it, by arrival
-      { event: 'gen_ai.system.message', body: { content: 'rules' }, at: 40 },
-    ]));
+    await send(
+      oct,
+      '/v1/logs',
+      records(1, [
+        { event: 'gen_ai.user.message', body: { content: 'third' }, at: 30 },
+        { event: 'gen_ai.user.message', body: { content: 'first' }, at: 10 },
+      ]),
+    );
+    await send(
+      oct,
+      '/v1/logs',
+      records(1, [
+        { event: 'gen_ai.assistant.message', body: { content: 'second' }, at: 20 },
+        { event: 'gen_ai.user.message', body: { content: 'third, again' }, at: 30 }, // same time as "third": after it, by arrival
+        { event: 'gen_ai.system.message', body: { content: 'rules' }, at: 40 },
+      ]),
+    );
     expect(row(oct, 1)!.input_text).toBe('system: rules\n\nuser: first\n\nassistant: second\n\nuser: third\n\nuser: third, again');
   });
 
@@ -155,11 +176,18 @@ describe('content sent as log records joins its span', () => {
   it('turns gen_ai.client.operation.exception into an errors row linked to its span, whichever arrives first', async () => {
     const oct = await startOct(FAST);
     const exception = (span: number) =>
-      records(span, [{
-        event: 'gen_ai.client.operation.exception',
-        attributes: { 'exception.type': 'RateLimitError', 'exception.message': '429 rate limit reached', 'exception.stacktrace': 'RateLimitError: 429\n  at x', 'error.type': '429' },
-        at: 2,
-      }]);
+      records(span, [
+        {
+          event: 'gen_ai.client.operation.exception',
+          attributes: {
+            'exception.type': 'RateLimitError',
+            'exception.message': '429 rate limit reached',
+            'exception.stacktrace': 'RateLimitError: 429\n  at x',
+            'error.type': '429',
+          },
+          at: 2,
+        },
+      ]);
     await send(oct, '/v1/logs', exception(1));
     await send(oct, '/v1/traces', tracesRequest([chatSpan(1), chatSpan(2)]));
     await send(oct, '/v1/logs', exception(2));
@@ -167,8 +195,15 @@ describe('content sent as log records joins its span', () => {
     expect(errors).toHaveLength(2);
     for (const [i, error] of errors.entries()) {
       expect(error).toMatchObject({
-        source: 'otlp', origin: 'exception_event', llm_trace_id: row(oct, i + 1)!.trace_id, otel_trace_id: TRACE_ID, otel_span_id: spanId(i + 1),
-        service_name: 'weather-bot', error_type: 'RateLimitError', message: '429 rate limit reached', stacktrace: 'RateLimitError: 429\n  at x',
+        source: 'otlp',
+        origin: 'exception_event',
+        llm_trace_id: row(oct, i + 1)!.trace_id,
+        otel_trace_id: TRACE_ID,
+        otel_span_id: spanId(i + 1),
+        service_name: 'weather-bot',
+        error_type: 'RateLimitError',
+        message: '429 rate limit reached',
+        stacktrace: 'RateLimitError: 429\n  at x',
         occurred_at: 1_760_000_000_002,
       });
       expect(JSON.parse(error.attributes as string)).toEqual({ 'gen_ai.system': 'openai', 'error.type': '429' });

@@ -34,10 +34,16 @@ async function fakeOpenAI() {
       const id = `chatcmpl-${requests.length}`;
       if (!request.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({
-          id, object: 'chat.completion', created: 1_760_000_000, model: MODEL, usage: USAGE,
-          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Paris.' } }],
-        }));
+        res.end(
+          JSON.stringify({
+            id,
+            object: 'chat.completion',
+            created: 1_760_000_000,
+            model: MODEL,
+            usage: USAGE,
+            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Paris.' } }],
+          }),
+        );
         return;
       }
       const chunk = (choices: unknown[], extra = {}) =>
@@ -51,7 +57,11 @@ async function fakeOpenAI() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 const cleanups: (() => unknown)[] = [];
@@ -107,7 +117,7 @@ describe('@opentelemetry/instrumentation-openai sending content as log events', 
         { role: 'user', content: 'Capital of France?' },
       ],
     });
-    expect(answer.choices[0]!.message.content).toBe('Paris.');
+    expect(answer.choices[0].message.content).toBe('Paris.');
     const stream = await client.chat.completions.create({
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'Capital of Spain?' }],
@@ -127,9 +137,21 @@ describe('@opentelemetry/instrumentation-openai sending content as log events', 
 
     const row = (responseId: string) => oct.db.prepare('SELECT * FROM traces WHERE response_id = ?').get(responseId) as Row;
     expect(row('chatcmpl-1')).toMatchObject({
-      source: 'otlp', convention: 'otel', kind: 'llm', operation: 'chat', service_name: 'capitals',
-      scope_name: '@opentelemetry/instrumentation-openai', span_name: 'chat gpt-4o-mini', provider: 'openai',
-      model: MODEL, request_model: 'gpt-4o-mini', input_tokens: 12, output_tokens: 2, total_tokens: 14, finish_reasons: '["stop"]', status: 'ok',
+      source: 'otlp',
+      convention: 'otel',
+      kind: 'llm',
+      operation: 'chat',
+      service_name: 'capitals',
+      scope_name: '@opentelemetry/instrumentation-openai',
+      span_name: 'chat gpt-4o-mini',
+      provider: 'openai',
+      model: MODEL,
+      request_model: 'gpt-4o-mini',
+      input_tokens: 12,
+      output_tokens: 2,
+      total_tokens: 14,
+      finish_reasons: '["stop"]',
+      status: 'ok',
       input_text: 'system: You are terse.\n\nuser: Capital of France?',
       input_bytes: 48,
       output_text: 'assistant: Paris.',

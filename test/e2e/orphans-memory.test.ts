@@ -13,10 +13,14 @@ const rssBytes = (pid: number) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(fs.readFile
 /** `n` content records whose spans never arrive, 500 per request, resent after a 503 as an SDK would. */
 async function sendOrphans(url: string, first: number, n: number) {
   const padding = 'x'.repeat(1000);
-  for (let start = first; start < first + n; ) {
+  for (let start = first; start < first + n;) {
     const size = Math.min(500, first + n - start);
     const records = Array.from({ length: size }, (_, i) =>
-      logRecord({ event: 'gen_ai.user.message', body: { content: `orphan ${start + i} ${padding}` }, spanId: (start + i + 1).toString(16).padStart(16, '0') }),
+      logRecord({
+        event: 'gen_ai.user.message',
+        body: { content: `orphan ${start + i} ${padding}` },
+        spanId: (start + i + 1).toString(16).padStart(16, '0'),
+      }),
     );
     const { status } = await post(url, '/v1/logs', logsRequest(records));
     expect([200, 503]).toContain(status);
@@ -28,13 +32,15 @@ async function sendOrphans(url: string, first: number, n: number) {
 describe('content whose span never arrives', () => {
   it('is held in SQLite, not in memory: 10,000 orphan records do not grow the RSS of oct', async () => {
     const dbPath = path.join(tempDir(), 'oct.db');
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', OCT_PORT: '0', OCT_DB_PATH: dbPath, OCT_BATCH_TIMEOUT_MS: '20' } });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', OCT_PORT: '0', OCT_DB_PATH: dbPath, OCT_BATCH_TIMEOUT_MS: '20' },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      const url = (await waitFor(() => output.match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line'))!;
+      const url = await waitFor(() => output.match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line');
       const pending = async () => ((await (await fetch(`${url}/healthz`)).json()) as { content: { pending: number } }).content.pending;
       let held = 0;
       const settle = async (n: number) => {

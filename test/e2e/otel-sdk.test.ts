@@ -20,31 +20,46 @@ const messages = (role: string, text: string) => JSON.stringify([{ role, parts: 
 /** What an instrumented app does: a chat call, a failing call, a non-GenAI span, a huge prompt. */
 function emitSpans(tracer: Tracer) {
   const ids: Record<string, { traceId: string; spanId: string }> = {};
-  const agent = tracer.startSpan('invoke_agent helper', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'helper' } });
+  const agent = tracer.startSpan('invoke_agent helper', {
+    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'helper' },
+  });
   ids.agent = agent.spanContext();
   // No context manager is registered, so children get their parent explicitly.
   const parent = trace.setSpan(ROOT_CONTEXT, agent);
   {
-    const chat = tracer.startSpan('chat gpt-4o', {
-      kind: 2,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.request.model': 'gpt-4o',
-        'gen_ai.response.model': 'gpt-4o-2024-08-06',
-        'gen_ai.usage.input_tokens': 27,
-        'gen_ai.usage.output_tokens': 2,
-        'gen_ai.response.finish_reasons': ['stop'],
-        'gen_ai.input.messages': messages('user', '東京の天気は？ 🌧️'),
-        'gen_ai.output.messages': messages('assistant', '雨です ☔'),
+    const chat = tracer.startSpan(
+      'chat gpt-4o',
+      {
+        kind: 2,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.response.model': 'gpt-4o-2024-08-06',
+          'gen_ai.usage.input_tokens': 27,
+          'gen_ai.usage.output_tokens': 2,
+          'gen_ai.response.finish_reasons': ['stop'],
+          'gen_ai.input.messages': messages('user', '東京の天気は？ 🌧️'),
+          'gen_ai.output.messages': messages('assistant', '雨です ☔'),
+        },
       },
-    }, parent);
+      parent,
+    );
     ids.chat = chat.spanContext();
     chat.end();
 
-    const failing = tracer.startSpan('chat claude', {
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-x', 'error.type': 'RateLimitError' },
-    }, parent);
+    const failing = tracer.startSpan(
+      'chat claude',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'anthropic',
+          'gen_ai.request.model': 'claude-x',
+          'error.type': 'RateLimitError',
+        },
+      },
+      parent,
+    );
     ids.failing = failing.spanContext();
     const err = new Error('429 rate limit reached');
     err.name = 'RateLimitError';
@@ -56,9 +71,17 @@ function emitSpans(tracer: Tracer) {
     ids.http = http.spanContext();
     http.end();
 
-    const huge = tracer.startSpan('chat big', {
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.input.messages': messages('user', 'ü'.repeat(150_000)) },
-    }, parent);
+    const huge = tracer.startSpan(
+      'chat big',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.input.messages': messages('user', 'ü'.repeat(150_000)),
+        },
+      },
+      parent,
+    );
     ids.huge = huge.spanContext();
     huge.end();
   }
@@ -79,37 +102,68 @@ describe.each(EXPORTERS)('OpenTelemetry JS SDK exporting with $name', ({ make })
     await provider.shutdown();
 
     const row = (spanId: string) => oct.db.prepare('SELECT * FROM traces WHERE otel_span_id = ?').get(spanId) as Row | undefined;
-    const chat = row(ids.chat!.spanId)!;
+    const chat = row(ids.chat.spanId)!;
     expect(chat).toMatchObject({
-      source: 'otlp', convention: 'otel', kind: 'llm', is_aggregate: 0, operation: 'chat',
-      otel_trace_id: ids.chat!.traceId, otel_parent_span_id: ids.agent!.spanId, service_name: 'weather-bot',
-      scope_name: 'e2e-test', span_name: 'chat gpt-4o', provider: 'openai', model: 'gpt-4o-2024-08-06', request_model: 'gpt-4o',
-      input_text: 'user: 東京の天気は？ 🌧️', output_text: 'assistant: 雨です ☔', input_tokens: 27, output_tokens: 2, total_tokens: 29,
-      status: 'ok', finish_reasons: '["stop"]',
+      source: 'otlp',
+      convention: 'otel',
+      kind: 'llm',
+      is_aggregate: 0,
+      operation: 'chat',
+      otel_trace_id: ids.chat.traceId,
+      otel_parent_span_id: ids.agent.spanId,
+      service_name: 'weather-bot',
+      scope_name: 'e2e-test',
+      span_name: 'chat gpt-4o',
+      provider: 'openai',
+      model: 'gpt-4o-2024-08-06',
+      request_model: 'gpt-4o',
+      input_text: 'user: 東京の天気は？ 🌧️',
+      output_text: 'assistant: 雨です ☔',
+      input_tokens: 27,
+      output_tokens: 2,
+      total_tokens: 29,
+      status: 'ok',
+      finish_reasons: '["stop"]',
     });
     expect(chat.trace_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(chat.duration_ms).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(chat.attributes as string)).not.toHaveProperty(['gen_ai.input.messages']);
 
-    expect(row(ids.agent!.spanId)).toMatchObject({ kind: 'agent', is_aggregate: 1, agent_name: 'helper', otel_parent_span_id: null });
-    expect(row(ids.http!.spanId)).toBeUndefined();
+    expect(row(ids.agent.spanId)).toMatchObject({ kind: 'agent', is_aggregate: 1, agent_name: 'helper', otel_parent_span_id: null });
+    expect(row(ids.http.spanId)).toBeUndefined();
 
-    const failing = row(ids.failing!.spanId)!;
-    expect(failing).toMatchObject({ status: 'error', status_message: '429 rate limit reached', error_type: 'RateLimitError', provider: 'anthropic' });
+    const failing = row(ids.failing.spanId)!;
+    expect(failing).toMatchObject({
+      status: 'error',
+      status_message: '429 rate limit reached',
+      error_type: 'RateLimitError',
+      provider: 'anthropic',
+    });
     const error = oct.db.prepare('SELECT * FROM errors').get() as Row;
     expect(error).toMatchObject({
-      source: 'otlp', origin: 'exception_event', llm_trace_id: failing.trace_id, otel_span_id: ids.failing!.spanId,
-      service_name: 'weather-bot', span_name: 'chat claude', error_type: 'RateLimitError', message: '429 rate limit reached',
+      source: 'otlp',
+      origin: 'exception_event',
+      llm_trace_id: failing.trace_id,
+      otel_span_id: ids.failing.spanId,
+      service_name: 'weather-bot',
+      span_name: 'chat claude',
+      error_type: 'RateLimitError',
+      message: '429 rate limit reached',
     });
     expect(error.stacktrace).toContain('RateLimitError: 429 rate limit reached');
 
-    const huge = row(ids.huge!.spanId)!;
+    const huge = row(ids.huge.spanId)!;
     expect(huge.input_bytes).toBe(Buffer.byteLength('user: ' + 'ü'.repeat(150_000)));
     expect(Buffer.byteLength(huge.input_text as string)).toBe(65_536);
     expect(huge.input_text as string).toMatch(/^user: ü+$/);
 
     const health = (await (await fetch(`${oct.url}/healthz`)).json()) as { receiver: Row };
-    expect(health.receiver).toMatchObject({ otlp_spans_received: 5, otlp_spans_accepted: 5, otlp_spans_ignored: 1, otlp_spans_rejected: 0 });
+    expect(health.receiver).toMatchObject({
+      otlp_spans_received: 5,
+      otlp_spans_accepted: 5,
+      otlp_spans_ignored: 1,
+      otlp_spans_rejected: 0,
+    });
   });
 });
 
@@ -128,7 +182,9 @@ describe('a retried export', () => {
     const { InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
     const memory = new InMemorySpanExporter();
     const again = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
-    const original = again.getTracer('retry').startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } });
+    const original = again
+      .getTracer('retry')
+      .startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } });
     original.end();
     const body = ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!;
     for (let i = 0; i < 2; i++) {

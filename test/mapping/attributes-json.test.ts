@@ -40,7 +40,11 @@ describe('attributesJson', () => {
   it('is exactly the JSON boundedJson makes of the plain object, for every kind of value and key', () => {
     for (const value of VALUES) {
       for (const key of KEYS) {
-        const attrs: Attributes = new Map<string, AnyValue>([['first', 'a'], [key, value], ['last', 1]]);
+        const attrs: Attributes = new Map<string, AnyValue>([
+          ['first', 'a'],
+          [key, value],
+          ['last', 1],
+        ]);
         for (const maxBytes of [16384, 64, 10]) {
           expect(attributesJson(attrs, maxBytes), `${key}: ${String(value)} in ${maxBytes} bytes`).toBe(reference(attrs, maxBytes));
         }
@@ -49,7 +53,10 @@ describe('attributesJson', () => {
   });
 
   it('leaves out the omitted keys, and gives null when nothing is left', () => {
-    const attrs: Attributes = new Map<string, AnyValue>([['gen_ai.input.messages', '[…]'], ['gen_ai.request.model', 'gpt-4o']]);
+    const attrs: Attributes = new Map<string, AnyValue>([
+      ['gen_ai.input.messages', '[…]'],
+      ['gen_ai.request.model', 'gpt-4o'],
+    ]);
     expect(attributesJson(attrs, 16384, new Set(['gen_ai.input.messages']))).toBe('{"gen_ai.request.model":"gpt-4o"}');
     expect(attributesJson(attrs, 16384, new Set(attrs.keys()))).toBeNull();
     expect(attributesJson(new Map(), 16384)).toBeNull();

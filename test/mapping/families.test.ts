@@ -33,8 +33,7 @@ describe('worked example (genai-mapping.md §5.6)', () => {
         'gen_ai.usage.output_tokens': '2',
         'gen_ai.response.finish_reasons': ['stop'],
         'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"Capital of France?"}]}]',
-        'gen_ai.output.messages':
-          '[{"role":"assistant","parts":[{"type":"text","content":"Paris."}],"finish_reason":"stop"}]',
+        'gen_ai.output.messages': '[{"role":"assistant","parts":[{"type":"text","content":"Paris."}],"finish_reason":"stop"}]',
       },
     });
     expectRow(row, {
@@ -49,10 +48,7 @@ describe('worked example (genai-mapping.md §5.6)', () => {
       provider: 'openai',
       model: 'gpt-4o-2024-08-06',
       request_model: 'gpt-4o',
-      ...texts(
-        'user: Capital of France?',
-        'assistant: Paris.',
-      ),
+      ...texts('user: Capital of France?', 'assistant: Paris.'),
       ...NO_USAGE,
       input_tokens: 27,
       output_tokens: 2,
@@ -86,9 +82,7 @@ describe('OpenTelemetry GenAI, current (v1.37+)', () => {
     },
     { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: 'rainy, 57°F' }] },
   ];
-  const outputMessages = [
-    { role: 'assistant', parts: [{ type: 'text', content: 'Rainy, 57°F.' }], finish_reason: 'stop' },
-  ];
+  const outputMessages = [{ role: 'assistant', parts: [{ type: 'text', content: 'Rainy, 57°F.' }], finish_reason: 'stop' }];
   const metadata = {
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
@@ -126,7 +120,7 @@ describe('OpenTelemetry GenAI, current (v1.37+)', () => {
     request_model: 'gpt-4o',
     ...texts(
       'system: Be terse.\n\nuser: Weather in Paris?\n\nassistant: [tool_call get_weather {"city":"Paris"}]' +
-      '\n\ntool: [tool_result call_1] rainy, 57°F',
+        '\n\ntool: [tool_result call_1] rainy, 57°F',
       'assistant: Rainy, 57°F.',
     ),
     input_tokens: 120,
@@ -239,10 +233,7 @@ describe('OpenTelemetry GenAI, deprecated shapes', () => {
       provider: 'openai',
       model: 'gpt-3.5-turbo-0125',
       request_model: 'gpt-3.5-turbo',
-      ...texts(
-        '[{"role": "user", "content": "Hi"}]',
-        'Hello!',
-      ),
+      ...texts('[{"role": "user", "content": "Hi"}]', 'Hello!'),
       ...NO_USAGE,
       input_tokens: 12,
       output_tokens: 7,
@@ -290,10 +281,7 @@ describe('OpenTelemetry GenAI, deprecated shapes', () => {
       provider: 'azure.ai.openai',
       model: 'gpt-4o-mini',
       request_model: 'gpt-4o-mini',
-      ...texts(
-        'system: You are helpful.\n\nuser: What is 2+2?',
-        'assistant: 4',
-      ),
+      ...texts('system: You are helpful.\n\nuser: What is 2+2?', 'assistant: 4'),
       ...NO_USAGE,
       input_tokens: 20,
       output_tokens: 5,
@@ -357,10 +345,7 @@ describe('OpenLLMetry (Traceloop), legacy indexed attributes', () => {
       provider: 'openai',
       model: 'gpt-4-0613',
       request_model: 'gpt-4',
-      ...texts(
-        'system: You are a bot.\n\nuser: Look up x',
-        'assistant: [tool_call lookup {"q":"x"}]',
-      ),
+      ...texts('system: You are a bot.\n\nuser: Look up x', 'assistant: [tool_call lookup {"q":"x"}]'),
       ...NO_USAGE,
       input_tokens: 50,
       output_tokens: 20,
@@ -403,10 +388,7 @@ describe('OpenLLMetry (Traceloop), legacy indexed attributes', () => {
       provider: null,
       model: null,
       request_model: null,
-      ...texts(
-        '{"args":["hi"],"kwargs":{}}',
-        '"done"',
-      ),
+      ...texts('{"args":["hi"],"kwargs":{}}', '"done"'),
       ...NO_USAGE,
       ...NO_ERROR,
       finish_reasons: null,
@@ -522,10 +504,7 @@ describe('OpenInference (Arize / Phoenix)', () => {
       provider: null,
       model: null,
       request_model: null,
-      ...texts(
-        'What is RAG?',
-        'Retrieval augmented generation.',
-      ),
+      ...texts('What is RAG?', 'Retrieval augmented generation.'),
       ...NO_USAGE,
       ...NO_ERROR,
       finish_reasons: null,
@@ -672,10 +651,7 @@ describe('Vercel AI SDK', () => {
       provider: 'openai',
       model: 'gpt-4o',
       request_model: 'gpt-4o',
-      ...texts(
-        'system: Be nice.\n\nuser: Hello?',
-        'Hi there!',
-      ),
+      ...texts('system: Be nice.\n\nuser: Hello?', 'Hi there!'),
       ...NO_USAGE,
       input_tokens: 30,
       output_tokens: 10,
@@ -721,9 +697,7 @@ describe('Vercel AI SDK', () => {
             },
             {
               role: 'tool',
-              content: [
-                { type: 'tool-result', toolCallId: 'c1', toolName: 'weather', output: { type: 'json', value: { temp: 3 } } },
-              ],
+              content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'weather', output: { type: 'json', value: { temp: 3 } } }],
             },
           ]),
           'ai.response.text': 'Done.',
@@ -743,10 +717,7 @@ describe('Vercel AI SDK', () => {
       provider: 'anthropic',
       model: 'claude-sonnet-4',
       request_model: 'claude-sonnet-4',
-      ...texts(
-        'user: Weather?\n\nassistant: [tool_call weather {"city":"Oslo"}]\n\ntool: [tool_result c1] {"temp":3}',
-        'Done.',
-      ),
+      ...texts('user: Weather?\n\nassistant: [tool_call weather {"city":"Oslo"}]\n\ntool: [tool_result c1] {"temp":3}', 'Done.'),
       input_tokens: 15,
       output_tokens: 5,
       total_tokens: 20,
@@ -791,10 +762,7 @@ describe('Vercel AI SDK', () => {
       provider: null,
       model: null,
       request_model: null,
-      ...texts(
-        '{"city":"Oslo"}',
-        '{"temp":3}',
-      ),
+      ...texts('{"city":"Oslo"}', '{"temp":3}'),
       ...NO_USAGE,
       ...NO_ERROR,
       finish_reasons: null,
@@ -852,10 +820,7 @@ describe('OpenLIT', () => {
       provider: 'openai',
       model: 'gpt-4o-mini-2024-07-18',
       request_model: 'gpt-4o-mini',
-      ...texts(
-        'user: Tell me a joke',
-        'Why did the chicken cross the road?',
-      ),
+      ...texts('user: Tell me a joke', 'Why did the chicken cross the road?'),
       input_tokens: 11,
       output_tokens: 9,
       total_tokens: 20,

@@ -60,9 +60,11 @@ export function span(init: SpanInit = {}): Span {
     startTimeUnixNano: init.start ?? START,
     endTimeUnixNano: init.end ?? END,
     attributes: attributes(init.attributes),
-    events: (init.events ?? []).map(
-      (event): SpanEvent => ({ name: event.name, timeUnixNano: event.time ?? START, attributes: attributes(event.attributes) }),
-    ),
+    events: (init.events ?? []).map((event): SpanEvent => ({
+      name: event.name,
+      timeUnixNano: event.time ?? START,
+      attributes: attributes(event.attributes),
+    })),
     statusCode: init.statusCode ?? 0,
     statusMessage: init.statusMessage ?? '',
   };

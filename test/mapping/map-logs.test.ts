@@ -7,7 +7,7 @@ import { logRecord, logsRequest, type RecordSpec } from '../logs-fixture.js';
 const OPTIONS = { maxTextBytes: 65_536, maxAttributesBytes: 16_384, errorsFrom: 'all' as const };
 
 const map = (specs: (RecordSpec | object)[]) =>
-  mapLogsRequest(decodeLogsJson(Buffer.from(logsRequest(specs.map((s) => ('event' in s ? logRecord(s as RecordSpec) : s))))), OPTIONS);
+  mapLogsRequest(decodeLogsJson(Buffer.from(logsRequest(specs.map((s) => ('event' in s ? logRecord(s) : s))))), OPTIONS);
 const rows = (specs: RecordSpec[]) => map(specs).events.map((e) => e.row as ContentRow);
 
 describe('mapLogsRequest', () => {
@@ -17,7 +17,13 @@ describe('mapLogsRequest', () => {
       { event: 'gen_ai.user.message', body: 'a plain string body' },
       { event: 'gen_ai.choice', body: { index: 0, finish_reason: 'stop', message: { content: 'Paris.' } } },
     ]);
-    expect(system).toMatchObject({ system: ['system: Be terse.'], input: [], output: [], error: null, time_unix_nano: 1760000000000000000n });
+    expect(system).toMatchObject({
+      system: ['system: Be terse.'],
+      input: [],
+      output: [],
+      error: null,
+      time_unix_nano: 1760000000000000000n,
+    });
     expect(user).toMatchObject({ system: [], input: ['user: a plain string body'], output: [] });
     expect(choice).toMatchObject({ system: [], input: [], output: ['assistant: Paris.'] });
   });
@@ -39,9 +45,12 @@ describe('mapLogsRequest', () => {
       { timeUnixNano: '1', body: { stringValue: 'GET /health 200' } },
       logRecord({ event: 'gen_ai.user.message', body: {} }), // content capture off
       logRecord({ event: 'http.request', body: { content: 'not ours' } }),
-      logRecord({ event: 'gen_ai.choice', body: { index: 0, message: {}, tool_calls: [{ id: 'c', type: 'function', function: { name: 'weather' } }] } }),
+      logRecord({
+        event: 'gen_ai.choice',
+        body: { index: 0, message: {}, tool_calls: [{ id: 'c', type: 'function', function: { name: 'weather' } }] },
+      }),
     ]);
     expect(result).toMatchObject({ rejectedRecords: 0, rejectionMessage: null, ignoredRecords: 3 });
-    expect((result.events[0]!.row as ContentRow).output).toEqual(['assistant: [tool_call weather]']);
+    expect((result.events[0].row as ContentRow).output).toEqual(['assistant: [tool_call weather]']);
   });
 });

@@ -149,8 +149,7 @@ describe('content', () => {
       },
     });
     expect(row.input_text).toBe(
-      "user: What's this?\n[image image/png, 110000 bytes base64 omitted]\n" +
-        '[image https://example.com/x.png]\n[file file-123]',
+      "user: What's this?\n[image image/png, 110000 bytes base64 omitted]\n" + '[image https://example.com/x.png]\n[file file-123]',
     );
   });
 
@@ -207,9 +206,7 @@ describe('resource and attributes', () => {
     const { row } = mapOne({
       attributes: { ...CHAT, 'app.big': 2n ** 63n - 1n, 'app.bytes': new Uint8Array([1, 2, 3]), 'app.kv': { a: [1, 'x'] } },
     });
-    expect(row.attributes).toBe(
-      '{"gen_ai.operation.name":"chat","app.big":9223372036854775807,"app.bytes":"AQID","app.kv":{"a":[1,"x"]}}',
-    );
+    expect(row.attributes).toBe('{"gen_ai.operation.name":"chat","app.big":9223372036854775807,"app.bytes":"AQID","app.kv":{"a":[1,"x"]}}');
   });
 
   it('keeps attributes valid JSON when they exceed maxAttributesBytes', () => {

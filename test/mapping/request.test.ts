@@ -41,7 +41,14 @@ describe('span identity', () => {
 
   it('stores an empty or all-zero parent span id as null', () => {
     const rows = traceRows(
-      map(request({ spans: [{ attributes: CHAT, parentSpanId: '' }, { attributes: CHAT, parentSpanId: '0'.repeat(16) }] })),
+      map(
+        request({
+          spans: [
+            { attributes: CHAT, parentSpanId: '' },
+            { attributes: CHAT, parentSpanId: '0'.repeat(16) },
+          ],
+        }),
+      ),
     );
     expect(rows.map((r) => r.otel_parent_span_id)).toEqual([null, null]);
   });
@@ -73,11 +80,21 @@ describe('non-GenAI spans', () => {
   it('keeps trace and error rows in span order across resources', () => {
     const result = map(
       request(
-        { spans: [{ name: 'a', attributes: CHAT, statusCode: 2 }, { name: 'b', attributes: {}, statusCode: 2 }] },
+        {
+          spans: [
+            { name: 'a', attributes: CHAT, statusCode: 2 },
+            { name: 'b', attributes: {}, statusCode: 2 },
+          ],
+        },
         { spans: [{ name: 'c', attributes: CHAT }] },
       ),
     );
-    expect(result.events.map((e) => `${e.type}:${'span_name' in e.row ? e.row.span_name : ''}`)).toEqual(['trace:a', 'error:a', 'error:b', 'trace:c']);
+    expect(result.events.map((e) => `${e.type}:${'span_name' in e.row ? e.row.span_name : ''}`)).toEqual([
+      'trace:a',
+      'error:a',
+      'error:b',
+      'trace:c',
+    ]);
     expect([result.genaiSpans, result.ignoredSpans]).toEqual([2, 1]);
   });
 });

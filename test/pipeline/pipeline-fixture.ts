@@ -40,7 +40,11 @@ export async function startPipeline(options: Partial<BatchProcessorOptions> = {}
   const logLines: string[] = [];
   const logger = createLogger('info', (line) => logLines.push(line));
   const exporter = new RecordingExporter(new SqliteExporter({ dbPath }, logger));
-  const processor = new BatchProcessor(exporter, { capacity: 512, maxRows: 50, timeoutMs: 500, shutdownTimeoutMs: 10_000, ...options }, logger);
+  const processor = new BatchProcessor(
+    exporter,
+    { capacity: 512, maxRows: 50, timeoutMs: 500, shutdownTimeoutMs: 10_000, ...options },
+    logger,
+  );
   await exporter.start();
   await processor.start();
   const reader = new Database(dbPath, { readonly: true });

@@ -41,11 +41,20 @@ describe('the oct process', () => {
   it('writes every acknowledged span before exiting 0 on SIGTERM', async () => {
     const dbPath = path.join(tempDir(), 'oct.db');
     // A long batch timeout keeps the events queued, so only the shutdown drain can write them.
-    const { child, output } = startProcess({ OCT_PORT: '0', OCT_DB_PATH: dbPath, OCT_BATCH_TIMEOUT_MS: '60000', OCT_BATCH_MAX_ROWS: '500' });
-    const url = (await waitFor(() => output().match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line'))!;
+    const { child, output } = startProcess({
+      OCT_PORT: '0',
+      OCT_DB_PATH: dbPath,
+      OCT_BATCH_TIMEOUT_MS: '60000',
+      OCT_BATCH_MAX_ROWS: '500',
+    });
+    const url = await waitFor(() => output().match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line');
     let acknowledged = 0;
     for (let r = 0; r < 8; r++) {
-      const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatSpans(40, (r + 1).toString(16).padStart(32, '0')) });
+      const res = await fetch(`${url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: chatSpans(40, (r + 1).toString(16).padStart(32, '0')),
+      });
       expect(res.status).toBe(200);
       acknowledged += 40;
     }
@@ -68,7 +77,7 @@ describe('the oct process', () => {
 
   it('exits 1 with one line when the port is taken', async () => {
     const first = startProcess({ OCT_PORT: '0', OCT_DB_PATH: path.join(tempDir(), 'a.db') });
-    const url = (await waitFor(() => first.output().match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line'))!;
+    const url = await waitFor(() => first.output().match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line');
     const port = new URL(url).port;
     const second = startProcess({ OCT_PORT: port, OCT_DB_PATH: path.join(tempDir(), 'b.db') });
     expect(await exited(second.child)).toBe(1);

@@ -42,8 +42,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function nativeRouter(options: NativeOptions): Router & FastRoutes {
   const router = express.Router({ strict: true, caseSensitive: true });
   const fastRoutes = new Map<string, FastHandler>([
-    ['POST /api/v1/traces', mountEndpoint(router, { path: '/api/v1/traces', noun: 'traces', validate: validateTraces, toEvents: traceEvents }, options)],
-    ['POST /api/v1/errors', mountEndpoint(router, { path: '/api/v1/errors', noun: 'errors', validate: validateErrors, toEvents: errorEvents }, options)],
+    [
+      'POST /api/v1/traces',
+      mountEndpoint(router, { path: '/api/v1/traces', noun: 'traces', validate: validateTraces, toEvents: traceEvents }, options),
+    ],
+    [
+      'POST /api/v1/errors',
+      mountEndpoint(router, { path: '/api/v1/errors', noun: 'errors', validate: validateErrors, toEvents: errorEvents }, options),
+    ],
   ]);
   for (const [path, schema] of Object.entries(SCHEMAS)) {
     router
@@ -91,7 +97,11 @@ function mountEndpoint<T>(router: Router, endpoint: Endpoint<T>, options: Native
     const offered = await sink.offerWithin(events, options.admissionWaitMs);
     if (!offered.admitted) {
       if (offered.reason === 'too_large') {
-        return fail(res, 413, `the request holds ${traceIds.length} ${endpoint.noun} (${events.length} rows) but the queue holds at most ${sink.capacity}; send smaller arrays`);
+        return fail(
+          res,
+          413,
+          `the request holds ${traceIds.length} ${endpoint.noun} (${events.length} rows) but the queue holds at most ${sink.capacity}; send smaller arrays`,
+        );
       }
       res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       return fail(res, 503, offered.reason === 'queue_full' ? 'queue is full; retry later' : 'oct is shutting down; retry later');
@@ -124,7 +134,10 @@ function mountEndpoint<T>(router: Router, endpoint: Endpoint<T>, options: Native
     if (req.headers['content-encoding'] !== undefined) return false;
     if (isJson(req, res)) {
       readPlainBody(req, maxBodyBytes)
-        .then((body) => ingest(body, res), (err: unknown) => failBody(res, err))
+        .then(
+          (body) => ingest(body, res),
+          (err: unknown) => failBody(res, err),
+        )
         // An unexpected error is answered as the express route's error handler does; once the
         // answer has begun, the connection is dropped, as express's final handler does.
         .catch((err: unknown) => (res.headersSent ? res.destroy() : failBody(res, err)));

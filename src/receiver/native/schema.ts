@@ -9,8 +9,6 @@
  * because clients often serialise absent values that way (Python `None`).
  */
 
-import type { TraceKind } from '../../model/events.js';
-
 type JsonSchema = Record<string, unknown>;
 
 interface Field {
@@ -58,8 +56,14 @@ const TRACE_FIELDS = {
   model: [nonEmptyText, 'Model name; stored in `model` and `request_model`. Required.'],
   provider: [text, 'Provider, e.g. `openai`, `anthropic`, `aws.bedrock`.'],
   operation: [nonEmptyText, 'Operation, e.g. `chat`, `text_completion`, `embeddings`, `execute_tool`, `invoke_agent`. Default `chat`.'],
-  kind: [oneOf('llm', 'embedding', 'tool', 'agent', 'retrieval', 'workflow', 'other'), 'Row kind. Default from `operation`: chat/text_completion/generate_content → llm, embeddings → embedding, execute_tool → tool, invoke_agent/create_agent → agent, retrieval → retrieval, invoke_workflow → workflow, anything else → other.'],
-  input: [content, 'Prompt: a string, or an array of `{role, content}` messages rendered as `role: content` blocks separated by a blank line (non-string content as compact JSON).'],
+  kind: [
+    oneOf('llm', 'embedding', 'tool', 'agent', 'retrieval', 'workflow', 'other'),
+    'Row kind. Default from `operation`: chat/text_completion/generate_content → llm, embeddings → embedding, execute_tool → tool, invoke_agent/create_agent → agent, retrieval → retrieval, invoke_workflow → workflow, anything else → other.',
+  ],
+  input: [
+    content,
+    'Prompt: a string, or an array of `{role, content}` messages rendered as `role: content` blocks separated by a blank line (non-string content as compact JSON).',
+  ],
   output: [content, 'Completion, same form as `input`.'],
   input_tokens: [count, 'Input (prompt) tokens.'],
   output_tokens: [count, 'Output (completion) tokens.'],
@@ -75,7 +79,10 @@ const TRACE_FIELDS = {
   status: [oneOf('ok', 'error'), 'Outcome. Default `ok`; `error` also stores an `errors` row linked by `llm_trace_id`.'],
   status_message: [text, 'Error message when `status` is `error`.'],
   error_type: [text, 'Error class or code, e.g. `RateLimitError`.'],
-  finish_reasons: [{ schema: { type: 'array', items: { type: 'string' } }, expected: 'an array of strings' }, 'Finish reasons, e.g. `["stop"]`; stored as a JSON array.'],
+  finish_reasons: [
+    { schema: { type: 'array', items: { type: 'string' } }, expected: 'an array of strings' },
+    'Finish reasons, e.g. `["stop"]`; stored as a JSON array.',
+  ],
   service_name: [text, 'Name of the calling application.'],
   conversation_id: [text, 'Conversation or session id.'],
   user_id: [text, 'End-user id.'],
@@ -106,7 +113,13 @@ function nullable(schema: JsonSchema): JsonSchema {
   return { ...schema, type: [...types, 'null'] };
 }
 
-function itemSchema(title: string, description: string, fields: Record<string, [Field, string]>, required: string[], $defs?: JsonSchema): JsonSchema {
+function itemSchema(
+  title: string,
+  description: string,
+  fields: Record<string, [Field, string]>,
+  required: string[],
+  $defs?: JsonSchema,
+): JsonSchema {
   const properties = Object.fromEntries(
     Object.entries(fields).map(([name, [field, about]]) => {
       const schema = required.includes(name) ? field.schema : nullable(field.schema);
@@ -142,60 +155,10 @@ export const errorItemSchema = itemSchema(
 
 /** The "expected …" phrase of each field (a name both items use has one shape) and of the message parts. */
 export const EXPECTED: Readonly<Record<string, string>> = {
-  ...Object.fromEntries([...Object.entries(TRACE_FIELDS), ...Object.entries(ERROR_FIELDS)].map(([name, [field]]) => [name, field.expected])),
+  ...Object.fromEntries(
+    [...Object.entries(TRACE_FIELDS), ...Object.entries(ERROR_FIELDS)].map(([name, [field]]) => [name, field.expected]),
+  ),
   'finish_reasons[]': 'a string',
   chat_message: 'a {role, content} message',
   role: 'a non-empty string',
 };
-
-export interface NativeMessage {
-  role: string;
-  content: unknown;
-}
-
-/** A trace item that passed `traceItemSchema`. Times are RFC 3339 strings or epoch ms. */
-export interface NativeTrace {
-  model: string;
-  provider?: string | null;
-  operation?: string | null;
-  kind?: TraceKind | null;
-  input?: string | NativeMessage[] | null;
-  output?: string | NativeMessage[] | null;
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  total_tokens?: number | null;
-  cache_read_tokens?: number | null;
-  cache_write_tokens?: number | null;
-  reasoning_tokens?: number | null;
-  cost_usd?: number | null;
-  start_time?: string | number | null;
-  end_time?: string | number | null;
-  duration_ms?: number | null;
-  ttft_ms?: number | null;
-  status?: 'ok' | 'error' | null;
-  status_message?: string | null;
-  error_type?: string | null;
-  finish_reasons?: string[] | null;
-  service_name?: string | null;
-  conversation_id?: string | null;
-  user_id?: string | null;
-  tool_name?: string | null;
-  agent_name?: string | null;
-  otel_trace_id?: string | null;
-  otel_span_id?: string | null;
-  otel_parent_span_id?: string | null;
-  metadata?: Record<string, unknown> | null;
-}
-
-/** An error item that passed `errorItemSchema`. */
-export interface NativeError {
-  message: string;
-  error_type?: string | null;
-  stacktrace?: string | null;
-  service_name?: string | null;
-  occurred_at?: string | number | null;
-  llm_trace_id?: string | null;
-  otel_trace_id?: string | null;
-  otel_span_id?: string | null;
-  metadata?: Record<string, unknown> | null;
-}

@@ -1,7 +1,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import { EXPECTED, errorItemSchema, traceItemSchema, type NativeError, type NativeTrace } from './schema.js';
+import type { NativeError, NativeTrace } from '../../model/native.js';
+import { EXPECTED, errorItemSchema, traceItemSchema } from './schema.js';
 import { parseTime } from '../../mapping/map-native.js';
 
 /** A request lists at most this many problems; the count in its message covers them all. */
@@ -108,7 +109,7 @@ function withPath(path: string, text: string): string {
  */
 function schemaField(schemaPath: string): string {
   const last = [...schemaPath.matchAll(/(?:properties|\$defs)\/([^/]+)(\/items)?/g)].at(-1);
-  return last ? last[1]! + (last[2] ? '[]' : '') : '';
+  return last ? last[1] + (last[2] ? '[]' : '') : '';
 }
 
 function unknownField(name: string, fields: readonly string[]): string {
@@ -124,9 +125,9 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     previous = current;
   }
-  return previous[b.length]!;
+  return previous[b.length];
 }

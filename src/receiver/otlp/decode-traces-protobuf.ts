@@ -208,7 +208,6 @@ class TracesDecoder extends OtlpProtobufReader {
     this.leave(outerEnd);
     return status;
   }
-
 }
 
 const NO_STATUS = { code: 0, message: '' };

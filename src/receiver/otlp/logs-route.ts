@@ -23,7 +23,12 @@ export function otlpLogsRouter(options: OtlpLogsOptions): Router {
       count: countLogRecords,
       map: (request) => {
         const mapped = mapLogsRequest(request, options);
-        return { events: mapped.events, rejected: mapped.rejectedRecords, rejectionMessage: mapped.rejectionMessage, ignored: mapped.ignoredRecords };
+        return {
+          events: mapped.events,
+          rejected: mapped.rejectedRecords,
+          rejectionMessage: mapped.rejectionMessage,
+          ignored: mapped.ignoredRecords,
+        };
       },
       encodeResponse: (format, partial) =>
         encodeLogsExportResponse(format, partial && { rejectedLogRecords: partial.rejected, errorMessage: partial.errorMessage }),

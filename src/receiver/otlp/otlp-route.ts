@@ -64,7 +64,10 @@ export function otlpRouter<R extends { warnings: string[] }>(signal: OtlpSignal<
 
   const fail = (res: Response, format: WireFormat, status: number, message: string) => {
     stats.otlp_requests_failed++;
-    res.status(status).type(contentTypeOf(format)).send(encodeStatus(format, RPC_CODES[status] ?? 2, message));
+    res
+      .status(status)
+      .type(contentTypeOf(format))
+      .send(encodeStatus(format, RPC_CODES[status] ?? 2, message));
   };
 
   router
@@ -73,7 +76,12 @@ export function otlpRouter<R extends { warnings: string[] }>(signal: OtlpSignal<
       (req: Request, res: Response, next: NextFunction) => {
         const format = CONTENT_TYPES[mediaType(req.headers['content-type'])];
         if (!format) {
-          return fail(res, 'json', 415, `unsupported Content-Type '${req.headers['content-type'] ?? ''}'; send application/x-protobuf or application/json`);
+          return fail(
+            res,
+            'json',
+            415,
+            `unsupported Content-Type '${req.headers['content-type'] ?? ''}'; send application/x-protobuf or application/json`,
+          );
         }
         res.locals.format = format;
         next();
@@ -103,10 +111,20 @@ export function otlpRouter<R extends { warnings: string[] }>(signal: OtlpSignal<
         if (!offered.admitted) {
           stats[counters.refused] += items - mapped.rejected;
           if (offered.reason === 'too_large') {
-            return fail(res, format, 413, `request maps to ${mapped.events.length} events but the queue holds at most ${options.sink.capacity}; lower the exporter's batch size (${signal.batchSizeSetting})`);
+            return fail(
+              res,
+              format,
+              413,
+              `request maps to ${mapped.events.length} events but the queue holds at most ${options.sink.capacity}; lower the exporter's batch size (${signal.batchSizeSetting})`,
+            );
           }
           res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-          return fail(res, format, 503, offered.reason === 'queue_full' ? 'queue is full; retry later' : 'oct is shutting down; retry later');
+          return fail(
+            res,
+            format,
+            503,
+            offered.reason === 'queue_full' ? 'queue is full; retry later' : 'oct is shutting down; retry later',
+          );
         }
         stats[counters.accepted] += items - mapped.rejected;
         const partial = mapped.rejected > 0 ? { rejected: mapped.rejected, errorMessage: mapped.rejectionMessage ?? '' } : undefined;

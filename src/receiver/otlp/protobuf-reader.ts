@@ -268,8 +268,8 @@ export abstract class OtlpProtobufReader {
     const buf = this.buf;
     const p = r.pos;
     r.pos = p + 8;
-    const low = (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
-    const high = (buf[p + 4]! | (buf[p + 5]! << 8) | (buf[p + 6]! << 16) | (buf[p + 7]! << 24)) >>> 0;
+    const low = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0;
+    const high = (buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16) | (buf[p + 7] << 24)) >>> 0;
     return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
   }
 
@@ -444,26 +444,26 @@ export abstract class OtlpProtobufReader {
     done: {
       if (r.len - r.pos > 4) {
         for (; i < 4; ++i) {
-          lo = (lo | ((buf[r.pos]! & 127) << (i * 7))) >>> 0;
-          if (buf[r.pos++]! < 128) break done;
+          lo = (lo | ((buf[r.pos] & 127) << (i * 7))) >>> 0;
+          if (buf[r.pos++] < 128) break done;
         }
-        lo = (lo | ((buf[r.pos]! & 127) << 28)) >>> 0;
-        hi = (hi | ((buf[r.pos]! & 127) >> 4)) >>> 0;
-        if (buf[r.pos++]! < 128) break done;
+        lo = (lo | ((buf[r.pos] & 127) << 28)) >>> 0;
+        hi = (hi | ((buf[r.pos] & 127) >> 4)) >>> 0;
+        if (buf[r.pos++] < 128) break done;
         i = 0;
       } else {
         for (; i < 3; ++i) {
           if (r.pos >= r.len) throw outOfRange(r, 1);
-          lo = (lo | ((buf[r.pos]! & 127) << (i * 7))) >>> 0;
-          if (buf[r.pos++]! < 128) break done;
+          lo = (lo | ((buf[r.pos] & 127) << (i * 7))) >>> 0;
+          if (buf[r.pos++] < 128) break done;
         }
-        lo = (lo | ((buf[r.pos++]! & 127) << (i * 7))) >>> 0;
+        lo = (lo | ((buf[r.pos++] & 127) << (i * 7))) >>> 0;
         break done;
       }
       for (; i < 5; ++i) {
         if (r.pos >= r.len) throw outOfRange(r, 1);
-        hi = (hi | ((buf[r.pos]! & 127) << (i * 7 + 3))) >>> 0;
-        if (buf[r.pos++]! < 128) break done;
+        hi = (hi | ((buf[r.pos] & 127) << (i * 7 + 3))) >>> 0;
+        if (buf[r.pos++] < 128) break done;
       }
       throw Error('invalid varint encoding');
     }
@@ -486,7 +486,7 @@ class KeyCache {
   get(buf: Buffer, start: number, end: number): string {
     const length = end - start;
     if (length === 0 || length > KeyCache.MAX_LENGTH) return buf.toString('utf8', start, end);
-    const slot = (length * 31 + buf[start]! * 7 + buf[end - 1]! * 3 + buf[start + (length >> 1)]!) & 1023;
+    const slot = (length * 31 + buf[start] * 7 + buf[end - 1] * 3 + buf[start + (length >> 1)]) & 1023;
     const cached = this.slots[slot];
     if (cached !== undefined && cached.length === length && sameAscii(cached, buf, start)) return cached;
     const key = buf.toString('utf8', start, end);

@@ -18,9 +18,15 @@ export function otlpTracesRouter(options: OtlpTracesOptions): Router {
       count: countSpans,
       map: (request) => {
         const mapped = mapTracesRequest(request, options);
-        return { events: mapped.events, rejected: mapped.rejectedSpans, rejectionMessage: mapped.rejectionMessage, ignored: mapped.ignoredSpans };
+        return {
+          events: mapped.events,
+          rejected: mapped.rejectedSpans,
+          rejectionMessage: mapped.rejectionMessage,
+          ignored: mapped.ignoredSpans,
+        };
       },
-      encodeResponse: (format, partial) => encodeExportResponse(format, partial && { rejectedSpans: partial.rejected, errorMessage: partial.errorMessage }),
+      encodeResponse: (format, partial) =>
+        encodeExportResponse(format, partial && { rejectedSpans: partial.rejected, errorMessage: partial.errorMessage }),
       counters: {
         received: 'otlp_spans_received',
         accepted: 'otlp_spans_accepted',

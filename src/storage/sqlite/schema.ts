@@ -116,22 +116,69 @@ export function migrate(db: Database): void {
   }
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
 }
 
 export const TRACE_COLUMNS = [
-  'trace_id', 'source', 'convention', 'kind', 'is_aggregate', 'operation', 'otel_trace_id', 'otel_span_id',
-  'otel_parent_span_id', 'service_name', 'scope_name', 'span_name', 'provider', 'model', 'request_model',
-  'input_text', 'output_text', 'input_bytes', 'output_bytes', 'input_tokens', 'output_tokens', 'total_tokens',
-  'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd', 'status', 'status_message',
-  'error_type', 'finish_reasons', 'response_id', 'conversation_id', 'user_id', 'tool_name', 'agent_name',
-  'start_time', 'end_time', 'duration_ms', 'ttft_ms', 'attributes', 'resource_attributes',
+  'trace_id',
+  'source',
+  'convention',
+  'kind',
+  'is_aggregate',
+  'operation',
+  'otel_trace_id',
+  'otel_span_id',
+  'otel_parent_span_id',
+  'service_name',
+  'scope_name',
+  'span_name',
+  'provider',
+  'model',
+  'request_model',
+  'input_text',
+  'output_text',
+  'input_bytes',
+  'output_bytes',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'status',
+  'status_message',
+  'error_type',
+  'finish_reasons',
+  'response_id',
+  'conversation_id',
+  'user_id',
+  'tool_name',
+  'agent_name',
+  'start_time',
+  'end_time',
+  'duration_ms',
+  'ttft_ms',
+  'attributes',
+  'resource_attributes',
 ] as const;
 
 export const ERROR_COLUMNS = [
-  'trace_id', 'source', 'origin', 'llm_trace_id', 'otel_trace_id', 'otel_span_id', 'otel_parent_span_id',
-  'service_name', 'span_name', 'error_type', 'message', 'stacktrace', 'occurred_at', 'attributes',
+  'trace_id',
+  'source',
+  'origin',
+  'llm_trace_id',
+  'otel_trace_id',
+  'otel_span_id',
+  'otel_parent_span_id',
+  'service_name',
+  'span_name',
+  'error_type',
+  'message',
+  'stacktrace',
+  'occurred_at',
+  'attributes',
 ] as const;

@@ -128,7 +128,8 @@ export class SqliteExporter implements Exporter {
         for (const row of refused.slice(0, MAX_LOGGED_FAILURES)) {
           this.#logger.warn(`${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`);
         }
-        if (refused.length > MAX_LOGGED_FAILURES) this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
+        if (refused.length > MAX_LOGGED_FAILURES)
+          this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
         return this.#settle(message.id, (p) => p.resolve(result));
       }
       case 'failed':

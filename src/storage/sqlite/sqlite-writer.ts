@@ -44,7 +44,6 @@ type BatchOutcome = { outcome: Omit<WriteOutcome, 'content'>; changes: ContentCh
 /** How long one write waits for a lock held by another connection before reporting busy. */
 const BUSY_TIMEOUT_MS = 100;
 
-
 /** Thrown when another connection holds the write lock; the batch was not written. */
 export class DatabaseBusyError extends Error {
   override name = 'DatabaseBusyError';
@@ -90,7 +89,11 @@ export class SqliteWriter {
     const insertError = db.prepare(
       `INSERT INTO errors (${ERROR_COLUMNS.join(', ')}, created_at) VALUES (${ERROR_COLUMNS.map((c) => '@' + c).join(', ')}, ${now}) ON CONFLICT DO NOTHING`,
     );
-    const content = new ContentJoin(db, { maxTextBytes: options.maxTextBytes, ttlMs: options.pendingContentTtlMs }, (row) => insertError.run(row).changes);
+    const content = new ContentJoin(
+      db,
+      { maxTextBytes: options.maxTextBytes, ttlMs: options.pendingContentTtlMs },
+      (row) => insertError.run(row).changes,
+    );
     const insert = (event: PipelineEvent, changes: ContentChanges): number => {
       switch (event.type) {
         case 'trace': {

@@ -44,7 +44,12 @@ let closing = false;
 try {
   const walProgress = WalProgress.allocate();
   writer = new SqliteWriter({ ...data, walProgress });
-  checkpointer = await startCheckpointer({ dbPath: data.dbPath, progress: walProgress, intervalMs: CHECKPOINT_INTERVAL_MS, limits: data.walLimits });
+  checkpointer = await startCheckpointer({
+    dbPath: data.dbPath,
+    progress: walProgress,
+    intervalMs: CHECKPOINT_INTERVAL_MS,
+    limits: data.walLimits,
+  });
   send({ type: 'ready', content: writer.contentStats() });
 } catch (err) {
   send({ type: 'fatal', message: (err as Error).message });

@@ -11,21 +11,36 @@ describe('POST /api/v1/errors', () => {
     const llmTraceId = call.body.trace_ids[0] as string;
 
     const res = await post(oct.url, '/api/v1/errors', {
-      message: "Cannot read properties of undefined (reading 'choices')", error_type: 'TypeError',
-      stacktrace: 'TypeError: Cannot read properties…\n    at handler (app.js:10:5)', service_name: 'billing',
-      occurred_at: '2024-05-01T14:00:00.5+02:00', llm_trace_id: llmTraceId.toUpperCase(), otel_trace_id: 'AB'.repeat(16),
-      otel_span_id: 'CD'.repeat(8), metadata: { route: '/chat' },
+      message: "Cannot read properties of undefined (reading 'choices')",
+      error_type: 'TypeError',
+      stacktrace: 'TypeError: Cannot read properties…\n    at handler (app.js:10:5)',
+      service_name: 'billing',
+      occurred_at: '2024-05-01T14:00:00.5+02:00',
+      llm_trace_id: llmTraceId.toUpperCase(),
+      otel_trace_id: 'AB'.repeat(16),
+      otel_span_id: 'CD'.repeat(8),
+      metadata: { route: '/chat' },
     });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: 1, trace_ids: [expect.stringMatching(UUID)] });
 
     const [error] = await rowsOf(oct.db, 'errors', 1);
     expect(error).toEqual({
-      trace_id: res.body.trace_ids[0], source: 'native', origin: 'native', llm_trace_id: llmTraceId, otel_trace_id: 'ab'.repeat(16),
-      otel_span_id: 'cd'.repeat(8), otel_parent_span_id: null, service_name: 'billing', span_name: null, error_type: 'TypeError',
+      trace_id: res.body.trace_ids[0],
+      source: 'native',
+      origin: 'native',
+      llm_trace_id: llmTraceId,
+      otel_trace_id: 'ab'.repeat(16),
+      otel_span_id: 'cd'.repeat(8),
+      otel_parent_span_id: null,
+      service_name: 'billing',
+      span_name: null,
+      error_type: 'TypeError',
       message: "Cannot read properties of undefined (reading 'choices')",
-      stacktrace: 'TypeError: Cannot read properties…\n    at handler (app.js:10:5)', occurred_at: Date.UTC(2024, 4, 1, 12, 0, 0, 500),
-      created_at: expect.any(Number), attributes: '{"route":"/chat"}',
+      stacktrace: 'TypeError: Cannot read properties…\n    at handler (app.js:10:5)',
+      occurred_at: Date.UTC(2024, 4, 1, 12, 0, 0, 500),
+      created_at: expect.any(Number),
+      attributes: '{"route":"/chat"}',
     });
     // The link joins: the error's llm_trace_id is the trace's primary key.
     await rowsOf(oct.db, 'traces', 1);
@@ -41,11 +56,14 @@ describe('POST /api/v1/errors', () => {
     expect(res.body.accepted).toBe(2);
 
     const rows = await rowsOf(oct.db, 'errors', 2);
-    expect(rows.map((r) => [r.trace_id, r.message])).toEqual([[res.body.trace_ids[0], 'first'], [res.body.trace_ids[1], 'second']]);
+    expect(rows.map((r) => [r.trace_id, r.message])).toEqual([
+      [res.body.trace_ids[0], 'first'],
+      [res.body.trace_ids[1], 'second'],
+    ]);
     expect(rows[0]).toMatchObject({ error_type: null, stacktrace: null, service_name: null, llm_trace_id: null, attributes: null });
-    expect(rows[0]!.occurred_at).toBeGreaterThanOrEqual(before);
-    expect(rows[0]!.occurred_at).toBeLessThanOrEqual(after);
-    expect(rows[1]!.occurred_at).toBe(1714564800000);
+    expect(rows[0].occurred_at).toBeGreaterThanOrEqual(before);
+    expect(rows[0].occurred_at).toBeLessThanOrEqual(after);
+    expect(rows[1].occurred_at).toBe(1714564800000);
   });
 
   it('cuts the message and stack trace to OCT_MAX_TEXT_BYTES', async () => {
@@ -57,7 +75,11 @@ describe('POST /api/v1/errors', () => {
 
   it('rejects an invalid error with every problem and stores nothing', async () => {
     const oct = await startOct();
-    const res = await post(oct.url, '/api/v1/errors', [{ message: 'fine' }, { message: '', llm_trace_id: 'nope', stack_trace: 'x' }, { error_type: 'E' }]);
+    const res = await post(oct.url, '/api/v1/errors', [
+      { message: 'fine' },
+      { message: '', llm_trace_id: 'nope', stack_trace: 'x' },
+      { error_type: 'E' },
+    ]);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       error: 'invalid request: 4 problems',

@@ -16,7 +16,13 @@ interface RawAnswer {
   reusedSocket: boolean;
 }
 
-function request(url: string, path: string, headers: Record<string, string>, chunks: (string | Buffer)[], agent?: http.Agent): Promise<RawAnswer> {
+function request(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  chunks: (string | Buffer)[],
+  agent?: http.Agent,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url + path, { method: 'POST', headers, agent }, (res) => {
       let body = '';
@@ -24,7 +30,7 @@ function request(url: string, path: string, headers: Record<string, string>, chu
       res.on('data', (d: string) => (body += d));
       res.on('end', () => {
         const headers: [string, string][] = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
         resolve({ status: res.statusCode!, headers, body, reusedSocket: req.reusedSocket });
       });
     });
@@ -84,7 +90,9 @@ describe('native fast route', () => {
       const chunks = ['{"model":"m","input":"', ...Array.from({ length: 20 }, () => 'x'.repeat(100)), '"}'];
       const big = await request(oct.url, '/api/v1/traces', JSON_TYPE, chunks, agent);
       expect(big.status).toBe(413);
-      expect(JSON.parse(big.body)).toEqual({ error: 'request body exceeds the limit of 1024 bytes (after decompression); OCT_MAX_BODY_BYTES sets it' });
+      expect(JSON.parse(big.body)).toEqual({
+        error: 'request body exceeds the limit of 1024 bytes (after decompression); OCT_MAX_BODY_BYTES sets it',
+      });
       const next = await request(oct.url, '/api/v1/traces', JSON_TYPE, ['{"model":', '"m"}'], agent);
       expect(next.status).toBe(202);
       expect(next.reusedSocket).toBe(true);

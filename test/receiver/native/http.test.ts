@@ -66,7 +66,10 @@ describe('native API request handling', () => {
     const oct = await startOct();
     const res = await post(oct.url, '/api/v1/traces', { input_token: 5 });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'invalid request: 2 problems', problems: ['model: is required', "unknown field 'input_token' (did you mean 'input_tokens'?)"] });
+    expect(res.body).toEqual({
+      error: 'invalid request: 2 problems',
+      problems: ['model: is required', "unknown field 'input_token' (did you mean 'input_tokens'?)"],
+    });
   });
 
   it.each([
@@ -130,7 +133,10 @@ describe('native API request handling', () => {
 
   it('serves the published schemas', async () => {
     const oct = await startOct();
-    for (const [kind, schema] of [['traces', traceItemSchema], ['errors', errorItemSchema]] as const) {
+    for (const [kind, schema] of [
+      ['traces', traceItemSchema],
+      ['errors', errorItemSchema],
+    ] as const) {
       const res = await fetch(`${oct.url}/api/v1/schema/${kind}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -191,7 +197,11 @@ describe('native API and the pipeline', () => {
     expect(tooMany.status).toBe(413);
     expect(tooMany.body).toEqual({ error: 'the request holds 11 traces (11 rows) but the queue holds at most 10; send smaller arrays' });
     // Six failed calls are twelve rows: a trace and an error each.
-    const failed = await post(oct.url, '/api/v1/traces', items(6).map((item) => ({ ...item, status: 'error' })));
+    const failed = await post(
+      oct.url,
+      '/api/v1/traces',
+      items(6).map((item) => ({ ...item, status: 'error' })),
+    );
     expect(failed.status).toBe(413);
     expect(failed.body.error).toMatch(/^the request holds 6 traces \(12 rows\)/);
     expect((await post(oct.url, '/api/v1/traces', items(10))).status).toBe(202);

@@ -23,7 +23,7 @@ function span(fields: object = {}): object {
 function onlySpan(body: string | object): Span {
   const decoded = decode(body);
   expect(countSpans(decoded)).toBe(1);
-  return decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+  return decoded.resourceSpans[0].scopeSpans[0].spans[0];
 }
 
 /** Span attributes built from `{ key: AnyValue }`. */
@@ -43,10 +43,10 @@ describe('decodeTracesJson', () => {
     const decoded = decodeTracesJson(fs.readFileSync(new URL('./fixtures/example-trace.json', import.meta.url)));
     expect(countSpans(decoded)).toBe(1);
     expect(decoded.warnings).toEqual([]);
-    const rs = decoded.resourceSpans[0]!;
+    const rs = decoded.resourceSpans[0];
     expect(rs.resource).toEqual(new Map([['service.name', 'example.service']]));
-    expect(rs.scopeSpans[0]!.scope).toEqual({ name: 'example.library', version: '1.0.0' });
-    expect(rs.scopeSpans[0]!.spans[0]).toEqual({
+    expect(rs.scopeSpans[0].scope).toEqual({ name: 'example.library', version: '1.0.0' });
+    expect(rs.scopeSpans[0].spans[0]).toEqual({
       traceId: TRACE_ID,
       spanId: SPAN_ID,
       parentSpanId: 'eee19b7ec3c1b173',
@@ -85,7 +85,7 @@ describe('decodeTracesJson', () => {
     const decoded = onlySpan(body);
     expect(decoded.startTimeUnixNano).toBe(1544712660123456789n);
     expect(decoded.endTimeUnixNano).toBe(1544712660123456790n);
-    expect(decoded.events[0]!.timeUnixNano).toBe(1544712660123456791n);
+    expect(decoded.events[0].timeUnixNano).toBe(1544712660123456791n);
     expect(decoded.attributes).toEqual(
       new Map<string, unknown>([
         ['unsafe', 9007199254740993n],
@@ -132,9 +132,9 @@ describe('decodeTracesJson', () => {
       ],
     };
     const decoded = decode(body);
-    expect(decoded.resourceSpans[0]!.resource).toEqual(new Map([['service.name', 'svc']]));
-    expect(decoded.resourceSpans[0]!.scopeSpans[0]!.scope).toEqual({ name: 'lib', version: '2' });
-    expect(decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({
+    expect(decoded.resourceSpans[0].resource).toEqual(new Map([['service.name', 'svc']]));
+    expect(decoded.resourceSpans[0].scopeSpans[0].scope).toEqual({ name: 'lib', version: '2' });
+    expect(decoded.resourceSpans[0].scopeSpans[0].spans[0]).toMatchObject({
       traceId: TRACE_ID,
       spanId: SPAN_ID,
       parentSpanId: 'eee19b7ec3c1b173',
@@ -152,9 +152,19 @@ describe('decodeTracesJson', () => {
   });
 
   it('accepts enums as integers and as names; an unknown name is an error', () => {
-    expect(onlySpan(request(span({ kind: 3, status: { code: 2, message: 'boom' } })))).toMatchObject({ kind: 3, statusCode: 2, statusMessage: 'boom' });
-    expect(onlySpan(request(span({ kind: 'SPAN_KIND_CLIENT', status: { code: 'STATUS_CODE_ERROR' } })))).toMatchObject({ kind: 3, statusCode: 2 });
-    expect(onlySpan(request(span({ kind: 'SPAN_KIND_CONSUMER', status: { code: 'STATUS_CODE_OK' } })))).toMatchObject({ kind: 5, statusCode: 1 });
+    expect(onlySpan(request(span({ kind: 3, status: { code: 2, message: 'boom' } })))).toMatchObject({
+      kind: 3,
+      statusCode: 2,
+      statusMessage: 'boom',
+    });
+    expect(onlySpan(request(span({ kind: 'SPAN_KIND_CLIENT', status: { code: 'STATUS_CODE_ERROR' } })))).toMatchObject({
+      kind: 3,
+      statusCode: 2,
+    });
+    expect(onlySpan(request(span({ kind: 'SPAN_KIND_CONSUMER', status: { code: 'STATUS_CODE_OK' } })))).toMatchObject({
+      kind: 5,
+      statusCode: 1,
+    });
     expect(() => decode(request(span({ kind: 'SPAN_KIND_SIDEWAYS' })))).toThrow(
       new DecodeError('resourceSpans[0].scopeSpans[0].spans[0].kind: unknown enum name "SPAN_KIND_SIDEWAYS"'),
     );
@@ -172,7 +182,17 @@ describe('decodeTracesJson', () => {
           scopeSpans: [
             {
               scope: { name: 'lib', attributes: [], droppedAttributesCount: 0, more: {} },
-              spans: [span({ flags: 257, traceState: 'a=b', links: [{ traceId: 'not checked' }], droppedLinksCount: 0, newField: { deep: [] }, events: [{ name: 'e', extra: 1 }], status: { code: 0, why: 'x' } })],
+              spans: [
+                span({
+                  flags: 257,
+                  traceState: 'a=b',
+                  links: [{ traceId: 'not checked' }],
+                  droppedLinksCount: 0,
+                  newField: { deep: [] },
+                  events: [{ name: 'e', extra: 1 }],
+                  status: { code: 0, why: 'x' },
+                }),
+              ],
             },
           ],
         },
@@ -180,8 +200,8 @@ describe('decodeTracesJson', () => {
     };
     const decoded = decode(body);
     expect(countSpans(decoded)).toBe(1);
-    expect(decoded.resourceSpans[0]!.resource).toEqual(new Map([['r', 'v']]));
-    expect(decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]).toMatchObject({ traceId: TRACE_ID, name: 'op', events: [{ name: 'e' }] });
+    expect(decoded.resourceSpans[0].resource).toEqual(new Map([['r', 'v']]));
+    expect(decoded.resourceSpans[0].scopeSpans[0].spans[0]).toMatchObject({ traceId: TRACE_ID, name: 'op', events: [{ name: 'e' }] });
   });
 
   it('keeps every AnyValue kind: empty, bytes, doubles incl. NaN and infinities, nested kvlists and arrays', () => {
@@ -198,7 +218,12 @@ describe('decodeTracesJson', () => {
       deep: {
         kvlistValue: {
           values: [
-            { key: 'level2', value: { kvlistValue: { values: [{ key: 'level3', value: { arrayValue: { values: [{ intValue: 1 }, {}, { kvlistValue: {} }] } } }] } } },
+            {
+              key: 'level2',
+              value: {
+                kvlistValue: { values: [{ key: 'level3', value: { arrayValue: { values: [{ intValue: 1 }, {}, { kvlistValue: {} }] } } }] },
+              },
+            },
             { key: 'empty', value: { arrayValue: {} } },
           ],
         },
@@ -245,7 +270,13 @@ describe('decodeTracesJson', () => {
         }),
       ),
     );
-    expect(decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes).toEqual(new Map([['a', null], ['b', 'kept'], ['c', null]]));
+    expect(decoded.resourceSpans[0].scopeSpans[0].spans[0].attributes).toEqual(
+      new Map([
+        ['a', null],
+        ['b', 'kept'],
+        ['c', null],
+      ]),
+    );
     expect(decoded.warnings).toHaveLength(1);
     expect(decoded.warnings[0]).toMatch(/strindex/);
   });
@@ -260,7 +291,11 @@ describe('decodeTracesJson', () => {
   });
 
   it('rejects a body that is not valid UTF-8', () => {
-    const body = Buffer.concat([Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}]}]}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}]}]}]}'),
+    ]);
     expect(() => decodeTracesJson(body)).toThrow(new DecodeError('request body is not valid UTF-8'));
   });
 
@@ -279,33 +314,110 @@ describe('decodeTracesJson', () => {
     ['resourceSpans not an array', { resourceSpans: 5 }, 'resourceSpans: expected an array'],
     ['spans not an array', { resourceSpans: [{ scopeSpans: [{ spans: 5 }] }] }, 'resourceSpans[0].scopeSpans[0].spans: expected an array'],
     ['a span that is not an object', request('x'), `${SPAN}: expected an object`],
-    ['a numeric name on the third span', request(span(), span(), span({ name: 7 })), 'resourceSpans[0].scopeSpans[0].spans[2].name: expected a string'],
+    [
+      'a numeric name on the third span',
+      request(span(), span(), span({ name: 7 })),
+      'resourceSpans[0].scopeSpans[0].spans[2].name: expected a string',
+    ],
     ['a resource that is an array', { resourceSpans: [{ resource: [] }] }, 'resourceSpans[0].resource: expected an object'],
-    ['a numeric attribute key', { resourceSpans: [{ resource: { attributes: [{ key: 5 }] } }] }, 'resourceSpans[0].resource.attributes[0].key: expected a string'],
-    ['a numeric scope name', { resourceSpans: [{ scopeSpans: [{ scope: { name: 1 } }] }] }, 'resourceSpans[0].scopeSpans[0].scope.name: expected a string'],
-    ['a base64 traceId', request(span({ traceId: 'W47/95gDgQPSabYzgT/GDA==' })), `${SPAN}.traceId: expected 32 hex digits, got 24 characters`],
+    [
+      'a numeric attribute key',
+      { resourceSpans: [{ resource: { attributes: [{ key: 5 }] } }] },
+      'resourceSpans[0].resource.attributes[0].key: expected a string',
+    ],
+    [
+      'a numeric scope name',
+      { resourceSpans: [{ scopeSpans: [{ scope: { name: 1 } }] }] },
+      'resourceSpans[0].scopeSpans[0].scope.name: expected a string',
+    ],
+    [
+      'a base64 traceId',
+      request(span({ traceId: 'W47/95gDgQPSabYzgT/GDA==' })),
+      `${SPAN}.traceId: expected 32 hex digits, got 24 characters`,
+    ],
     ['a non-hex spanId', request(span({ spanId: 'eee19b7ec3c1b17g' })), `${SPAN}.spanId: expected 16 hex digits, got a non-hex character`],
     ['a numeric parentSpanId', request(span({ parentSpanId: 123 })), `${SPAN}.parentSpanId: expected a hex string`],
     ['a fractional kind', request(span({ kind: 1.5 })), `${SPAN}.kind: expected an enum number or name`],
-    ['a negative start time', request(span({ startTimeUnixNano: -1 })), `${SPAN}.startTimeUnixNano: expected an unsigned 64-bit integer (number or decimal string)`],
-    ['an end time above 2^64', request(span({ endTimeUnixNano: '18446744073709551616' })), `${SPAN}.endTimeUnixNano: expected an unsigned 64-bit integer (number or decimal string)`],
+    [
+      'a negative start time',
+      request(span({ startTimeUnixNano: -1 })),
+      `${SPAN}.startTimeUnixNano: expected an unsigned 64-bit integer (number or decimal string)`,
+    ],
+    [
+      'an end time above 2^64',
+      request(span({ endTimeUnixNano: '18446744073709551616' })),
+      `${SPAN}.endTimeUnixNano: expected an unsigned 64-bit integer (number or decimal string)`,
+    ],
     ['a status string', request(span({ status: 'ok' })), `${SPAN}.status: expected an object`],
-    ['an unknown status name', request(span({ status: { code: 'STATUS_CODE_MAYBE' } })), `${SPAN}.status.code: unknown enum name "STATUS_CODE_MAYBE"`],
-    ['an event time that is not a number', request(span({ events: [{}, { timeUnixNano: 'soon' }] })), `${SPAN}.events[1].timeUnixNano: expected an unsigned 64-bit integer (number or decimal string)`],
-    ['an attribute value that is not an object', request(span({ attributes: [{ key: 'a', value: 'x' }] })), `${SPAN}.attributes[0].value: expected an object`],
-    ['intValue "abc"', request(span({ attributes: [{ key: 'a', value: { intValue: 'abc' } }] })), `${SPAN}.attributes[0].value.intValue: expected a 64-bit integer (number or decimal string)`],
-    ['intValue 1.5', request(span({ attributes: [{ key: 'a', value: { intValue: 1.5 } }] })), `${SPAN}.attributes[0].value.intValue: expected a 64-bit integer (number or decimal string)`],
-    ['intValue above int64', request(span({ attributes: [{ key: 'a', value: { intValue: '9223372036854775808' } }] })), `${SPAN}.attributes[0].value.intValue: expected a 64-bit integer (number or decimal string)`],
-    ['boolValue "true"', request(span({ attributes: [{ key: 'a', value: { boolValue: 'true' } }] })), `${SPAN}.attributes[0].value.boolValue: expected a boolean`],
-    ['doubleValue "1.5"', request(span({ attributes: [{ key: 'a', value: { doubleValue: '1.5' } }] })), `${SPAN}.attributes[0].value.doubleValue: expected a number, "NaN", "Infinity" or "-Infinity"`],
-    ['bytesValue that is not base64', request(span({ attributes: [{ key: 'a', value: { bytesValue: '%%%' } }] })), `${SPAN}.attributes[0].value.bytesValue: expected a base64 string`],
+    [
+      'an unknown status name',
+      request(span({ status: { code: 'STATUS_CODE_MAYBE' } })),
+      `${SPAN}.status.code: unknown enum name "STATUS_CODE_MAYBE"`,
+    ],
+    [
+      'an event time that is not a number',
+      request(span({ events: [{}, { timeUnixNano: 'soon' }] })),
+      `${SPAN}.events[1].timeUnixNano: expected an unsigned 64-bit integer (number or decimal string)`,
+    ],
+    [
+      'an attribute value that is not an object',
+      request(span({ attributes: [{ key: 'a', value: 'x' }] })),
+      `${SPAN}.attributes[0].value: expected an object`,
+    ],
+    [
+      'intValue "abc"',
+      request(span({ attributes: [{ key: 'a', value: { intValue: 'abc' } }] })),
+      `${SPAN}.attributes[0].value.intValue: expected a 64-bit integer (number or decimal string)`,
+    ],
+    [
+      'intValue 1.5',
+      request(span({ attributes: [{ key: 'a', value: { intValue: 1.5 } }] })),
+      `${SPAN}.attributes[0].value.intValue: expected a 64-bit integer (number or decimal string)`,
+    ],
+    [
+      'intValue above int64',
+      request(span({ attributes: [{ key: 'a', value: { intValue: '9223372036854775808' } }] })),
+      `${SPAN}.attributes[0].value.intValue: expected a 64-bit integer (number or decimal string)`,
+    ],
+    [
+      'boolValue "true"',
+      request(span({ attributes: [{ key: 'a', value: { boolValue: 'true' } }] })),
+      `${SPAN}.attributes[0].value.boolValue: expected a boolean`,
+    ],
+    [
+      'doubleValue "1.5"',
+      request(span({ attributes: [{ key: 'a', value: { doubleValue: '1.5' } }] })),
+      `${SPAN}.attributes[0].value.doubleValue: expected a number, "NaN", "Infinity" or "-Infinity"`,
+    ],
+    [
+      'bytesValue that is not base64',
+      request(span({ attributes: [{ key: 'a', value: { bytesValue: '%%%' } }] })),
+      `${SPAN}.attributes[0].value.bytesValue: expected a base64 string`,
+    ],
     [
       'a wrong type deep inside a kvlist',
-      request(span({ attributes: [{ key: 'a', value: { kvlistValue: { values: [{ key: 'x' }, { key: 'y', value: { arrayValue: { values: [{ stringValue: 3 }] } } }] } } }] })),
+      request(
+        span({
+          attributes: [
+            {
+              key: 'a',
+              value: { kvlistValue: { values: [{ key: 'x' }, { key: 'y', value: { arrayValue: { values: [{ stringValue: 3 }] } } }] } },
+            },
+          ],
+        }),
+      ),
       `${SPAN}.attributes[0].value.kvlistValue.values[1].value.arrayValue.values[0].stringValue: expected a string`,
     ],
-    ['arrayValue.values not an array', request(span({ attributes: [{ key: 'a', value: { arrayValue: { values: {} } } }] })), `${SPAN}.attributes[0].value.arrayValue.values: expected an array`],
-    ['an event attribute key that is not a string', request(span({ events: [{ attributes: [{ key: null }, { key: [] }] }] })), `${SPAN}.events[0].attributes[1].key: expected a string`],
+    [
+      'arrayValue.values not an array',
+      request(span({ attributes: [{ key: 'a', value: { arrayValue: { values: {} } } }] })),
+      `${SPAN}.attributes[0].value.arrayValue.values: expected an array`,
+    ],
+    [
+      'an event attribute key that is not a string',
+      request(span({ events: [{ attributes: [{ key: null }, { key: [] }] }] })),
+      `${SPAN}.events[0].attributes[1].key: expected a string`,
+    ],
   ])('rejects %s, naming the field', (_, body, message) => {
     expect(() => decode(body)).toThrow(new DecodeError(message));
   });

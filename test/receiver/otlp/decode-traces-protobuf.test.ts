@@ -70,7 +70,7 @@ function encodeSpan(fields: Record<string, unknown>): Uint8Array {
 
 function decodeOneSpan(span: Uint8Array): { span: Span; warnings: string[] } {
   const request = decodeTracesProtobuf(requestWithSpan(span));
-  return { span: onlySpans(request)[0]!, warnings: request.warnings };
+  return { span: onlySpans(request)[0], warnings: request.warnings };
 }
 
 /**
@@ -105,16 +105,16 @@ describe('decodeTracesProtobuf', () => {
 
     expect(request.warnings).toEqual([]);
     expect(request.resourceSpans).toHaveLength(1);
-    expect(request.resourceSpans[0]!.resource.get('service.name')).toBe('weather-bot');
-    expect(request.resourceSpans[0]!.resource.get('host.cpus')).toBe(8);
-    const scopeSpans = request.resourceSpans[0]!.scopeSpans;
+    expect(request.resourceSpans[0].resource.get('service.name')).toBe('weather-bot');
+    expect(request.resourceSpans[0].resource.get('host.cpus')).toBe(8);
+    const scopeSpans = request.resourceSpans[0].scopeSpans;
     expect(scopeSpans).toHaveLength(1);
-    expect(scopeSpans[0]!.scope).toEqual({ name: 'decoder-test', version: '1.2.3' });
+    expect(scopeSpans[0].scope).toEqual({ name: 'decoder-test', version: '1.2.3' });
 
-    const byName = new Map(scopeSpans[0]!.spans.map((s) => [s.name, s]));
+    const byName = new Map(scopeSpans[0].spans.map((s) => [s.name, s]));
     expect(byName.get('chat gpt-4o')).toEqual({
-      traceId: parent!.spanContext().traceId,
-      spanId: parent!.spanContext().spanId,
+      traceId: parent.spanContext().traceId,
+      spanId: parent.spanContext().spanId,
       parentSpanId: '',
       name: 'chat gpt-4o',
       kind: 3,
@@ -129,14 +129,23 @@ describe('decodeTracesProtobuf', () => {
         ['test.ints', [1, -2]],
         ['test.bools', [false, true]],
       ]),
-      events: [{ name: 'gen_ai.choice', timeUnixNano: 1544712660500000001n, attributes: new Map<string, unknown>([['index', 0], ['gen_ai.finish_reason', 'stop']]) }],
+      events: [
+        {
+          name: 'gen_ai.choice',
+          timeUnixNano: 1544712660500000001n,
+          attributes: new Map<string, unknown>([
+            ['index', 0],
+            ['gen_ai.finish_reason', 'stop'],
+          ]),
+        },
+      ],
       statusCode: 2,
       statusMessage: '429 rate limit reached',
     });
     const decodedChild = byName.get('tool lookup')!;
-    expect(decodedChild.traceId).toBe(parent!.spanContext().traceId);
-    expect(decodedChild.spanId).toBe(child!.spanContext().spanId);
-    expect(decodedChild.parentSpanId).toBe(parent!.spanContext().spanId);
+    expect(decodedChild.traceId).toBe(parent.spanContext().traceId);
+    expect(decodedChild.spanId).toBe(child.spanContext().spanId);
+    expect(decodedChild.parentSpanId).toBe(parent.spanContext().spanId);
     expect(decodedChild.kind).toBe(1); // INTERNAL
     expect(decodedChild.statusCode).toBe(0);
   });
@@ -172,7 +181,9 @@ describe('decodeTracesProtobuf', () => {
 
   it('rejects an id of the wrong length, naming the span', () => {
     const body = requestWithSpan(encodeSpan({ traceId: Buffer.alloc(5, 1) }));
-    expect(() => decodeTracesProtobuf(body)).toThrow(new DecodeError('resourceSpans[0].scopeSpans[0].spans[0].traceId: expected 16 bytes, got 5'));
+    expect(() => decodeTracesProtobuf(body)).toThrow(
+      new DecodeError('resourceSpans[0].scopeSpans[0].spans[0].traceId: expected 16 bytes, got 5'),
+    );
     expect(() => decodeTracesProtobuf(requestWithSpan(encodeSpan({ spanId: Buffer.alloc(16, 1) })))).toThrow(
       'resourceSpans[0].scopeSpans[0].spans[0].spanId: expected 8 bytes, got 16',
     );
@@ -185,8 +196,8 @@ describe('decodeTracesProtobuf', () => {
     const { span } = decodeOneSpan(SpanType.encode(SpanType.fromObject({ name: 'no ids' })).finish());
     expect(span).toMatchObject({ traceId: '', spanId: '', parentSpanId: '', name: 'no ids', startTimeUnixNano: 0n });
     const request = decodeTracesProtobuf(requestWithSpan(encodeSpan({})));
-    expect(request.resourceSpans[0]!.resource).toEqual(new Map());
-    expect(request.resourceSpans[0]!.scopeSpans[0]!.scope).toEqual({ name: '', version: '' });
+    expect(request.resourceSpans[0].resource).toEqual(new Map());
+    expect(request.resourceSpans[0].scopeSpans[0].scope).toEqual({ name: '', version: '' });
   });
 
   it('skips unknown fields of every wire type, in a span and at the top level', () => {
@@ -217,7 +228,14 @@ describe('decodeTracesProtobuf', () => {
         ],
       }),
     );
-    expect(span.attributes).toEqual(new Map([['indexed.value', null], ['zero.index', null], ['', 'v'], ['plain', 'p']]));
+    expect(span.attributes).toEqual(
+      new Map([
+        ['indexed.value', null],
+        ['zero.index', null],
+        ['', 'v'],
+        ['plain', 'p'],
+      ]),
+    );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/strindex/);
   });
@@ -264,16 +282,22 @@ describe('decodeTracesProtobuf', () => {
   it('keeps nested arrays and kvlists, and rejects nesting deeper than 64 levels like the JSON decoder', () => {
     // An event's kvlist is the deepest place an AnyValue can sit; 64 levels must still decode.
     const deepEvent = (levels: number) => {
-      const event = protobuf.Writer.create().uint32(tag(2, LEN)).string('e').uint32(tag(3, LEN)).bytes(keyValue('deep', nestedValue(levels, 'kvlist')));
+      const event = protobuf.Writer.create()
+        .uint32(tag(2, LEN))
+        .string('e')
+        .uint32(tag(3, LEN))
+        .bytes(keyValue('deep', nestedValue(levels, 'kvlist')));
       return Buffer.concat([encodeSpan({}), protobuf.Writer.create().uint32(tag(11, LEN)).bytes(event.finish()).finish()]);
     };
-    let value = decodeOneSpan(deepEvent(64)).span.events[0]!.attributes.get('deep');
+    let value = decodeOneSpan(deepEvent(64)).span.events[0].attributes.get('deep');
     for (let level = 1; level < 64; level++) value = (value as Map<string, unknown>).get('k') as typeof value;
     expect(value).toBe('bottom');
 
     const tooDeep = 'attribute value nesting deeper than 64 levels';
     expect(() => decodeOneSpan(deepEvent(65))).toThrow(new DecodeError(tooDeep));
-    const deepAttribute = protobuf.Writer.create().uint32(tag(9, LEN)).bytes(keyValue('deep', nestedValue(65, 'array')));
+    const deepAttribute = protobuf.Writer.create()
+      .uint32(tag(9, LEN))
+      .bytes(keyValue('deep', nestedValue(65, 'array')));
     expect(() => decodeOneSpan(Buffer.concat([encodeSpan({}), deepAttribute.finish()]))).toThrow(tooDeep);
   });
 });

@@ -22,7 +22,9 @@ describe('encodeExportResponse', () => {
     );
     const body = encodeExportResponse('protobuf', partial);
     expect(Buffer.isBuffer(body)).toBe(true);
-    expect(readProtobuf(ExportTraceServiceResponse, body)).toEqual({ partialSuccess: { rejectedSpans: '3', errorMessage: partial.errorMessage } });
+    expect(readProtobuf(ExportTraceServiceResponse, body)).toEqual({
+      partialSuccess: { rejectedSpans: '3', errorMessage: partial.errorMessage },
+    });
   });
 
   it('cuts a long error message to 64 Ki characters without splitting a surrogate pair', () => {
@@ -34,7 +36,9 @@ describe('encodeExportResponse', () => {
 
     const protobufBody = encodeExportResponse('protobuf', { rejectedSpans: 1, errorMessage: 'é'.repeat(10 * 1024 * 1024) });
     expect(protobufBody.length).toBeLessThan(FOUR_MIB);
-    expect(readProtobuf(ExportTraceServiceResponse, protobufBody)).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: 'é'.repeat(64 * 1024) } });
+    expect(readProtobuf(ExportTraceServiceResponse, protobufBody)).toEqual({
+      partialSuccess: { rejectedSpans: '1', errorMessage: 'é'.repeat(64 * 1024) },
+    });
   });
 });
 

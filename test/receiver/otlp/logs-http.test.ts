@@ -5,7 +5,9 @@ import { CONVERSATION, JSON_TYPE, LogsRequest, LogsResponse, PB_TYPE, Status, lo
 
 /** `n` GenAI content records, one per span. */
 const userMessages = (n: number, first = 1) =>
-  logsRequest(Array.from({ length: n }, (_, i) => logRecord({ event: 'gen_ai.user.message', body: { content: `q${i}` }, span: first + i })));
+  logsRequest(
+    Array.from({ length: n }, (_, i) => logRecord({ event: 'gen_ai.user.message', body: { content: `q${i}` }, span: first + i })),
+  );
 
 const json = (body: Buffer) => JSON.parse(body.toString()) as Record<string, unknown>;
 
@@ -14,8 +16,20 @@ describe('POST /v1/logs status codes', () => {
   it.each([
     { name: 'JSON request', body: () => userMessages(2), headers: JSON_TYPE, status: 200, answer: {} },
     { name: 'empty JSON request', body: () => '{"resourceLogs":[]}', headers: JSON_TYPE, status: 200, answer: {} },
-    { name: 'content type with parameters', body: () => userMessages(1), headers: { 'content-type': 'Application/JSON; charset=utf-8' }, status: 200, answer: {} },
-    { name: 'malformed JSON', body: () => '{"resourceLogs": [', headers: JSON_TYPE, status: 400, answer: { code: 3, message: expect.stringMatching(/invalid JSON/) } },
+    {
+      name: 'content type with parameters',
+      body: () => userMessages(1),
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+      status: 200,
+      answer: {},
+    },
+    {
+      name: 'malformed JSON',
+      body: () => '{"resourceLogs": [',
+      headers: JSON_TYPE,
+      status: 400,
+      answer: { code: 3, message: expect.stringMatching(/invalid JSON/) },
+    },
     {
       name: 'wrong JSON type',
       body: () => logsRequest([{ ...logRecord({ event: 'gen_ai.user.message' }), eventName: 7 }]),
@@ -30,9 +44,27 @@ describe('POST /v1/logs status codes', () => {
       status: 400,
       answer: { code: 3, message: expect.stringMatching(/logRecords\[0\]\.spanId: expected 16 hex digits/) },
     },
-    { name: 'text/plain', body: () => userMessages(1), headers: { 'content-type': 'text/plain' }, status: 415, answer: { code: 3, message: expect.stringMatching(/application\/x-protobuf or application\/json/) } },
-    { name: 'unsupported Content-Encoding', body: () => userMessages(1), headers: { ...JSON_TYPE, 'content-encoding': 'snappy' }, status: 400, answer: { message: expect.stringMatching(/unsupported Content-Encoding: snappy/) } },
-    { name: 'corrupt gzip', body: () => 'not gzip', headers: { ...JSON_TYPE, 'content-encoding': 'gzip' }, status: 400, answer: { code: 3, message: expect.stringMatching(/could not read the request body/) } },
+    {
+      name: 'text/plain',
+      body: () => userMessages(1),
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      answer: { code: 3, message: expect.stringMatching(/application\/x-protobuf or application\/json/) },
+    },
+    {
+      name: 'unsupported Content-Encoding',
+      body: () => userMessages(1),
+      headers: { ...JSON_TYPE, 'content-encoding': 'snappy' },
+      status: 400,
+      answer: { message: expect.stringMatching(/unsupported Content-Encoding: snappy/) },
+    },
+    {
+      name: 'corrupt gzip',
+      body: () => 'not gzip',
+      headers: { ...JSON_TYPE, 'content-encoding': 'gzip' },
+      status: 400,
+      answer: { code: 3, message: expect.stringMatching(/could not read the request body/) },
+    },
   ])('answers $status to a $name', async ({ body, headers, status, answer }) => {
     const oct = await startOct();
     const res = await post(oct.url, '/v1/logs', body(), headers);
@@ -60,11 +92,16 @@ describe('POST /v1/logs status codes', () => {
     expect(garbage.status).toBe(400);
     expect((Status.toObject(Status.decode(garbage.body)) as { message: string }).message).toMatch(/^invalid protobuf: /);
     const shortId = LogsRequest.encode(
-      LogsRequest.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'gen_ai.user.message', spanId: Buffer.from([1, 2, 3]) }] }] }] }),
+      LogsRequest.fromObject({
+        resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'gen_ai.user.message', spanId: Buffer.from([1, 2, 3]) }] }] }],
+      }),
     ).finish();
     const res = await post(oct.url, '/v1/logs', shortId, PB_TYPE);
     expect(res.status).toBe(400);
-    expect(Status.toObject(Status.decode(res.body))).toMatchObject({ code: 3, message: 'resourceLogs[0].scopeLogs[0].logRecords[0].spanId: expected 8 bytes, got 3' });
+    expect(Status.toObject(Status.decode(res.body))).toMatchObject({
+      code: 3,
+      message: 'resourceLogs[0].scopeLogs[0].logRecords[0].spanId: expected 8 bytes, got 3',
+    });
   });
 
   it('rejects GenAI records without valid ids through partial_success, ignores other records, stores the rest', async () => {
@@ -82,16 +119,24 @@ describe('POST /v1/logs status codes', () => {
     expect(json(res.body)).toEqual({
       partialSuccess: {
         rejectedLogRecords: '2',
-        errorMessage: expect.stringMatching(/^2 log records rejected: GenAI content without a valid trace_id and span_id .* first at resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[1\]$/),
+        errorMessage: expect.stringMatching(
+          /^2 log records rejected: GenAI content without a valid trace_id and span_id .* first at resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[1\]$/,
+        ),
       },
     });
     await waitFor(() => oct.runtime.health().content.pending === 1, 2_000, 'the valid record');
     expect(oct.runtime.health().receiver).toMatchObject({
-      otlp_logs_received: 5, otlp_logs_accepted: 3, otlp_logs_rejected: 2, otlp_logs_ignored: 2, otlp_logs_refused: 0,
+      otlp_logs_received: 5,
+      otlp_logs_accepted: 3,
+      otlp_logs_rejected: 2,
+      otlp_logs_ignored: 2,
+      otlp_logs_refused: 0,
     });
 
     const pb = LogsRequest.encode(
-      LogsRequest.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'gen_ai.user.message', body: { stringValue: 'hi' } }] }] }] }),
+      LogsRequest.fromObject({
+        resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'gen_ai.user.message', body: { stringValue: 'hi' } }] }] }],
+      }),
     ).finish();
     const proto = await post(oct.url, '/v1/logs', pb, PB_TYPE);
     expect(LogsResponse.toObject(LogsResponse.decode(proto.body), { longs: String })).toEqual({
@@ -145,4 +190,3 @@ describe('POST /v1/logs status codes', () => {
     expect(count(oct.db, 'traces')).toBe(0);
   });
 });
-

@@ -36,7 +36,7 @@ function prng(seed: number): Rand {
 }
 const below = (rand: Rand, n: number) => Math.floor(rand() * n);
 const chance = (rand: Rand, p: number) => rand() < p;
-const pick = <T>(rand: Rand, list: readonly T[]): T => list[below(rand, list.length)]!;
+const pick = <T>(rand: Rand, list: readonly T[]): T => list[below(rand, list.length)];
 
 /** Writes a length-delimited field whose content `body` writes. */
 function message(w: Writer, field: number, body: () => void): void {
@@ -50,7 +50,7 @@ function fields(rand: Rand, writers: (() => void)[]): void {
   const order = writers.flatMap((write) => (chance(rand, 0.1) ? [write, write] : [write]));
   for (let i = order.length - 1; i > 0; i--) {
     const j = below(rand, i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
+    [order[i], order[j]] = [order[j], order[i]];
   }
   for (const write of order) write();
 }
@@ -79,7 +79,18 @@ function unknownField(w: Writer, rand: Rand): void {
 
 const KEYS = ['gen_ai.request.model', 'gen_ai.usage.input_tokens', 'k', '', 'ключ', 'dup', 'dup'];
 const STRINGS = ['', 'gpt-4o', 'héllo wörld', '🦜 emoji', 'x'.repeat(300)];
-const INTS: (number | string)[] = [0, 1, -1, 27, 2 ** 31, -(2 ** 31), '9007199254740991', '9007199254740993', '-9223372036854775808', '9223372036854775807'];
+const INTS: (number | string)[] = [
+  0,
+  1,
+  -1,
+  27,
+  2 ** 31,
+  -(2 ** 31),
+  '9007199254740991',
+  '9007199254740993',
+  '-9223372036854775808',
+  '9223372036854775807',
+];
 const DOUBLES = [0, -0, 0.25, -1e300, NaN, Infinity, -Infinity];
 const UINT64S: (number | string)[] = [0, 1, '1544712660123456789', '18446744073709551615'];
 
@@ -311,9 +322,12 @@ function logsRequest(seed: number): Uint8Array {
         () => {
           for (let j = 1 + below(rand, 2); j > 0; j--) {
             message(w, 2, () => {
-              fields(rand, [...scope(w, rand), () => {
-                for (let k = below(rand, 4); k > 0; k--) message(w, 2, () => logRecord(w, rand));
-              }]);
+              fields(rand, [
+                ...scope(w, rand),
+                () => {
+                  for (let k = below(rand, 4); k > 0; k--) message(w, 2, () => logRecord(w, rand));
+                },
+              ]);
             });
           }
         },
@@ -462,8 +476,10 @@ describe('one-pass protobuf decoders, compared with the reflection decoders', ()
   it('read an over-long varint in every uint32 field the way protobufjs does', () => {
     // Seven bytes: Reader.uint32() takes ten (it skips five after the fifth), a plain skip takes seven.
     const overlong = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
-    const raw = (field: number, wireType: number, content: Buffer) => Buffer.concat([Buffer.from(protobuf.Writer.create().uint32(tag(field, wireType)).finish()), content]);
-    const len = (field: number, content: Buffer) => Buffer.concat([Buffer.from(protobuf.Writer.create().uint32(tag(field, LEN)).uint32(content.length).finish()), content]);
+    const raw = (field: number, wireType: number, content: Buffer) =>
+      Buffer.concat([Buffer.from(protobuf.Writer.create().uint32(tag(field, wireType)).finish()), content]);
+    const len = (field: number, content: Buffer) =>
+      Buffer.concat([Buffer.from(protobuf.Writer.create().uint32(tag(field, LEN)).uint32(content.length).finish()), content]);
     const name = len(5, Buffer.from('after the count'));
     const ids = Buffer.concat([len(1, Buffer.alloc(16, 1)), len(2, Buffer.alloc(8, 2))]);
     const inSpan = (...parts: Buffer[]) => len(1, len(2, len(2, Buffer.concat([ids, ...parts]))));
@@ -505,7 +521,7 @@ describe('one-pass protobuf decoders, compared with the reflection decoders', ()
     );
     const body = w.finish();
     for (let round = 0; round < 2; round++) expect(decodeTracesProtobuf(body)).toEqual(reflectionDecodeTraces(body));
-    const attributes = decodeTracesProtobuf(body).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+    const attributes = decodeTracesProtobuf(body).resourceSpans[0].scopeSpans[0].spans[0].attributes;
     expect(attributes.size).toBe(keys.length);
     expect([...attributes.keys()].slice(-2)).toEqual(['k\uFFFDk', 'k\uFFFD']);
   });

@@ -3,7 +3,7 @@
  * reference the tests compare those with: `Type.decode`, then a walk into the model. The walk is
  * the former src/receiver/otlp/decode-protobuf.ts and decode-logs-protobuf.ts, unchanged.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from '../../../src/receiver/otlp/decode-errors.js';
 import type {
   AnyValue,
@@ -106,7 +106,7 @@ export function reflectionDecodeTraces(body: Uint8Array): TracesRequest {
   const warnings: string[] = [];
   const resourceSpans: ResourceSpans[] = [];
   for (let i = 0; i < request.resourceSpans.length; i++) {
-    resourceSpans.push(toResourceSpans(request.resourceSpans[i]!, i, warnings));
+    resourceSpans.push(toResourceSpans(request.resourceSpans[i], i, warnings));
   }
   return { resourceSpans, warnings };
 }
@@ -114,11 +114,11 @@ export function reflectionDecodeTraces(body: Uint8Array): TracesRequest {
 function toResourceSpans(rs: PbResourceSpans, i: number, warnings: string[]): ResourceSpans {
   const scopeSpans: ScopeSpans[] = [];
   for (let j = 0; j < rs.scopeSpans.length; j++) {
-    const ss = rs.scopeSpans[j]!;
+    const ss = rs.scopeSpans[j];
     const spans: Span[] = [];
     for (let k = 0; k < ss.spans.length; k++) {
       try {
-        spans.push(toSpan(ss.spans[k]!, warnings));
+        spans.push(toSpan(ss.spans[k], warnings));
       } catch (err) {
         if (err instanceof RecordFieldError) throw new DecodeError(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}].${err.message}`);
         throw err;
@@ -154,7 +154,7 @@ export function reflectionDecodeLogs(body: Uint8Array): LogsRequest {
   const warnings: string[] = [];
   const resourceLogs: ResourceLogs[] = [];
   for (let i = 0; i < request.resourceLogs.length; i++) {
-    resourceLogs.push(toResourceLogs(request.resourceLogs[i]!, i, warnings));
+    resourceLogs.push(toResourceLogs(request.resourceLogs[i], i, warnings));
   }
   return { resourceLogs, warnings };
 }
@@ -162,11 +162,11 @@ export function reflectionDecodeLogs(body: Uint8Array): LogsRequest {
 function toResourceLogs(rl: PbResourceLogs, i: number, warnings: string[]): ResourceLogs {
   const scopeLogs: ScopeLogs[] = [];
   for (let j = 0; j < rl.scopeLogs.length; j++) {
-    const sl = rl.scopeLogs[j]!;
+    const sl = rl.scopeLogs[j];
     const logRecords: LogRecord[] = [];
     for (let k = 0; k < sl.logRecords.length; k++) {
       try {
-        logRecords.push(toLogRecord(sl.logRecords[k]!, warnings));
+        logRecords.push(toLogRecord(sl.logRecords[k], warnings));
       } catch (err) {
         if (err instanceof RecordFieldError) throw new DecodeError(`resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}].${err.message}`);
         throw err;

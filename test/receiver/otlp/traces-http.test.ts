@@ -22,7 +22,10 @@ function span(i: number, overrides: Record<string, unknown> = {}) {
     name: 'chat gpt-4o',
     startTimeUnixNano: '1760000000000000000',
     endTimeUnixNano: '1760000000850000000',
-    attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }, { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } }],
+    attributes: [
+      { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+      { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
+    ],
     ...overrides,
   };
 }
@@ -56,15 +59,14 @@ describe('POST /v1/traces status codes', () => {
     }
   });
 
-  it.each([
-    ['{}'],
-    ['{"resourceSpans":[]}'],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[]}]}]}'],
-  ])('answers 200 to %s and enqueues nothing', async (body) => {
-    const oct = await startOct();
-    expect((await post(oct.url, body)).status).toBe(200);
-    expect(oct.runtime.health().pipeline.received).toBe(0);
-  });
+  it.each([['{}'], ['{"resourceSpans":[]}'], ['{"resourceSpans":[{"scopeSpans":[{"spans":[]}]}]}']])(
+    'answers 200 to %s and enqueues nothing',
+    async (body) => {
+      const oct = await startOct();
+      expect((await post(oct.url, body)).status).toBe(200);
+      expect(oct.runtime.health().pipeline.received).toBe(0);
+    },
+  );
 
   it('answers 200 to a 0-byte protobuf body', async () => {
     const oct = await startOct();
@@ -116,7 +118,9 @@ describe('POST /v1/traces status codes', () => {
     const oct = await startOct();
     const json = Buffer.from(chatRequest(1));
     expect((await post(oct.url, zlib.gzipSync(json), { ...JSON_TYPE, 'content-encoding': 'gzip' })).status).toBe(200);
-    expect((await post(oct.url, zlib.deflateSync(Buffer.from(chatRequest(1, 1))), { ...JSON_TYPE, 'content-encoding': 'deflate' })).status).toBe(200);
+    expect(
+      (await post(oct.url, zlib.deflateSync(Buffer.from(chatRequest(1, 1))), { ...JSON_TYPE, 'content-encoding': 'deflate' })).status,
+    ).toBe(200);
     await waitFor(() => count(oct.db, 'traces') === 2, 2_000, 'two rows');
   });
 
@@ -127,7 +131,10 @@ describe('POST /v1/traces status codes', () => {
     expect(JSON.parse(json.body.toString())).toMatchObject({ code: 3, message: expect.stringMatching(/could not read the request body/) });
     const pb = await post(oct.url, Buffer.from('not gzip at all'), { ...PB_TYPE, 'content-encoding': 'gzip' });
     expect(pb.status).toBe(400);
-    expect(Status.toObject(Status.decode(pb.body))).toMatchObject({ code: 3, message: expect.stringMatching(/could not read the request body/) });
+    expect(Status.toObject(Status.decode(pb.body))).toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/could not read the request body/),
+    });
   });
 
   it('answers 400 to an unsupported Content-Encoding', async () => {
@@ -247,7 +254,7 @@ describe('POST /v1/traces status codes', () => {
 describe('trace_id', () => {
   it('is a unique UUID v4 on each of 10,000 rows', async () => {
     const oct = await startOct();
-    for (let r = 0; r < 20; ) {
+    for (let r = 0; r < 20;) {
       const spans = Array.from({ length: 500 }, (_, i) => span(i, { traceId: (r + 1).toString(16).padStart(32, '0') }));
       const { status } = await post(oct.url, request(spans));
       expect([200, 503]).toContain(status);

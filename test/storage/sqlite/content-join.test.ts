@@ -16,12 +16,29 @@ function content(overrides: Partial<ContentRow> = {}): PipelineEvent {
   return {
     type: 'content',
     row: {
-      trace_id: randomUUID(), otel_trace_id: TRACE, otel_span_id: SPAN, record_key: randomUUID(), time_unix_nano: 1n,
-      system: [], input: ['user: hi'], output: [], error: null, ...overrides,
+      trace_id: randomUUID(),
+      otel_trace_id: TRACE,
+      otel_span_id: SPAN,
+      record_key: randomUUID(),
+      time_unix_nano: 1n,
+      system: [],
+      input: ['user: hi'],
+      output: [],
+      error: null,
+      ...overrides,
     },
   };
 }
-const span = () => traceEvent({ source: 'otlp', otel_trace_id: TRACE, otel_span_id: SPAN, input_text: null, input_bytes: null, output_text: null, output_bytes: null });
+const span = () =>
+  traceEvent({
+    source: 'otlp',
+    otel_trace_id: TRACE,
+    otel_span_id: SPAN,
+    input_text: null,
+    input_bytes: null,
+    output_text: null,
+    output_bytes: null,
+  });
 
 async function open(dbPath = path.join(tempDir(), 'oct.db')) {
   const exporter = new SqliteExporter({ dbPath }, createLogger('silent'));
@@ -33,12 +50,20 @@ describe('log-borne content in the SQLite exporter', () => {
   it('joins content and its span written in one batch, even when another row of the batch is refused', async () => {
     const { exporter, dbPath } = await open();
     const bad = traceEvent({ kind: 'bogus' as never });
-    const result = await exporter.export([content(), bad, span(), content({ input: [], output: ['assistant: hello'], time_unix_nano: 2n })]);
+    const result = await exporter.export([
+      content(),
+      bad,
+      span(),
+      content({ input: [], output: ['assistant: hello'], time_unix_nano: 2n }),
+    ]);
     expect(result).toEqual({ persisted: 3, failed: 1, duplicates: 0 });
     expect(exporter.contentStats()).toEqual({ pending: 0, joined: 2, superseded: 0, expired: 0 });
     const db = new Database(dbPath, { readonly: true });
     expect(db.prepare('SELECT input_text, input_bytes, output_text, output_bytes FROM traces').get()).toEqual({
-      input_text: 'user: hi', input_bytes: 8, output_text: 'assistant: hello', output_bytes: 16,
+      input_text: 'user: hi',
+      input_bytes: 8,
+      output_text: 'assistant: hello',
+      output_bytes: 16,
     });
     db.close();
     await exporter.shutdown();

@@ -9,7 +9,7 @@ import { errorEvent, traceEvent } from '../../factories.js';
 import { tempDir } from '../../helpers.js';
 
 const readme = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-const queries = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const queries = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 describe('README dashboard queries', () => {
   it('run against a real oct database and return the expected shapes', async () => {
@@ -28,7 +28,7 @@ describe('README dashboard queries', () => {
     const db = new Database(dbPath, { readonly: true });
     const [tokens, errors, p95] = queries.map((sql) => db.prepare(sql).all() as Record<string, unknown>[]);
     db.close();
-    expect(tokens!.reduce((n, r) => n + (r.calls as number), 0)).toBe(21);
+    expect(tokens.reduce((n, r) => n + (r.calls as number), 0)).toBe(21);
     expect(errors).toEqual([{ day: expect.any(String), service: 'svc-a', errors: 2 }]);
     expect(p95).toEqual([
       { model: 'gpt-4o', calls: 20, p95_ms: 190 },

@@ -28,19 +28,65 @@ describe('SQLite exporter', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(columns(db, 'traces')).toEqual([
-      'trace_id TEXT', 'source TEXT', 'convention TEXT', 'kind TEXT', 'is_aggregate INTEGER', 'operation TEXT',
-      'otel_trace_id TEXT', 'otel_span_id TEXT', 'otel_parent_span_id TEXT', 'service_name TEXT', 'scope_name TEXT',
-      'span_name TEXT', 'provider TEXT', 'model TEXT', 'request_model TEXT', 'input_text TEXT', 'output_text TEXT',
-      'input_bytes INTEGER', 'output_bytes INTEGER', 'input_tokens INTEGER', 'output_tokens INTEGER', 'total_tokens INTEGER',
-      'cache_read_tokens INTEGER', 'cache_write_tokens INTEGER', 'reasoning_tokens INTEGER', 'cost_usd REAL', 'status TEXT',
-      'status_message TEXT', 'error_type TEXT', 'finish_reasons TEXT', 'response_id TEXT', 'conversation_id TEXT',
-      'user_id TEXT', 'tool_name TEXT', 'agent_name TEXT', 'start_time INTEGER', 'end_time INTEGER', 'duration_ms REAL',
-      'ttft_ms REAL', 'attributes TEXT', 'resource_attributes TEXT', 'created_at INTEGER',
+      'trace_id TEXT',
+      'source TEXT',
+      'convention TEXT',
+      'kind TEXT',
+      'is_aggregate INTEGER',
+      'operation TEXT',
+      'otel_trace_id TEXT',
+      'otel_span_id TEXT',
+      'otel_parent_span_id TEXT',
+      'service_name TEXT',
+      'scope_name TEXT',
+      'span_name TEXT',
+      'provider TEXT',
+      'model TEXT',
+      'request_model TEXT',
+      'input_text TEXT',
+      'output_text TEXT',
+      'input_bytes INTEGER',
+      'output_bytes INTEGER',
+      'input_tokens INTEGER',
+      'output_tokens INTEGER',
+      'total_tokens INTEGER',
+      'cache_read_tokens INTEGER',
+      'cache_write_tokens INTEGER',
+      'reasoning_tokens INTEGER',
+      'cost_usd REAL',
+      'status TEXT',
+      'status_message TEXT',
+      'error_type TEXT',
+      'finish_reasons TEXT',
+      'response_id TEXT',
+      'conversation_id TEXT',
+      'user_id TEXT',
+      'tool_name TEXT',
+      'agent_name TEXT',
+      'start_time INTEGER',
+      'end_time INTEGER',
+      'duration_ms REAL',
+      'ttft_ms REAL',
+      'attributes TEXT',
+      'resource_attributes TEXT',
+      'created_at INTEGER',
     ]);
     expect(columns(db, 'errors')).toEqual([
-      'trace_id TEXT', 'source TEXT', 'origin TEXT', 'llm_trace_id TEXT', 'otel_trace_id TEXT', 'otel_span_id TEXT',
-      'otel_parent_span_id TEXT', 'service_name TEXT', 'span_name TEXT', 'error_type TEXT', 'message TEXT',
-      'stacktrace TEXT', 'occurred_at INTEGER', 'created_at INTEGER', 'attributes TEXT',
+      'trace_id TEXT',
+      'source TEXT',
+      'origin TEXT',
+      'llm_trace_id TEXT',
+      'otel_trace_id TEXT',
+      'otel_span_id TEXT',
+      'otel_parent_span_id TEXT',
+      'service_name TEXT',
+      'span_name TEXT',
+      'error_type TEXT',
+      'message TEXT',
+      'stacktrace TEXT',
+      'occurred_at INTEGER',
+      'created_at INTEGER',
+      'attributes TEXT',
     ]);
     db.close();
     await exporter.shutdown();
@@ -84,12 +130,13 @@ describe('SQLite exporter', () => {
     const text = 'x'.repeat(8_000);
     const walBytes = () => (fs.existsSync(dbPath + '-wal') ? fs.statSync(dbPath + '-wal').size : 0);
     // ≈ 200 MB of rows, several batches in flight at a time as the batch processor sends them.
-    const batches = 500, inFlight = 4;
+    const batches = 500,
+      inFlight = 4;
     let largest = 0;
     for (let i = 0; i < batches; i += inFlight) {
-      await Promise.all(Array.from({ length: inFlight }, () =>
-        exporter.export(Array.from({ length: 50 }, () => traceEvent({ input_text: text }))),
-      ));
+      await Promise.all(
+        Array.from({ length: inFlight }, () => exporter.export(Array.from({ length: 50 }, () => traceEvent({ input_text: text })))),
+      );
       largest = Math.max(largest, walBytes());
       // A dashboard reading meanwhile sees every committed row.
       expect(reader.prepare('SELECT count(*) AS n FROM traces').get()).toEqual({ n: (i + inFlight) * 50 });
