@@ -4,7 +4,7 @@ import protobuf from 'protobufjs';
 export const JSON_TYPE = { 'content-type': 'application/json' };
 export const PB_TYPE = { 'content-type': 'application/x-protobuf' };
 
-const protoRoot = new URL('../proto', import.meta.url).pathname;
+const protoRoot = new URL('../proto/', import.meta.url).pathname;
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => protoRoot + target;
 root.loadSync(['google/rpc/status.proto', 'opentelemetry/proto/collector/logs/v1/logs_service.proto']);

@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
  * encoding responses (requests are decoded by hand, see protobuf-reader.ts). Both src/ and dist/
  * keep this module three levels below the repository root.
  */
-const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
+const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 function loadRoot(): protobuf.Root {
   const root = new protobuf.Root();

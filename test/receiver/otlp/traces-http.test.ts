@@ -4,7 +4,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { count, lockDatabase, startOct, waitFor } from '../../helpers.js';
 
-const protoRoot = new URL('../../../proto', import.meta.url).pathname;
+const protoRoot = new URL('../../../proto/', import.meta.url).pathname;
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => protoRoot + target;
 root.loadSync(['google/rpc/status.proto', 'opentelemetry/proto/collector/trace/v1/trace_service.proto']);
