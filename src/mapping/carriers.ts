@@ -5,7 +5,7 @@
  */
 import type { Attributes } from '../model/otlp.js';
 import { isPresent, isRecord, parseJsonText, plainObject, structured, toPlain, toStr, type PlainObject } from './attributes.js';
-import { MAX_ITEMS } from './flattened.js';
+import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
 import {
   BLOCK_SEPARATOR,
   CHOICE_SEPARATOR,

@@ -5,7 +5,7 @@
 import { cutText } from '../model/text.js';
 import { isRecord, toStr } from './attributes.js';
 import { CHOICE_EVENT } from './carriers.js';
-import { MAX_ITEMS } from './flattened.js';
+import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
 import type { SpanView } from './span-view.js';
 
 /** A finish reason is a short code; anything longer is cut so the JSON stays small. */

@@ -5,11 +5,10 @@
  * Indexes can be sparse or adversarial (`llm.input_messages.999999.message.content`), so items
  * are collected by index and sorted — never placed with `new Array(index)` — and capped.
  */
+import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
 import type { Attributes } from '../model/otlp.js';
 import { isRecord, toPlain, type PlainObject } from './attributes.js';
 
-/** Items kept per list (messages, parts, tool calls); the lowest indexes win. */
-export const MAX_ITEMS = 1000;
 /** Keys nested deeper than this below the prefix are ignored (bounds recursion). */
 const MAX_SEGMENTS = 16;
 const INDEX = /^\d+$/;

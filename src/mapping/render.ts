@@ -7,7 +7,7 @@
  */
 import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from '../model/content.js';
 import { isRecord, parseJsonText, toStr } from './attributes.js';
-import { MAX_ITEMS } from './flattened.js';
+import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
 
 export interface Message {
   role: string | null;

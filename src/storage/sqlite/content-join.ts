@@ -19,6 +19,7 @@
  * The traces hot path pays only when records are waiting: one indexed lookup per inserted row.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
 import { contentTexts } from '../../model/content.js';
 import type { ContentRow, ErrorRow, TraceRow } from '../../model/events.js';
 import { boundedText } from '../../model/text.js';
@@ -68,8 +69,6 @@ interface TraceContent {
   has_output: 0 | 1;
 }
 
-/** A span's records beyond this many are not rendered (as the span mapping caps events and messages). */
-const MAX_RECORDS_PER_SPAN = 1000;
 /** Expired records are deleted by the first batch written at least this long after the last sweep. */
 const SWEEP_INTERVAL_MS = 1000;
 const INT64_MAX = (1n << 63n) - 1n;
@@ -109,7 +108,7 @@ export class ContentJoin {
       ),
       records: db.prepare(
         `SELECT joined, kind, system_blocks, input_blocks, output_blocks FROM pending_content WHERE ${span}
-         ORDER BY time_unix_nano, id LIMIT ${MAX_RECORDS_PER_SPAN}`,
+         ORDER BY time_unix_nano, id LIMIT ${MAX_ITEMS_PER_SPAN}`,
       ),
       touch: db.prepare(`UPDATE pending_content SET expires_at = @expiresAt WHERE ${span}`),
       traceContent: db.prepare(
