@@ -104,7 +104,7 @@ export function cpuAccount() {
 export function machine() {
   const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? 'unknown';
   const memGiB = Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/^MemTotal:\s+(\d+)/m)?.[1] ?? 0) / 1024 ** 2;
-  let wrk = 'missing';
+  let wrk;
   try {
     wrk = execFileSync('wrk', ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
       .toString()

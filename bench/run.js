@@ -76,7 +76,8 @@ try {
 } catch (err) {
   if (err.code === 'ENOENT') {
     say('wrk not found, installing it (bench/setup.sh)');
-    if (spawnSync('bash', [path.join(REPO, 'bench/setup.sh')], { stdio: 'inherit' }).status !== 0) throw new Error('bench/setup.sh failed');
+    if (spawnSync('bash', [path.join(REPO, 'bench/setup.sh')], { stdio: 'inherit' }).status !== 0)
+      throw new Error('bench/setup.sh failed', { cause: err });
   } // wrk -v exits 1 even when present
 }
 if (!fs.existsSync(path.join(REPO, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` (or `npm run bench`)');
