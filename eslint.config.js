@@ -39,6 +39,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['src/**/*.ts'], rules: { 'max-lines': ['error', { max: 400 }] } },
   layer('model', ['receiver', 'mapping', 'pipeline', 'storage', 'config', 'express']),
   layer('config', ['receiver', 'mapping', 'pipeline', 'storage', 'express']),
   // Storage implements the pipeline's exporter interface and knows nothing else of it.
