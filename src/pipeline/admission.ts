@@ -27,16 +27,12 @@ export interface AdmissionStats {
   max_waiting_events: number;
 }
 
-/**
- * The receivers' way into the queue: all-or-none admission, and with `offerWithin` a wait for
- * room in arrival order (the Collector's block_on_overflow). Later arrivals never overtake
- * waiting requests.
- */
+/** All-or-none admission to the queue; `offerWithin` waits for room in arrival order (the Collector's block_on_overflow). */
 export class Admission implements EventSink {
   readonly capacity: number;
   readonly #queue: BoundedQueue<PipelineEvent>;
   readonly #maxWaitingEvents: number;
-  /** Called when events were queued or a request started waiting. */
+  /** Tells the batcher that events were queued or a request started waiting. */
   readonly #onChange: () => void;
   readonly #waiters: Waiter[] = [];
   #waitingEvents = 0;
@@ -50,7 +46,6 @@ export class Admission implements EventSink {
     this.#maxWaitingEvents = WAITING_QUEUES * queue.capacity;
   }
 
-  /** Requests waiting for room now. */
   get waiting(): number {
     return this.#waiters.length;
   }

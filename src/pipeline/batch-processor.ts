@@ -27,7 +27,6 @@ export interface PipelineStats extends AdmissionStats {
   duplicates: number;
   /** Events still held when the shutdown timeout ran out. */
   lost: number;
-  /** Events admitted and not yet written. */
   pending: number;
   capacity: number;
   batches: number;
@@ -76,7 +75,6 @@ export class BatchProcessor implements Component {
     };
   }
 
-  /** Stops admitting, writes everything held, and resolves once done or timed out. */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#drain();
     return this.#shutdown;

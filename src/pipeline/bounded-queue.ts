@@ -1,7 +1,4 @@
-/**
- * FIFO of events with their arrival times, holding at most `capacity`. Events taken for a batch
- * stay counted until the batch is released, so the bound also covers batches being written.
- */
+/** FIFO of events and arrival times, holding at most `capacity`; taken events count until released, so batches being written do too. */
 export class BoundedQueue<T> {
   readonly capacity: number;
   #items: T[] = [];
@@ -13,12 +10,11 @@ export class BoundedQueue<T> {
     this.capacity = capacity;
   }
 
-  /** Events waiting to be taken. */
   get length(): number {
     return this.#items.length - this.#head;
   }
 
-  /** Events held: waiting, or taken and not yet released. */
+  /** Events waiting plus those taken and not yet released. */
   get size(): number {
     return this.length + this.#taken;
   }
