@@ -41,7 +41,7 @@ export class Runtime {
     );
     const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
     const admission = {
-      sink: this.#processor,
+      sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
       admissionWaitMs: config.admissionWaitMs,
       stats: this.#receiverStats,

@@ -1,34 +1,44 @@
-/**
- * FIFO of events with the time each one arrived, so the batch processor can flush a batch a
- * fixed time after its first event. Capacity is enforced by the batch processor, which also
- * counts the events it has taken out but not yet written.
- */
+/** FIFO of events and arrival times, holding at most `capacity`; taken events count until released, so batches being written do too. */
 export class BoundedQueue<T> {
+  readonly capacity: number;
   #items: T[] = [];
   #arrivedAt: number[] = [];
   #head = 0;
+  #taken = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
 
   get length(): number {
     return this.#items.length - this.#head;
   }
 
-  push(items: readonly T[], now: number): void {
+  /** Events waiting plus those taken and not yet released. */
+  get size(): number {
+    return this.length + this.#taken;
+  }
+
+  /** Appends all of `items`, or none of them when they do not fit. */
+  push(items: readonly T[], now: number): boolean {
+    if (this.size + items.length > this.capacity) return false;
     for (const item of items) {
       this.#items.push(item);
       this.#arrivedAt.push(now);
     }
+    return true;
   }
 
-  /** Arrival time of the oldest queued event, or undefined when empty. */
   oldestArrival(): number | undefined {
     return this.length > 0 ? this.#arrivedAt[this.#head] : undefined;
   }
 
-  /** Removes and returns up to `max` events, oldest first. */
+  /** Removes up to `max` events, oldest first; they count against capacity until `release`. */
   take(max: number): T[] {
     const end = Math.min(this.#head + max, this.#items.length);
     const batch = this.#items.slice(this.#head, end);
     this.#head = end;
+    this.#taken += batch.length;
     // Compact now and then instead of shifting on every take (shift is O(n)).
     if (this.#head >= 4096 || this.#head === this.#items.length) {
       this.#items = this.#items.slice(this.#head);
@@ -36,5 +46,19 @@ export class BoundedQueue<T> {
       this.#head = 0;
     }
     return batch;
+  }
+
+  release(count: number): void {
+    this.#taken -= count;
+  }
+
+  /** Drops everything held, waiting or taken, and returns how many events that was. */
+  clear(): number {
+    const dropped = this.size;
+    this.#items = [];
+    this.#arrivedAt = [];
+    this.#head = 0;
+    this.#taken = 0;
+    return dropped;
   }
 }

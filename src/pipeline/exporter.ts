@@ -12,9 +12,6 @@ export interface ExportResult {
 
 /** The pipeline's last stage: the only component that writes to storage. */
 export interface Exporter extends Component {
-  /**
-   * Writes one batch in one transaction. Resolves once the batch is stored or given up;
-   * transient failures (a busy database) are retried inside, never reported as failed rows.
-   */
+  /** Writes one batch in one transaction; a busy database is retried inside, never reported as failed rows. */
   export(batch: PipelineEvent[]): Promise<ExportResult>;
 }
