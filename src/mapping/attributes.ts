@@ -15,6 +15,9 @@ const JSON_START = /^\s*[[{"]/;
 
 export type PlainObject = Record<string, unknown>;
 
+/** Null-prototype, so a `__proto__` key is stored like any other key. */
+export const emptyObject = (): PlainObject => Object.create(null) as PlainObject;
+
 /** Missing, null, '' and [] count as absent. */
 export function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
@@ -107,7 +110,7 @@ export function toPlain(value: AnyValue | undefined, depth = 0): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (value instanceof Map) {
     if (depth >= MAX_DEPTH) return '[nested too deep]';
-    const object: PlainObject = Object.create(null);
+    const object = emptyObject();
     for (const [key, item] of value) object[key] = toPlain(item, depth + 1);
     return object;
   }
@@ -203,12 +206,9 @@ function mayBeIndex(key: string): boolean {
   return first >= 48 && first <= 57;
 }
 
-/**
- * All attributes as a plain object without `omit`. Null-prototype, so a `__proto__` key is
- * stored like any other key.
- */
+/** All attributes as a plain object without `omit`. */
 export function plainObject(attrs: Attributes, omit?: ReadonlySet<string>): PlainObject {
-  const object: PlainObject = Object.create(null);
+  const object = emptyObject();
   for (const [key, value] of attrs) {
     if (omit === undefined || !omit.has(key)) object[key] = toPlain(value);
   }

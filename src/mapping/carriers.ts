@@ -6,9 +6,8 @@
 import type { Attributes } from '../model/otlp.js';
 import { isPresent, isRecord, parseJsonText, plainObject, structured, toPlain, toStr, type PlainObject } from './attributes.js';
 import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
+import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from '../model/content.js';
 import {
-  BLOCK_SEPARATOR,
-  CHOICE_SEPARATOR,
   compactJson,
   messageFrom,
   messagesFrom,
@@ -211,7 +210,7 @@ export function openInferenceMessage(item: unknown): unknown {
     content: message.content,
     parts: Array.isArray(message.contents) ? message.contents.map(openInferencePart) : undefined,
     tool_calls: Array.isArray(message.tool_calls)
-      ? message.tool_calls.map((call) => (isRecord(call) && isRecord(call.tool_call) ? call.tool_call : call))
+      ? message.tool_calls.map((call: unknown) => (isRecord(call) && isRecord(call.tool_call) ? call.tool_call : call))
       : undefined,
     tool_call_id: message.tool_call_id,
   };

@@ -1,9 +1,11 @@
 /**
- * GenAI detection (which attribute family a span uses), kind, operation and is_aggregate —
- * genai-mapping.md §5.1 and the `operation` row of §5.2.
+ * GenAI detection (which attribute family a span uses), kind, operation and is_aggregate. The
+ * first source that yields a kind wins: `gen_ai.operation.name`, `openinference.span.kind`,
+ * OpenLLMetry's `llm.request.type` and `traceloop.span.kind`, Vercel's `ai.operationId`.
  */
 import type { TraceKind } from '../model/events.js';
 import { isPresent, toStr } from './attributes.js';
+import { isKnownOperation, kindOfOperation } from './operations.js';
 import type { SpanView } from './span-view.js';
 
 export type Family = 'otel' | 'openllmetry' | 'openinference' | 'vercel' | 'openlit' | 'pydantic-ai';
@@ -16,22 +18,6 @@ export interface Classification {
 
 const OPENLLMETRY_KEYS = ['llm.request.type', 'traceloop.span.kind', 'traceloop.entity.name'];
 
-const KIND_BY_OPERATION = new Map<string, TraceKind>([
-  ['chat', 'llm'],
-  ['text_completion', 'llm'],
-  ['generate_content', 'llm'],
-  ['completion', 'llm'],
-  ['generate', 'llm'],
-  ['embeddings', 'embedding'],
-  ['embedding', 'embedding'],
-  ['execute_tool', 'tool'],
-  ['invoke_agent', 'agent'],
-  ['create_agent', 'agent'],
-  ['agent_step', 'agent'],
-  ['retrieval', 'retrieval'],
-  ['invoke_workflow', 'workflow'],
-  ['plan', 'workflow'],
-]);
 const KIND_BY_OPENINFERENCE = new Map<string, TraceKind>([
   ['LLM', 'llm'],
   ['EMBEDDING', 'embedding'],
@@ -84,9 +70,6 @@ const OPERATION_BY_REQUEST_TYPE = new Map([
   ['embedding', 'embeddings'],
   ['rerank', 'rerank'],
 ]);
-/** Operation names recognised as the first word of a span name (`chat gpt-4o`). */
-const KNOWN_OPERATIONS = new Set(KIND_BY_OPERATION.keys());
-
 const TOOL_KEYS = ['gen_ai.tool.name', 'gen_ai.tool.call.id'];
 const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name', 'ai.model.id'];
 
@@ -146,7 +129,7 @@ function kindOf(view: SpanView): TraceKind {
   const attrs = view.attrs;
   const vercelOperation = vercelOperationId(view);
   const kind =
-    KIND_BY_OPERATION.get(lower(attrs.get('gen_ai.operation.name'))) ??
+    kindOfOperation(toStr(attrs.get('gen_ai.operation.name'))) ??
     KIND_BY_OPENINFERENCE.get(upper(attrs.get('openinference.span.kind'))) ??
     KIND_BY_REQUEST_TYPE.get(lower(attrs.get('llm.request.type'))) ??
     KIND_BY_TRACELOOP.get(lower(attrs.get('traceloop.span.kind'))) ??
@@ -184,7 +167,7 @@ function operationOf(view: SpanView): string | null {
 /** A known operation as the first word of the span name (`chat gpt-4o`). */
 function spanNameOperation(name: string): string | null {
   const firstWord = name.split(' ', 1)[0];
-  return KNOWN_OPERATIONS.has(firstWord) ? firstWord : null;
+  return isKnownOperation(firstWord) ? firstWord : null;
 }
 
 const lower = (value: unknown) => toStr(value)?.toLowerCase() ?? '';

@@ -1,7 +1,7 @@
 /**
- * input_text / output_text: the first content carrier present on the span, in the order of
- * genai-mapping.md §5.2 for the span's kind. Each result names the attribute keys it used, so
- * `attributes` does not store the same content a second time.
+ * input_text / output_text: the first content carrier present on the span, in a fixed order per
+ * kind (current spec keys first, then older and other families' carriers). Each result names the
+ * attribute keys it used, so `attributes` does not store the same content a second time.
  */
 import type { TraceKind } from '../model/events.js';
 import {
@@ -26,7 +26,7 @@ import {
   type Carrier,
   type Content,
 } from './carriers.js';
-import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from './render.js';
+import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from '../model/content.js';
 import type { SpanView } from './span-view.js';
 
 const MODEL_CALL = {
@@ -89,7 +89,7 @@ const TOOL = {
   ].map(plain),
 };
 
-/** §5.2 lists agent/workflow inputs only; outputs mirror them (plus Pydantic AI's agent keys). */
+/** Outputs mirror the inputs, plus Pydantic AI's agent keys. */
 const AGGREGATE = {
   input: [otelInput, plain('input.value'), plain('traceloop.entity.input'), vercelPrompt, messageList('pydantic_ai.all_messages')],
   output: [

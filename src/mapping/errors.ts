@@ -1,12 +1,13 @@
 /**
- * Error rows (genai-mapping.md §5.3): one per `exception` span event; a failed span without
- * one gets a single `span_status` row instead.
+ * Error rows: one per `exception` span event (the OpenTelemetry exception convention); a failed
+ * span without one gets a single `span_status` row instead.
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRow } from '../model/events.js';
 import { cutText } from '../model/text.js';
 import type { Attributes, Span, SpanEvent } from '../model/otlp.js';
 import { attributesJson, firstStr, isPresent } from './attributes.js';
+import type { TextLimits } from './options.js';
 import { nanosToMs, spanEndMs } from './timing.js';
 
 /** The columns that identify a span, shared by its traces row and error rows. */
@@ -21,11 +22,6 @@ export interface SpanIdentity {
 /** What every error row of a span shares. */
 export interface ErrorRowBase extends SpanIdentity {
   llm_trace_id: string | null;
-}
-
-export interface ErrorLimits {
-  maxTextBytes: number;
-  maxAttributesBytes: number;
 }
 
 const EXCEPTION_EVENT = 'exception';
@@ -43,7 +39,7 @@ export function firstExceptionEvent(span: Span): SpanEvent | undefined {
 }
 
 /** The error rows of a span; `llmTraceId` is the `trace_id` of its traces row, if it has one. */
-export function errorRowsOf(span: Span, identity: SpanIdentity, llmTraceId: string | null, limits: ErrorLimits): ErrorRow[] {
+export function errorRowsOf(span: Span, identity: SpanIdentity, llmTraceId: string | null, limits: TextLimits): ErrorRow[] {
   const exceptions = span.events.length === 0 ? [] : span.events.filter((event) => event.name === EXCEPTION_EVENT);
   if (exceptions.length === 0 && !spanFailed(span)) return [];
   const base: ErrorRowBase = { ...identity, llm_trace_id: llmTraceId };
@@ -51,7 +47,7 @@ export function errorRowsOf(span: Span, identity: SpanIdentity, llmTraceId: stri
   return [statusRow(span, base, limits)];
 }
 
-function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: ErrorLimits): ErrorRow {
+function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: TextLimits): ErrorRow {
   const attrs = event.attributes;
   return {
     ...rowStart(base),
@@ -64,7 +60,7 @@ function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: 
   };
 }
 
-function statusRow(span: Span, base: ErrorRowBase, limits: ErrorLimits): ErrorRow {
+function statusRow(span: Span, base: ErrorRowBase, limits: TextLimits): ErrorRow {
   return {
     ...rowStart(base),
     origin: 'span_status',

@@ -1,6 +1,6 @@
 /**
  * finish_reasons: a JSON array of the raw provider values (`["stop"]`, `["tool_calls"]`), one
- * per choice, from the first source that has any (genai-mapping.md §5.2 `finish_reason`).
+ * per choice, from the first source that has any.
  */
 import { cutText } from '../model/text.js';
 import { isRecord, toStr } from './attributes.js';

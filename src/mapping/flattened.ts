@@ -7,7 +7,7 @@
  */
 import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
 import type { Attributes } from '../model/otlp.js';
-import { isRecord, toPlain, type PlainObject } from './attributes.js';
+import { emptyObject, isRecord, toPlain, type PlainObject } from './attributes.js';
 
 /** Keys nested deeper than this below the prefix are ignored (bounds recursion). */
 const MAX_SEGMENTS = 16;
@@ -18,7 +18,7 @@ const INDEX = /^\d+$/;
  * nested list with numeric segments becomes an ordered array too.
  */
 export function unflattenIndexed(attrs: Attributes, keys: readonly string[], prefix: string): unknown[] {
-  const root: PlainObject = Object.create(null);
+  const root = emptyObject();
   for (const key of keys) {
     const path = key.slice(prefix.length).split('.', MAX_SEGMENTS + 1);
     if (path.length > MAX_SEGMENTS) continue;
@@ -33,7 +33,7 @@ function setPath(root: PlainObject, path: string[], value: unknown): void {
   for (let i = 0; i < path.length - 1; i++) {
     const existing = node[path[i]];
     if (existing === undefined) {
-      const child: PlainObject = Object.create(null);
+      const child = emptyObject();
       node[path[i]] = child;
       node = child;
     } else if (isRecord(existing)) {

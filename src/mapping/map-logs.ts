@@ -1,9 +1,10 @@
 /**
- * Entry point of the GenAI mapping for OTLP logs: one decoded logs request → `content` events.
+ * Entry point for OTLP logs: one decoded request → `content` events.
  *
  * Several instrumentations (the OpenTelemetry OpenAI instrumentations, Elastic's, OpenLIT) send
- * the prompt and completion as log records next to the span (genai-mapping.md §1.7, pitfall 10).
- * Each GenAI record is rendered here with the span-event readers (carriers.ts, render.ts) into
+ * the prompt and completion as log records next to the span: the GenAI semantic conventions'
+ * per-message events (v1.28–v1.36) and `gen_ai.client.inference.operation.details` (v1.37+).
+ * Each GenAI record is rendered with the span-event readers (carriers.ts, render.ts) into
  * `role: text` blocks; the exporter joins the blocks of a span's records into its `traces` row.
  * Other log records are counted as ignored: oct is not a general log store.
  */
@@ -22,9 +23,12 @@ import {
   ROLE_BY_EVENT,
   SYSTEM_INSTRUCTIONS,
 } from './carriers.js';
-import { hasValidIds, type MappingOptions } from './map-traces.js';
+import type { MappingOptions } from './options.js';
+import { hasValidIds, rejectionMessage } from './otlp-ids.js';
 import { messagesFrom, renderBlocks, renderContent, type Message } from './render.js';
 import { nanosToMs } from './timing.js';
+
+export type { MappingOptions };
 
 export interface LogsMappingResult {
   /** One `content` event per GenAI record that has something to store, in request order. */
@@ -69,10 +73,9 @@ export function mapLogsRequest(request: LogsRequest, options: MappingOptions): L
     });
   });
   if (result.rejectedRecords > 0) {
-    const records = result.rejectedRecords === 1 ? '1 log record' : `${result.rejectedRecords} log records`;
-    result.rejectionMessage =
-      `${records} rejected: GenAI content without a valid trace_id and span_id (empty, all zeros or not 32/16 hex digits) ` +
-      `cannot be joined to its span, first at ${firstRejected}`;
+    const reason =
+      'GenAI content without a valid trace_id and span_id (empty, all zeros or not 32/16 hex digits) cannot be joined to its span';
+    result.rejectionMessage = rejectionMessage(result.rejectedRecords, 'log record', reason, firstRejected);
   }
   return result;
 }

@@ -1,12 +1,17 @@
+/**
+ * Entry point for the native API: validated items → pipeline events, with the operation → kind
+ * table, message rendering and token total of the OTLP mapping.
+ */
 import { randomUUID } from 'node:crypto';
-import type { ErrorRow, PipelineEvent, TraceKind, TraceRow } from '../model/events.js';
+import type { ErrorRow, PipelineEvent, TraceRow } from '../model/events.js';
 import { boundedJson, boundedText, cutText } from '../model/text.js';
 import type { NativeError, NativeMessage, NativeTrace } from '../model/native.js';
+import { kindOfOperation } from './operations.js';
+import type { TextLimits } from './options.js';
+import { compactJson, renderBlocks } from './render.js';
+import { totalTokens } from './usage.js';
 
-export interface TextLimits {
-  maxTextBytes: number;
-  maxAttributesBytes: number;
-}
+export type { TextLimits };
 
 /** The events of one request, and the `trace_id` of each item's primary row, in input order. */
 export interface NativeEvents {
@@ -14,27 +19,15 @@ export interface NativeEvents {
   traceIds: string[];
 }
 
-const KIND_OF_OPERATION: Readonly<Record<string, TraceKind>> = {
-  chat: 'llm',
-  text_completion: 'llm',
-  generate_content: 'llm',
-  embeddings: 'embedding',
-  execute_tool: 'tool',
-  invoke_agent: 'agent',
-  create_agent: 'agent',
-  retrieval: 'retrieval',
-  invoke_workflow: 'workflow',
-};
-
 /** Epoch milliseconds of an RFC 3339 string or an epoch-ms integer: null when absent, NaN when Date cannot parse it. */
 export function parseTime(value: string | number | null | undefined): number | null {
   if (value == null) return null;
   return typeof value === 'number' ? value : Date.parse(value);
 }
 
-/** `role: content` per message, blank line between messages, non-string content as compact JSON (as for OTLP). */
+/** `role: content` blocks as for OTLP messages; content that is not a string as compact JSON. */
 export function renderMessages(messages: readonly NativeMessage[]): string {
-  return messages.map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`).join('\n\n');
+  return renderBlocks(messages.map((m) => ({ role: m.role, body: typeof m.content === 'string' ? m.content : compactJson(m.content) })));
 }
 
 /** One `traces` row per item, plus an `errors` row for each item with `status: "error"`. */
@@ -67,7 +60,7 @@ function traceRow(item: NativeTrace, receivedAt: number, { maxTextBytes, maxAttr
     trace_id: randomUUID(),
     source: 'native',
     convention: 'native',
-    kind: item.kind ?? KIND_OF_OPERATION[operation] ?? 'other',
+    kind: item.kind ?? kindOfOperation(operation) ?? 'other',
     is_aggregate: 0,
     operation: cut(operation),
     otel_trace_id: item.otel_trace_id?.toLowerCase() ?? null,
@@ -85,7 +78,7 @@ function traceRow(item: NativeTrace, receivedAt: number, { maxTextBytes, maxAttr
     output_bytes: output.bytes,
     input_tokens: inputTokens,
     output_tokens: outputTokens,
-    total_tokens: item.total_tokens ?? (inputTokens != null && outputTokens != null ? inputTokens + outputTokens : null),
+    total_tokens: totalTokens(item.total_tokens ?? null, inputTokens, outputTokens),
     cache_read_tokens: item.cache_read_tokens ?? null,
     cache_write_tokens: item.cache_write_tokens ?? null,
     reasoning_tokens: item.reasoning_tokens ?? null,

@@ -1,5 +1,5 @@
 /**
- * Entry point of the GenAI mapping: one decoded OTLP traces request → pipeline events.
+ * Entry point for OTLP traces: one decoded request → pipeline events.
  *
  * Each valid span is mapped on its own (no cross-span state, so children may arrive before
  * their parents): a GenAI span gives a `traces` row, and any span may give `errors` rows.
@@ -11,14 +11,12 @@ import type { Attributes, Span, TracesRequest } from '../model/otlp.js';
 import { attributesJson, toStr } from './attributes.js';
 import { detectFamily } from './classify.js';
 import { errorRowsOf, type SpanIdentity } from './errors.js';
+import type { MappingOptions } from './options.js';
+import { hasValidIds, isSpanId, rejectionMessage } from './otlp-ids.js';
 import { SpanView } from './span-view.js';
 import { traceRowOf } from './trace-row.js';
 
-export interface MappingOptions {
-  maxTextBytes: number;
-  maxAttributesBytes: number;
-  errorsFrom: 'all' | 'genai';
-}
+export type { MappingOptions };
 
 export interface MappingResult {
   /** Trace rows and error rows of the whole request, in span order. */
@@ -26,19 +24,12 @@ export interface MappingResult {
   /** Spans with an invalid trace or span id: no rows. */
   rejectedSpans: number;
   rejectionMessage: string | null;
-  /** Spans that produced a traces row. */
-  genaiSpans: number;
   /** Valid non-GenAI spans (no traces row, maybe error rows). */
   ignoredSpans: number;
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
-
 export function mapTracesRequest(request: TracesRequest, options: MappingOptions): MappingResult {
-  const result: MappingResult = { events: [], rejectedSpans: 0, rejectionMessage: null, genaiSpans: 0, ignoredSpans: 0 };
+  const result: MappingResult = { events: [], rejectedSpans: 0, rejectionMessage: null, ignoredSpans: 0 };
   let firstRejected = '';
   for (let i = 0; i < request.resourceSpans.length; i++) {
     const resourceSpans = request.resourceSpans[i];
@@ -56,9 +47,8 @@ export function mapTracesRequest(request: TracesRequest, options: MappingOptions
     }
   }
   if (result.rejectedSpans > 0) {
-    const spans = result.rejectedSpans === 1 ? '1 span' : `${result.rejectedSpans} spans`;
-    result.rejectionMessage =
-      `${spans} rejected: invalid trace_id or span_id (empty, all zeros or not 32/16 hex digits), ` + `first at ${firstRejected}`;
+    const reason = 'invalid trace_id or span_id (empty, all zeros or not 32/16 hex digits)';
+    result.rejectionMessage = rejectionMessage(result.rejectedSpans, 'span', reason, firstRejected);
   }
   return result;
 }
@@ -72,20 +62,12 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
   } else {
     trace = traceRowOf(view, family, identity, resource.attributesJson(), options);
     result.events.push({ type: 'trace', row: trace });
-    result.genaiSpans++;
   }
   if (trace === null && options.errorsFrom === 'genai') return;
   for (const row of errorRowsOf(view.span, identity, trace?.trace_id ?? null, options)) {
     result.events.push({ type: 'error', row });
   }
 }
-
-/** 32/16 hex digits, not all zeros: a span's ids, or the span ids of a log record. */
-export function hasValidIds(ids: { traceId: string; spanId: string }): boolean {
-  return TRACE_ID.test(ids.traceId) && ids.traceId !== ZERO_TRACE_ID && isSpanId(ids.spanId);
-}
-
-const isSpanId = (id: string) => SPAN_ID.test(id) && id !== ZERO_SPAN_ID;
 
 function identityOf(span: Span, resource: ResourceContext, maxTextBytes: number): SpanIdentity {
   return {
@@ -101,17 +83,18 @@ function identityOf(span: Span, resource: ResourceContext, maxTextBytes: number)
 /** Per-resource values, computed once for all its spans. */
 class ResourceContext {
   readonly serviceName: string | null;
-  private json: string | null | undefined;
+  readonly #attributes: Attributes;
+  readonly #maxAttributesBytes: number;
+  #json: string | null | undefined;
 
-  constructor(
-    private readonly attributes: Attributes,
-    private readonly options: MappingOptions,
-  ) {
+  constructor(attributes: Attributes, options: MappingOptions) {
+    this.#attributes = attributes;
+    this.#maxAttributesBytes = options.maxAttributesBytes;
     this.serviceName = cutText(toStr(attributes.get('service.name')), options.maxTextBytes);
   }
 
   attributesJson(): string | null {
-    if (this.json === undefined) this.json = attributesJson(this.attributes, this.options.maxAttributesBytes);
-    return this.json;
+    if (this.#json === undefined) this.#json = attributesJson(this.#attributes, this.#maxAttributesBytes);
+    return this.#json;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The `provider` column: one lower-case name per provider whatever the family wrote
- * (genai-mapping.md §5.2 `provider`, §5.5 pitfall 11). The raw value stays in `attributes`.
+ * The `provider` column: one lower-case name per provider whatever the family wrote (`Azure`,
+ * `openai.chat`, deprecated `az.ai.openai`). The raw value stays in `attributes`.
  */
 import type { Attributes } from '../model/otlp.js';
 import { firstStr, toStr } from './attributes.js';

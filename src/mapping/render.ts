@@ -1,11 +1,11 @@
 /**
- * Renders chat messages to readable text (genai-mapping.md §5.2 "Text rendering"): one block
- * per message, `role: text`, blocks separated by a blank line. Understands the message and
+ * Renders chat messages to readable text: one block per message, `role: text`, blocks
+ * separated by a blank line. Understands the message and
  * part shapes of every family once they are plain data: OTel `{role, parts}`, OpenAI-style
  * `{role, content, tool_calls, tool_call_id}`, Vercel parts (`tool-call`, `file`, …).
  * Base64 payloads become placeholders so they never fill the stored text.
  */
-import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from '../model/content.js';
+import { BLOCK_SEPARATOR } from '../model/content.js';
 import { isRecord, parseJsonText, toStr } from './attributes.js';
 import { MAX_ITEMS_PER_SPAN as MAX_ITEMS } from '../model/limits.js';
 
@@ -13,9 +13,6 @@ export interface Message {
   role: string | null;
   body: string;
 }
-
-// Shared with the exporter, which joins log-borne content with the same separators.
-export { BLOCK_SEPARATOR, CHOICE_SEPARATOR };
 
 /** Strings this long are checked for base64 / data URLs inside structured values. */
 const BLOB_MIN_LENGTH = 1024;

@@ -103,9 +103,9 @@ export class SpanView {
   readonly hasGenAiKey: boolean;
   readonly hasLlmUsageKey: boolean;
   readonly hasOpenInferenceKey: boolean;
-  private readonly flatKeys: Map<FlatPrefix, string[]> | undefined;
-  private itemsCache: Map<FlatPrefix, unknown[]> | undefined;
-  private jsonCache: Map<string, unknown> | undefined;
+  readonly #flatKeys: Map<FlatPrefix, string[]> | undefined;
+  #itemsCache: Map<FlatPrefix, unknown[]> | undefined;
+  #jsonCache: Map<string, unknown> | undefined;
 
   constructor(
     readonly span: Span,
@@ -117,22 +117,22 @@ export class SpanView {
     this.hasGenAiKey = scan.hasGenAiKey;
     this.hasLlmUsageKey = scan.hasLlmUsageKey;
     this.hasOpenInferenceKey = scan.hasOpenInferenceKey;
-    this.flatKeys = scan.flatKeys;
+    this.#flatKeys = scan.flatKeys;
   }
 
   /** Keys of a flattened family (`gen_ai.prompt.<N>…`; `gen_ai.prompt.name` is not one). */
   keysOf(prefix: FlatPrefix): readonly string[] {
-    return this.flatKeys?.get(prefix) ?? [];
+    return this.#flatKeys?.get(prefix) ?? [];
   }
 
   /** A flattened family rebuilt into its ordered items (cached). */
   items(prefix: FlatPrefix): unknown[] {
     if (this.keysOf(prefix).length === 0) return [];
-    this.itemsCache ??= new Map();
-    let items = this.itemsCache.get(prefix);
+    this.#itemsCache ??= new Map();
+    let items = this.#itemsCache.get(prefix);
     if (items === undefined) {
       items = unflattenIndexed(this.attrs, this.keysOf(prefix), prefix);
-      this.itemsCache.set(prefix, items);
+      this.#itemsCache.set(prefix, items);
     }
     return items;
   }
@@ -143,10 +143,10 @@ export class SpanView {
     // Missing and scalar values are their own plain form: only text and structured values are converted.
     if (typeof value !== 'string' && typeof value !== 'object') return value;
     if (value === null) return null;
-    this.jsonCache ??= new Map();
-    if (this.jsonCache.has(key)) return this.jsonCache.get(key);
+    this.#jsonCache ??= new Map();
+    if (this.#jsonCache.has(key)) return this.#jsonCache.get(key);
     const plain = structured(value);
-    this.jsonCache.set(key, plain);
+    this.#jsonCache.set(key, plain);
     return plain;
   }
 

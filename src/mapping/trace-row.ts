@@ -1,7 +1,4 @@
-/**
- * Assembles the `traces` row of a GenAI span from the per-column readers
- * (genai-mapping.md §5.2).
- */
+/** Assembles the `traces` row of a GenAI span from the per-column readers. */
 import { randomUUID } from 'node:crypto';
 import type { TraceRow } from '../model/events.js';
 import { boundedText, cutText } from '../model/text.js';
@@ -13,14 +10,10 @@ import { contentOf } from './content.js';
 import { firstExceptionEvent, spanFailed, type SpanIdentity } from './errors.js';
 import { finishReasonsOf } from './finish-reasons.js';
 import { providerOf } from './provider.js';
+import type { TextLimits } from './options.js';
 import type { SpanView } from './span-view.js';
 import { timingOf } from './timing.js';
 import { usageOf } from './usage.js';
-
-export interface RowLimits {
-  maxTextBytes: number;
-  maxAttributesBytes: number;
-}
 
 const REQUEST_MODEL_KEYS = [
   'gen_ai.request.model',
@@ -59,7 +52,7 @@ export function traceRowOf(
   family: Family,
   identity: SpanIdentity,
   resourceAttributes: string | null,
-  limits: RowLimits,
+  limits: TextLimits,
 ): TraceRow {
   const { attrs, span } = view;
   const text = (value: string | null) => cutText(value, limits.maxTextBytes);

@@ -1,5 +1,5 @@
 /**
- * Token counts and cost, each from its ordered sources (genai-mapping.md §5.2). Dual-emitted
+ * Token counts and cost, each from its ordered sources (first key present wins). Dual-emitted
  * values (`ai.usage.*` next to `gen_ai.usage.*`) are picked by priority, never added.
  */
 import type { TraceRow } from '../model/events.js';
@@ -58,6 +58,11 @@ const REASONING_TOKENS = [
 /** USD as reported by the client (OpenLIT, OpenInference, Pydantic AI); no pricing here. */
 const COST_USD = ['gen_ai.usage.cost', 'llm.cost.total', 'operation.cost'];
 
+/** The reported total; else input + output when both are known (never a half-known sum). */
+export function totalTokens(reported: number | null, input: number | null, output: number | null): number | null {
+  return reported ?? (input !== null && output !== null ? input + output : null);
+}
+
 export function usageOf(attrs: Attributes): Usage {
   const input = firstInt(attrs, INPUT_TOKENS);
   const output = firstInt(attrs, OUTPUT_TOKENS);
@@ -65,7 +70,7 @@ export function usageOf(attrs: Attributes): Usage {
   return {
     input_tokens: input,
     output_tokens: output,
-    total_tokens: reportedTotal ?? (input !== null && output !== null ? input + output : null),
+    total_tokens: totalTokens(reportedTotal, input, output),
     cache_read_tokens: firstInt(attrs, CACHE_READ_TOKENS),
     cache_write_tokens: firstInt(attrs, CACHE_WRITE_TOKENS),
     reasoning_tokens: firstInt(attrs, REASONING_TOKENS),

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { boundedJson } from '../../src/model/text.js';
 import { attributesJson, plainObject } from '../../src/mapping/attributes.js';
@@ -46,7 +47,7 @@ describe('attributesJson', () => {
           ['last', 1],
         ]);
         for (const maxBytes of [16384, 64, 10]) {
-          expect(attributesJson(attrs, maxBytes), `${key}: ${String(value)} in ${maxBytes} bytes`).toBe(reference(attrs, maxBytes));
+          expect(attributesJson(attrs, maxBytes), `${key}: ${inspect(value)} in ${maxBytes} bytes`).toBe(reference(attrs, maxBytes));
         }
       }
     }

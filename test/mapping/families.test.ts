@@ -1,6 +1,6 @@
 /**
- * One fixture per attribute family, written from the shapes summarised in
- * genai-mapping.md §1–2, asserting every column of the resulting traces row.
+ * One fixture per attribute family (OTel GenAI, OpenLLMetry, OpenInference, Vercel AI SDK, OpenLIT,
+ * Pydantic AI), in the shapes those SDKs emit, asserting every column of the resulting traces row.
  */
 import { describe, expect, it } from 'vitest';
 import { END, expectRow, map, mapOne, nextSpanId, request, spanColumns, START, texts, traceRows } from './fixtures.js';
@@ -17,8 +17,8 @@ const NO_USAGE = {
 const NO_IDENTITY = { response_id: null, conversation_id: null, user_id: null, tool_name: null, agent_name: null };
 const NO_ERROR = { status: 'ok' as const, status_message: null, error_type: null };
 
-describe('worked example (genai-mapping.md §5.6)', () => {
-  it('maps the chat span to exactly the row described', () => {
+describe('worked example: an OTel GenAI chat span', () => {
+  it('maps the chat span to exactly this row, column by column', () => {
     const { row, errors } = mapOne({
       name: 'chat gpt-4o',
       spanId: 'eee19b7ec3c1b174',

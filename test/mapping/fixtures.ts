@@ -11,6 +11,8 @@ export const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 export const START = 1760000000000000000n;
 export const END = 1760000000850000000n;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** Matches any v4 UUID in `toEqual` (vitest types asymmetric matchers as `any`). */
+export const ANY_UUID: unknown = expect.stringMatching(UUID);
 
 export const OPTIONS: MappingOptions = { maxTextBytes: 65_536, maxAttributesBytes: 16_384, errorsFrom: 'all' };
 
@@ -114,9 +116,16 @@ export type ExpectedRow = Omit<TraceRow, 'trace_id' | 'attributes' | 'resource_a
 export function expectRow(row: TraceRow, expected: ExpectedRow): void {
   const { attributes: attrs, resource_attributes: resourceAttrs, ...rest } = row;
   const { attributes: expectedAttrs, resource_attributes: expectedResourceAttrs, ...expectedRest } = expected;
-  expect(rest).toStrictEqual({ ...expectedRest, trace_id: expect.stringMatching(UUID) });
+  expect(rest).toStrictEqual({ ...expectedRest, trace_id: ANY_UUID });
   expect(attrs === null ? null : JSON.parse(attrs)).toEqual(expectedAttrs);
   expect(resourceAttrs === null ? null : JSON.parse(resourceAttrs)).toEqual(expectedResourceAttrs);
+}
+
+/** A JSON column holding an object, parsed. */
+export function jsonObject(text: string | null): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(text ?? 'null');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`not a JSON object: ${text}`);
+  return parsed as Record<string, unknown>;
 }
 
 /** The columns every OTLP row of a span built with the defaults shares. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRow, TraceRow } from '../../src/model/events.js';
 import type { NativeTrace } from '../../src/model/native.js';
 import { errorEvents, renderMessages, traceEvents } from '../../src/mapping/map-native.js';
+import { mapOne } from './fixtures.js';
 
 const LIMITS = { maxTextBytes: 1000, maxAttributesBytes: 1000 };
 const RECEIVED = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -28,6 +29,24 @@ describe('renderMessages', () => {
         { role: 'assistant', content: null },
       ]),
     ).toBe('user: [{"type":"text","text":"a b"}]\n\nassistant: null');
+  });
+
+  it('renders messages exactly as the OTLP mapping renders the same gen_ai.input.messages', () => {
+    const messages = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: '' },
+    ];
+    const otlp = mapOne({ attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': JSON.stringify(messages) } }).row;
+    expect(row({ model: 'm', input: messages }).input_text).toBe(otlp.input_text);
+    expect(otlp.input_text).toBe('system: Be brief.\n\nuser: Hi'); // the empty message is left out
+  });
+
+  it('replaces a base64 payload in non-string content with a placeholder, as for OTLP', () => {
+    const data = 'QUJD'.repeat(500);
+    expect(renderMessages([{ role: 'user', content: { type: 'image', data } }])).toBe(
+      'user: {"type":"image","data":"[blob, 2000 bytes base64 omitted]"}',
+    );
   });
 });
 

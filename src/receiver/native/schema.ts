@@ -58,7 +58,7 @@ const TRACE_FIELDS = {
   operation: [nonEmptyText, 'Operation, e.g. `chat`, `text_completion`, `embeddings`, `execute_tool`, `invoke_agent`. Default `chat`.'],
   kind: [
     oneOf('llm', 'embedding', 'tool', 'agent', 'retrieval', 'workflow', 'other'),
-    'Row kind. Default from `operation`: chat/text_completion/generate_content → llm, embeddings → embedding, execute_tool → tool, invoke_agent/create_agent → agent, retrieval → retrieval, invoke_workflow → workflow, anything else → other.',
+    'Row kind. Default from `operation` (case-insensitive) by the table used for OTLP `gen_ai.operation.name` (README); else `other`.',
   ],
   input: [
     content,
