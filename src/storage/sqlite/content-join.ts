@@ -1,16 +1,9 @@
 /**
- * Joins GenAI content that arrived as OTLP log records to its span's `traces` row, inside the
- * writer's batch transactions, by the rules of model/content-join.ts.
- *
- * Every content record is stored in `pending_content`, keyed by the span's otel ids. A span is
- * merged at the end of a batch when the batch stored a record for it, or inserted its traces row
- * while records were waiting. Records stay after the merge, so a later record re-renders the whole
- * text; they are deleted `ttlMs` after the span's last record by the first batch written after
- * that (at most one sweep a second), and those still waiting then are counted as expired. An
- * exception record writes its `errors` row at once; if its span's row is not there yet, a record
- * without content remembers to set `llm_trace_id` later.
- *
- * The traces hot path pays only when records are waiting: one indexed lookup per inserted row.
+ * Joins log-borne GenAI content to its span's `traces` row inside the writer's batch transactions,
+ * by model/content-join.ts. Records wait in `pending_content` until their span's row is there, and
+ * stay after the merge so a later record re-renders the whole text; they are deleted `ttlMs` after
+ * the span's last record (those never joined count as expired). The traces hot path pays only
+ * while records wait: one indexed lookup per inserted row.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
@@ -41,7 +34,6 @@ interface BatchChanges {
   /** Spans to merge at the end of the batch; `touched` when the batch stored a record for it. */
   spans: Map<string, { traceId: string; spanId: string; touched: boolean }>;
   now: number;
-  /** The batch deleted expired records. */
   swept: boolean;
   pending: number;
   joined: number;
@@ -63,7 +55,6 @@ interface TraceContent {
   has_output: 0 | 1;
 }
 
-/** Expired records are deleted by the first batch written at least this long after the last sweep. */
 const SWEEP_INTERVAL_MS = 1000;
 const INT64_MAX = (1n << 63n) - 1n;
 
@@ -130,7 +121,7 @@ export class ContentJoin {
     return { ...this.#stats };
   }
 
-  /** Starts the changes of a batch transaction (again, when the batch is rewritten row by row). */
+  /** At the start of each batch transaction, also when the batch is rewritten row by row. */
   begin(): void {
     this.#batch = newBatch();
   }
@@ -188,7 +179,6 @@ export class ContentJoin {
     }
   }
 
-  /** Adds the committed batch's changes to the counters. */
   commit(): void {
     const batch = this.#batch;
     if (batch.swept) this.#lastSweep = batch.now;

@@ -5,9 +5,7 @@ import { ContentJoin, type ContentStats } from './content-join.js';
 import { INSERT_ERROR, INSERT_TRACE } from './schema.js';
 
 export interface SqliteWriterOptions {
-  /** Byte limit of input/output text rendered from log records (OCT_MAX_TEXT_BYTES). */
   maxTextBytes: number;
-  /** How long log-borne content is kept after its span's last record (OCT_PENDING_CONTENT_TTL_S). */
   pendingContentTtlMs: number;
 }
 
@@ -90,7 +88,6 @@ export class SqliteWriter {
     this.#content = content;
   }
 
-  /** Counters of log-borne content (records waiting, joined, superseded, expired). */
   contentStats(): ContentStats {
     return this.#content.stats();
   }

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { CheckpointResult, WalLimits, WalProgress } from './progress.js';
 
-/** The writer connection's WAL, as the catch-up sees it. */
 export interface WalFile {
   bytes(): number;
   /** One PASSIVE checkpoint; false when another connection was checkpointing (busy). */
