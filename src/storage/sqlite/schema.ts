@@ -76,10 +76,10 @@ export const TRACE_COLUMNS = Object.entries<Column>(TRACES_TABLE)
   .map(([name]) => name);
 
 function createTable(table: string, columns: Record<string, Column>): string {
-  const width = Math.max(...Object.keys(columns).map((name) => name.length)) + 1;
+  const width = Math.max(...Object.keys(columns).map((name) => name.length));
   const lines = Object.entries(columns).map(([name, c]) =>
     [
-      name.padEnd(width - 1),
+      name.padEnd(width),
       c.type,
       c.primaryKey && 'PRIMARY KEY',
       c.notNull && 'NOT NULL',
