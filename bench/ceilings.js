@@ -86,8 +86,9 @@ async function insertRaw() {
 async function insertOct() {
   const { mapPb } = await loadInternals();
   const { SqliteExporter } = await import(dist('storage/sqlite/sqlite-exporter.js'));
+  const { defaultConfig } = await import(dist('config/config.js'));
   const logger = { info() {}, warn() {}, error() {} };
-  const exporter = new SqliteExporter({ dbPath: o.dbPath }, logger);
+  const exporter = new SqliteExporter({ ...defaultConfig(), dbPath: o.dbPath }, logger);
   await exporter.start();
   const result = await timeInserts(mapPb, async (batch) => {
     const r = await exporter.export(batch);

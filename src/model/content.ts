@@ -1,8 +1,6 @@
 /**
- * How conversation text is assembled from rendered message blocks. The span mapping joins the
- * blocks of one span with these separators (receiver/genai/render.ts); the exporter joins the
- * blocks of a span's content log records the same way, so log-borne content reads exactly like
- * span-borne content.
+ * How conversation text is assembled from rendered message blocks: the same for a span's own
+ * messages and for its content log records, so log-borne content reads exactly like span-borne.
  */
 
 export const BLOCK_SEPARATOR = '\n\n';

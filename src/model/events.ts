@@ -1,14 +1,14 @@
 /**
- * The pipeline's event model: what receivers produce and the exporter consumes.
- *
- * Row objects use the SQLite column names of the schema contract (see README "Schema"), so the
- * exporter binds them to its prepared statements without a mapping step. `created_at` is set by
- * the exporter when it writes the row.
+ * The events the mapping produces and the exporter consumes. `TraceRow` and `ErrorRow` hold exactly
+ * the columns of model/columns.ts (tsc checks it), apart from `created_at`, which storage sets.
  */
 
-export type TraceKind = 'llm' | 'embedding' | 'tool' | 'agent' | 'retrieval' | 'workflow' | 'other';
-export type EventSource = 'otlp' | 'native';
-export type ErrorOrigin = 'exception_event' | 'span_status' | 'native';
+export const TRACE_KINDS = ['llm', 'embedding', 'tool', 'agent', 'retrieval', 'workflow', 'other'] as const;
+export const EVENT_SOURCES = ['otlp', 'native'] as const;
+export const ERROR_ORIGINS = ['exception_event', 'span_status', 'native'] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number];
+export type EventSource = (typeof EVENT_SOURCES)[number];
+export type ErrorOrigin = (typeof ERROR_ORIGINS)[number];
 
 /** One model / embedding / tool / agent / retrieval / workflow call: a `traces` row. */
 export interface TraceRow {
@@ -82,8 +82,8 @@ export interface ErrorRow {
 
 /**
  * GenAI content (or an exception) that arrived as an OTLP log record for one span. Not a row of
- * its own: the exporter fills the span's `traces` row with it (input_text / output_text), or holds
- * it until that row arrives (storage/content-join.ts).
+ * its own: storage holds it until the span's `traces` row is there and then fills that row's
+ * input_text / output_text by the rules of model/content-join.ts.
  */
 export interface ContentRow {
   /** Generated UUID v4 naming this record in log lines, like the `trace_id` of every other event. */

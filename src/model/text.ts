@@ -61,7 +61,7 @@ export function boundedJson(value: Record<string, unknown> | null, maxBytes: num
   const keys = Object.keys(value);
   const withFirst = (n: number): string | undefined => {
     // No prototype, so a key named "__proto__" is copied as data, not as the prototype.
-    const part: Record<string, unknown> = Object.create(null);
+    const part = Object.create(null) as Record<string, unknown>;
     for (const k of keys.slice(0, n)) part[k] = value[k];
     part['oct.truncated'] = true;
     const json = toJson(part, stringBudget);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { PipelineEvent } from '../../src/model/events.js';
 import { BatchProcessor, type BatchProcessorOptions } from '../../src/pipeline/batch-processor.js';
@@ -43,7 +44,7 @@ async function startPipeline(options: Partial<BatchProcessorOptions> = {}) {
   const dbPath = path.join(tempDir(), 'oct.db');
   const logLines: string[] = [];
   const logger = createLogger('info', (line) => logLines.push(line));
-  const exporter = new RecordingExporter(new SqliteExporter({ dbPath }, logger));
+  const exporter = new RecordingExporter(new SqliteExporter({ ...defaultConfig(), dbPath }, logger));
   const processor = new BatchProcessor(
     exporter,
     { capacity: 512, maxRows: 50, timeoutMs: 500, shutdownTimeoutMs: 10_000, ...options },

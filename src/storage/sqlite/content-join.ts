@@ -1,26 +1,13 @@
 /**
- * Joins GenAI content that arrived as OTLP log records to its span's `traces` row, inside the
- * writer's batch transactions (no other write path).
- *
- * Every content record is stored in `pending_content`, keyed by the span's otel ids. A span is
- * merged at the end of a batch when the batch stored a record for it, or inserted its traces row
- * while records were waiting: its records are read in message order (record time, then arrival),
- * rendered with `contentTexts`, and written to input_text/output_text exactly as the span mapping
- * would. Records stay after the merge, so a later record of the same span re-renders the whole
- * text; they are deleted `ttlMs` after the span's last record, by the first batch written after
- * that (the sweep runs at most once a second). Records still waiting then (their span never
- * arrived) are counted as expired. An exception record writes its `errors` row at once; if its
- * span's row is not there yet, a record without content remembers to set `llm_trace_id` later.
- *
- * Span content wins: for each direction (input, output), text the span carried itself is kept,
- * and the log records' content for that direction is dropped (counted as superseded). Log content
- * owns a direction once it has filled it, and re-renders it on every later record.
- *
- * The traces hot path pays only when records are waiting: one indexed lookup per inserted row.
+ * Joins log-borne GenAI content to its span's `traces` row inside the writer's batch transactions,
+ * by model/content-join.ts. Records wait in `pending_content` until their span's row is there, and
+ * stay after the merge so a later record re-renders the whole text; they are deleted `ttlMs` after
+ * the span's last record (those never joined count as expired). The traces hot path pays only
+ * while records wait: one indexed lookup per inserted row.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
-import { contentTexts } from '../../model/content.js';
+import { planContentJoin, type DirectionPlan, type HeldContent } from '../../model/content-join.js';
 import type { ContentRow, ErrorRow, TraceRow } from '../../model/events.js';
 import { boundedText } from '../../model/text.js';
 
@@ -42,12 +29,11 @@ export interface ContentJoinOptions {
   ttlMs: number;
 }
 
-/** What one batch transaction did; added to the counters only once it commits. */
-export interface ContentChanges {
+/** What the current batch transaction did; added to the counters only once it commits. */
+interface BatchChanges {
   /** Spans to merge at the end of the batch; `touched` when the batch stored a record for it. */
   spans: Map<string, { traceId: string; spanId: string; touched: boolean }>;
   now: number;
-  /** The batch deleted expired records. */
   swept: boolean;
   pending: number;
   joined: number;
@@ -69,7 +55,6 @@ interface TraceContent {
   has_output: 0 | 1;
 }
 
-/** Expired records are deleted by the first batch written at least this long after the last sweep. */
 const SWEEP_INTERVAL_MS = 1000;
 const INT64_MAX = (1n << 63n) - 1n;
 
@@ -78,6 +63,7 @@ export class ContentJoin {
   readonly #insertError: (row: ErrorRow) => number;
   readonly #stats: ContentStats;
   #lastSweep = 0;
+  #batch = newBatch();
   readonly #sql: Record<
     | 'findTrace'
     | 'insertRecord'
@@ -106,6 +92,7 @@ export class ContentJoin {
          VALUES (@otel_trace_id, @otel_span_id, @record_key, @kind, @time_unix_nano, @system_blocks, @input_blocks, @output_blocks, @expires_at, @now)
          ON CONFLICT DO NOTHING`,
       ),
+      // In message order, and no more than the join uses.
       records: db.prepare(
         `SELECT joined, kind, system_blocks, input_blocks, output_blocks FROM pending_content WHERE ${span}
          ORDER BY time_unix_nano, id LIMIT ${MAX_ITEMS_PER_SPAN}`,
@@ -134,12 +121,14 @@ export class ContentJoin {
     return { ...this.#stats };
   }
 
-  begin(): ContentChanges {
-    return { spans: new Map(), now: Date.now(), swept: false, pending: 0, joined: 0, superseded: 0, expired: 0 };
+  /** At the start of each batch transaction, also when the batch is rewritten row by row. */
+  begin(): void {
+    this.#batch = newBatch();
   }
 
   /** Stores one log record; 1 when stored, 0 when a retried export already stored it. */
-  store(row: ContentRow, changes: ContentChanges): number {
+  store(row: ContentRow): number {
+    const batch = this.#batch;
     const ids = { traceId: row.otel_trace_id, spanId: row.otel_span_id };
     let stored = 0;
     if (row.error !== null) {
@@ -158,84 +147,83 @@ export class ContentJoin {
       system_blocks: json(row.system),
       input_blocks: json(row.input),
       output_blocks: json(row.output),
-      expires_at: changes.now + this.#options.ttlMs,
-      now: changes.now,
+      expires_at: batch.now + this.#options.ttlMs,
+      now: batch.now,
     }).changes;
     if (inserted === 1) {
-      changes.pending++;
-      changes.spans.set(`${ids.traceId}/${ids.spanId}`, { ...ids, touched: true });
+      batch.pending++;
+      batch.spans.set(`${ids.traceId}/${ids.spanId}`, { ...ids, touched: true });
     }
     return row.error === null ? inserted : stored;
   }
 
   /** After a traces row was inserted: merge it at the end of the batch if records may be waiting. */
-  traceInserted(row: TraceRow, changes: ContentChanges): void {
-    if (this.#stats.pending + changes.pending <= 0 || row.otel_trace_id === null || row.otel_span_id === null) return;
+  traceInserted(row: TraceRow): void {
+    const batch = this.#batch;
+    if (this.#stats.pending + batch.pending <= 0 || row.otel_trace_id === null || row.otel_span_id === null) return;
     const key = `${row.otel_trace_id}/${row.otel_span_id}`;
-    if (!changes.spans.has(key)) changes.spans.set(key, { traceId: row.otel_trace_id, spanId: row.otel_span_id, touched: false });
+    if (!batch.spans.has(key)) batch.spans.set(key, { traceId: row.otel_trace_id, spanId: row.otel_span_id, touched: false });
   }
 
   /** Merges the spans the batch touched and deletes expired records; runs inside the batch transaction. */
-  finish(changes: ContentChanges): void {
-    for (const span of changes.spans.values()) this.#merge(span, changes);
+  finish(): void {
+    const batch = this.#batch;
+    for (const span of batch.spans.values()) this.#merge(span);
     // One indexed range scan at most once a second; an empty range costs one index seek.
-    if (changes.now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
-      changes.swept = true;
-      const expired = this.#sql.countExpired.get(changes.now) as number;
-      this.#sql.deleteExpired.run(changes.now);
-      changes.expired += expired;
-      changes.pending -= expired;
+    if (batch.now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
+      batch.swept = true;
+      const expired = this.#sql.countExpired.get(batch.now) as number;
+      this.#sql.deleteExpired.run(batch.now);
+      batch.expired += expired;
+      batch.pending -= expired;
     }
   }
 
-  /** Adds a committed batch's changes to the counters. */
-  commit(changes: ContentChanges): void {
-    if (changes.swept) this.#lastSweep = changes.now;
-    this.#stats.pending += changes.pending;
-    this.#stats.joined += changes.joined;
-    this.#stats.superseded += changes.superseded;
-    this.#stats.expired += changes.expired;
+  commit(): void {
+    const batch = this.#batch;
+    if (batch.swept) this.#lastSweep = batch.now;
+    this.#stats.pending += batch.pending;
+    this.#stats.joined += batch.joined;
+    this.#stats.superseded += batch.superseded;
+    this.#stats.expired += batch.expired;
   }
 
-  #merge(span: { traceId: string; spanId: string; touched: boolean }, changes: ContentChanges): void {
+  #merge(span: { traceId: string; spanId: string; touched: boolean }): void {
     const ids = { traceId: span.traceId, spanId: span.spanId };
     const records = this.#sql.records.all(ids) as StoredRecord[];
     if (records.length === 0) return;
     // The TTL runs from the span's last record, so held messages outlive any later one.
-    if (span.touched) this.#sql.touch.run({ ...ids, expiresAt: changes.now + this.#options.ttlMs });
-    const fresh = records.filter((r) => r.joined === 0);
-    if (fresh.length === 0) return;
+    if (span.touched) this.#sql.touch.run({ ...ids, expiresAt: this.#batch.now + this.#options.ttlMs });
     const trace = this.#sql.traceContent.get(ids) as TraceContent | undefined;
     if (trace === undefined) return; // still waiting for the span
-
-    const hasInput = (r: StoredRecord) => r.system_blocks !== null || r.input_blocks !== null;
-    const hasOutput = (r: StoredRecord) => r.output_blocks !== null;
-    // A direction is written when the span left it empty, or when log content already owns it.
-    const use = (has: (r: StoredRecord) => boolean, spanHasText: 0 | 1) =>
-      fresh.some(has) && (spanHasText === 0 || records.some((r) => r.joined === 1 && has(r)));
-    const useInput = use(hasInput, trace.has_input);
-    const useOutput = use(hasOutput, trace.has_output);
-    const droppedInput = !useInput && trace.has_input === 1;
-    const droppedOutput = !useOutput && trace.has_output === 1;
-    changes.superseded += fresh.filter((r) => (droppedInput && hasInput(r)) || (droppedOutput && hasOutput(r))).length;
-    if (droppedInput) this.#sql.dropInput.run(ids);
-    if (droppedOutput) this.#sql.dropOutput.run(ids);
-
-    if (useInput || useOutput) {
-      const parse = (blocks: string | null): string[] => (blocks === null ? [] : (JSON.parse(blocks) as string[]));
-      const texts = contentTexts(
-        records.map((r) => ({
-          system: useInput ? parse(r.system_blocks) : [],
-          input: useInput ? parse(r.input_blocks) : [],
-          output: useOutput ? parse(r.output_blocks) : [],
-        })),
-      );
-      if (useInput) this.#sql.setInput.run({ ...boundedText(texts.input, this.#options.maxTextBytes), traceId: trace.trace_id });
-      if (useOutput) this.#sql.setOutput.run({ ...boundedText(texts.output, this.#options.maxTextBytes), traceId: trace.trace_id });
-    }
-    if (fresh.some((r) => r.kind === 'exception')) this.#sql.linkErrors.run({ ...ids, llmTraceId: trace.trace_id });
+    const plan = planContentJoin(records.map(held), { hasInput: trace.has_input === 1, hasOutput: trace.has_output === 1 });
+    if (plan === null) return;
+    this.#apply(plan.input, this.#sql.dropInput, this.#sql.setInput, ids, trace.trace_id);
+    this.#apply(plan.output, this.#sql.dropOutput, this.#sql.setOutput, ids, trace.trace_id);
+    if (plan.linkErrors) this.#sql.linkErrors.run({ ...ids, llmTraceId: trace.trace_id });
     const joined = this.#sql.markJoined.run(ids).changes;
-    changes.pending -= joined;
-    changes.joined += joined;
+    this.#batch.superseded += plan.superseded;
+    this.#batch.pending -= joined;
+    this.#batch.joined += joined;
   }
+
+  #apply(plan: DirectionPlan, drop: Statement, set: Statement, ids: { traceId: string; spanId: string }, traceId: string): void {
+    if (plan.action === 'drop') drop.run(ids);
+    else if (plan.action === 'write') set.run({ ...boundedText(plan.text, this.#options.maxTextBytes), traceId });
+  }
+}
+
+function newBatch(): BatchChanges {
+  return { spans: new Map(), now: Date.now(), swept: false, pending: 0, joined: 0, superseded: 0, expired: 0 };
+}
+
+function held(record: StoredRecord): HeldContent {
+  const blocks = (json: string | null): string[] => (json === null ? [] : (JSON.parse(json) as string[]));
+  return {
+    joined: record.joined === 1,
+    kind: record.kind,
+    system: blocks(record.system_blocks),
+    input: blocks(record.input_blocks),
+    output: blocks(record.output_blocks),
+  };
 }

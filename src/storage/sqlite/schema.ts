@@ -1,81 +1,25 @@
 import type { Database } from 'better-sqlite3';
+import { ERRORS_TABLE, TRACES_TABLE, type Column } from '../../model/columns.js';
 
 /**
  * Schema migrations, applied in order at start-up; `PRAGMA user_version` records how many ran.
  * Dashboards depend on these names: change them only through a new migration and README.md.
+ * Migration 1 creates `traces` and `errors` from model/columns.ts, so a column added there also
+ * needs a migration that adds it to existing databases (test/storage/sqlite/schema.test.ts).
  *
  * `traces` and `errors` are rowid tables, so rows are stored in insertion (time) order; the
  * random UUID v4 `trace_id` only decides the order of its own primary-key index.
  */
 const MIGRATIONS: readonly string[] = [
   `
-  CREATE TABLE traces (
-    trace_id            TEXT PRIMARY KEY NOT NULL,
-    source              TEXT NOT NULL CHECK (source IN ('otlp', 'native')),
-    convention          TEXT,
-    kind                TEXT NOT NULL CHECK (kind IN ('llm', 'embedding', 'tool', 'agent', 'retrieval', 'workflow', 'other')),
-    is_aggregate        INTEGER NOT NULL DEFAULT 0 CHECK (is_aggregate IN (0, 1)),
-    operation           TEXT,
-    otel_trace_id       TEXT,
-    otel_span_id        TEXT,
-    otel_parent_span_id TEXT,
-    service_name        TEXT,
-    scope_name          TEXT,
-    span_name           TEXT,
-    provider            TEXT,
-    model               TEXT,
-    request_model       TEXT,
-    input_text          TEXT,
-    output_text         TEXT,
-    input_bytes         INTEGER,
-    output_bytes        INTEGER,
-    input_tokens        INTEGER,
-    output_tokens       INTEGER,
-    total_tokens        INTEGER,
-    cache_read_tokens   INTEGER,
-    cache_write_tokens  INTEGER,
-    reasoning_tokens    INTEGER,
-    cost_usd            REAL,
-    status              TEXT NOT NULL CHECK (status IN ('ok', 'error')),
-    status_message      TEXT,
-    error_type          TEXT,
-    finish_reasons      TEXT,
-    response_id         TEXT,
-    conversation_id     TEXT,
-    user_id             TEXT,
-    tool_name           TEXT,
-    agent_name          TEXT,
-    start_time          INTEGER NOT NULL,
-    end_time            INTEGER,
-    duration_ms         REAL,
-    ttft_ms             REAL,
-    attributes          TEXT,
-    resource_attributes TEXT,
-    created_at          INTEGER NOT NULL
-  );
+  ${createTable('traces', TRACES_TABLE)}
   -- A retried OTLP export stores a span once (NULL ids, e.g. native rows, never collide).
   CREATE UNIQUE INDEX traces_otel_span ON traces (otel_trace_id, otel_span_id);
   CREATE INDEX traces_start_time ON traces (start_time);
   CREATE INDEX traces_model_time ON traces (model, start_time);
   CREATE INDEX traces_service_time ON traces (service_name, start_time);
 
-  CREATE TABLE errors (
-    trace_id            TEXT PRIMARY KEY NOT NULL,
-    source              TEXT NOT NULL CHECK (source IN ('otlp', 'native')),
-    origin              TEXT NOT NULL CHECK (origin IN ('exception_event', 'span_status', 'native')),
-    llm_trace_id        TEXT,
-    otel_trace_id       TEXT,
-    otel_span_id        TEXT,
-    otel_parent_span_id TEXT,
-    service_name        TEXT,
-    span_name           TEXT,
-    error_type          TEXT,
-    message             TEXT,
-    stacktrace          TEXT,
-    occurred_at         INTEGER NOT NULL,
-    created_at          INTEGER NOT NULL,
-    attributes          TEXT
-  );
+  ${createTable('errors', ERRORS_TABLE)}
   -- The same exception of the same span, re-sent by a retried export, is stored once.
   CREATE UNIQUE INDEX errors_otel_event ON errors (otel_trace_id, otel_span_id, origin, occurred_at, coalesce(error_type, ''), coalesce(message, ''))
     WHERE otel_span_id IS NOT NULL;
@@ -84,7 +28,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX errors_llm_trace_id ON errors (llm_trace_id) WHERE llm_trace_id IS NOT NULL;
   `,
   // 2: GenAI content sent as OTLP log records (POST /v1/logs), held per span until its traces row
-  // arrives and kept until OCT_PENDING_CONTENT_TTL_S after the span's last record (see content-join.ts).
+  // arrives and kept until OCT_PENDING_CONTENT_TTL_S after the span's last record.
   `
   CREATE TABLE pending_content (
     id              INTEGER PRIMARY KEY,  -- arrival order
@@ -122,63 +66,37 @@ export function migrate(db: Database): void {
   }
 }
 
-export const TRACE_COLUMNS = [
-  'trace_id',
-  'source',
-  'convention',
-  'kind',
-  'is_aggregate',
-  'operation',
-  'otel_trace_id',
-  'otel_span_id',
-  'otel_parent_span_id',
-  'service_name',
-  'scope_name',
-  'span_name',
-  'provider',
-  'model',
-  'request_model',
-  'input_text',
-  'output_text',
-  'input_bytes',
-  'output_bytes',
-  'input_tokens',
-  'output_tokens',
-  'total_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'cost_usd',
-  'status',
-  'status_message',
-  'error_type',
-  'finish_reasons',
-  'response_id',
-  'conversation_id',
-  'user_id',
-  'tool_name',
-  'agent_name',
-  'start_time',
-  'end_time',
-  'duration_ms',
-  'ttft_ms',
-  'attributes',
-  'resource_attributes',
-] as const;
+const INSERT_TIME_MS = `CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+/** Inserts one row, bound by column name; SQLite sets the insert-time columns (no per-row copy). */
+export const INSERT_TRACE = insertRow('traces', TRACES_TABLE);
+export const INSERT_ERROR = insertRow('errors', ERRORS_TABLE);
+/** The columns bound from a `TraceRow` (bench/ceilings.js inserts with them directly). */
+export const TRACE_COLUMNS = Object.entries<Column>(TRACES_TABLE)
+  .filter(([, c]) => !c.insertTime)
+  .map(([name]) => name);
 
-export const ERROR_COLUMNS = [
-  'trace_id',
-  'source',
-  'origin',
-  'llm_trace_id',
-  'otel_trace_id',
-  'otel_span_id',
-  'otel_parent_span_id',
-  'service_name',
-  'span_name',
-  'error_type',
-  'message',
-  'stacktrace',
-  'occurred_at',
-  'attributes',
-] as const;
+function createTable(table: string, columns: Record<string, Column>): string {
+  const width = Math.max(...Object.keys(columns).map((name) => name.length));
+  const lines = Object.entries(columns).map(([name, c]) =>
+    [
+      name.padEnd(width),
+      c.type,
+      c.primaryKey && 'PRIMARY KEY',
+      c.notNull && 'NOT NULL',
+      c.default !== undefined && `DEFAULT ${c.default}`,
+      c.oneOf && `CHECK (${name} IN (${c.oneOf.map(sqlLiteral).join(', ')}))`,
+    ]
+      .filter(Boolean)
+      .join(' '),
+  );
+  return `CREATE TABLE ${table} (\n    ${lines.join(',\n    ')}\n  );`;
+}
+
+function insertRow(table: string, columns: Record<string, Column>): string {
+  const values = Object.entries(columns).map(([name, c]) => (c.insertTime ? INSERT_TIME_MS : `@${name}`));
+  return `INSERT INTO ${table} (${Object.keys(columns).join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT DO NOTHING`;
+}
+
+function sqlLiteral(value: string | number): string {
+  return typeof value === 'number' ? String(value) : `'${value.replaceAll("'", "''")}'`;
+}

@@ -8,13 +8,11 @@ import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
   dbPath: string;
-  /** Page cache in MiB (default 32). */
-  cacheMiB?: number;
-  /** Byte limit of input/output text rendered from log records (default 65536, as OCT_MAX_TEXT_BYTES). */
-  maxTextBytes?: number;
-  /** Seconds log-borne content is kept after its span's last record (default 600, as OCT_PENDING_CONTENT_TTL_S). */
-  pendingContentTtlS?: number;
-  /** When the WAL restarts and how big it may grow (wal-progress.ts); tests use small ones. */
+  /** Byte limit of input/output text rendered from log records (OCT_MAX_TEXT_BYTES). */
+  maxTextBytes: number;
+  /** Seconds log-borne content is kept after its span's last record (OCT_PENDING_CONTENT_TTL_S). */
+  pendingContentTtlS: number;
+  /** When the WAL restarts and how big it may grow; tests use small ones. */
   walLimits?: WalLimits;
 }
 
@@ -53,9 +51,8 @@ export class SqliteExporter implements Exporter {
     if (this.#worker) return Promise.resolve();
     const workerData: WriterData = {
       dbPath: this.#options.dbPath,
-      cacheMiB: this.#options.cacheMiB ?? 32,
-      maxTextBytes: this.#options.maxTextBytes ?? 65_536,
-      pendingContentTtlMs: (this.#options.pendingContentTtlS ?? 600) * 1000,
+      maxTextBytes: this.#options.maxTextBytes,
+      pendingContentTtlMs: this.#options.pendingContentTtlS * 1000,
       walLimits: this.#options.walLimits ?? DEFAULT_WAL_LIMITS,
       abort: this.#abort,
     };

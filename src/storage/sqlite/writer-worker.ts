@@ -1,13 +1,16 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../model/events.js';
 import type { ContentStats } from './content-join.js';
+import { closeDatabase, openDatabase } from './open-database.js';
 import { DatabaseBusyError, SqliteWriter, type SqliteWriterOptions, type WriteOutcome } from './sqlite-writer.js';
+import { checkpointOnCommit, WalCatchUp, walFile, walMaxBytes } from './wal/catch-up.js';
 import type { CheckpointerData, FromCheckpointer } from './wal/checkpointer.js';
-import { WalProgress } from './wal/progress.js';
+import { WalProgress, type WalLimits } from './wal/progress.js';
 
 /**
  * The writer thread: owns oct's only read-write SQLite connection, so commits and index updates
- * never stall the HTTP event loop. It starts the checkpointer thread (wal-checkpointer.ts), which
+ * never stall the HTTP event loop. It starts the checkpointer thread (wal/checkpointer.ts), which
  * copies the WAL back meanwhile. Messages from the exporter: `write` (one batch → one `written` or
  * `failed` reply) and `close`.
  */
@@ -23,7 +26,9 @@ export type FromWriter =
   | { type: 'warning'; message: string }
   | { type: 'closed'; message?: string };
 
-export interface WriterData extends Omit<SqliteWriterOptions, 'walProgress'> {
+export interface WriterData extends SqliteWriterOptions {
+  dbPath: string;
+  walLimits: WalLimits;
   /** Int32 flag set by the exporter on shutdown; wakes a busy-wait so the batch is abandoned. */
   abort: SharedArrayBuffer;
 }
@@ -38,22 +43,21 @@ const data = workerData as WriterData;
 const abort = new Int32Array(data.abort);
 const send = (message: FromWriter) => port.postMessage(message);
 
+let db: Database.Database;
 let writer: SqliteWriter;
+let catchUp: WalCatchUp;
 let checkpointer: Worker;
 let closing = false;
 try {
-  const walProgress = WalProgress.allocate();
-  writer = new SqliteWriter({ ...data, walProgress });
-  checkpointer = await startCheckpointer({
-    dbPath: data.dbPath,
-    progress: walProgress,
-    intervalMs: CHECKPOINT_INTERVAL_MS,
-    limits: data.walLimits,
-  });
+  db = openDatabase(data.dbPath);
+  writer = new SqliteWriter(db, data);
+  const progress = WalProgress.allocate();
+  catchUp = new WalCatchUp(walFile(db, data.dbPath), new WalProgress(progress), walMaxBytes(db, data.walLimits));
+  checkpointer = await startCheckpointer({ dbPath: data.dbPath, progress, intervalMs: CHECKPOINT_INTERVAL_MS, limits: data.walLimits });
   send({ type: 'ready', content: writer.contentStats() });
 } catch (err) {
   send({ type: 'fatal', message: (err as Error).message });
-  process.exit(1);
+  process.exit(1); // in a worker this ends only this thread; the exporter rejects start()
 }
 
 port.on('message', (message: ToWriter) => {
@@ -71,8 +75,7 @@ function startCheckpointer(checkpointerData: CheckpointerData): Promise<Worker> 
     worker.on('error', reject);
     worker.on('exit', () => {
       if (closing) return;
-      // Without it the WAL would grow without bound: let SQLite checkpoint on this thread again.
-      writer.checkpointOnCommit();
+      checkpointOnCommit(db);
       send({ type: 'warning', message: 'the WAL checkpointer thread stopped; checkpointing on the writer thread instead' });
     });
   });
@@ -86,7 +89,7 @@ async function close(): Promise<void> {
     checkpointer.postMessage({ type: 'close' });
   });
   try {
-    writer.close();
+    closeDatabase(db);
     send({ type: 'closed' });
   } catch (err) {
     send({ type: 'closed', message: (err as Error).message });
@@ -98,7 +101,9 @@ async function close(): Promise<void> {
 function write(id: number, batch: PipelineEvent[]): void {
   for (let attempt = 0; ; attempt++) {
     try {
-      return send({ type: 'written', id, outcome: writer.write(batch) });
+      const outcome = writer.write(batch);
+      catchUp.afterCommit();
+      return send({ type: 'written', id, outcome });
     } catch (err) {
       if (!(err instanceof DatabaseBusyError)) return send({ type: 'failed', id, message: (err as Error).message });
       if (attempt === 0) send({ type: 'busy', id });

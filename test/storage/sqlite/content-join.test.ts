@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
 import type { ContentRow, PipelineEvent } from '../../../src/model/events.js';
-// The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
-import { SqliteExporter } from '../../../dist/storage/sqlite/sqlite-exporter.js';
 import { traceEvent } from '../../factories.js';
-import { tempDir } from '../../helpers.js';
+import { openExporter } from './exporter-fixture.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const SPAN = '00f067aa0ba902b7';
@@ -40,15 +36,9 @@ const span = () =>
     output_bytes: null,
   });
 
-async function open(dbPath = path.join(tempDir(), 'oct.db')) {
-  const exporter = new SqliteExporter({ dbPath }, createLogger('silent'));
-  await exporter.start();
-  return { exporter, dbPath };
-}
-
 describe('log-borne content in the SQLite exporter', () => {
   it('joins content and its span written in one batch, even when another row of the batch is refused', async () => {
-    const { exporter, dbPath } = await open();
+    const { exporter, dbPath } = await openExporter();
     const bad = traceEvent({ kind: 'bogus' as never });
     const result = await exporter.export([
       content(),
@@ -70,11 +60,11 @@ describe('log-borne content in the SQLite exporter', () => {
   });
 
   it('keeps waiting content across a restart, and migrates a version-1 database', async () => {
-    const { exporter, dbPath } = await open();
+    const { exporter, dbPath } = await openExporter();
     await exporter.export([content()]);
     await exporter.shutdown();
 
-    const again = await open(dbPath);
+    const again = await openExporter({ dbPath });
     expect(again.exporter.contentStats()).toMatchObject({ pending: 1 });
     await again.exporter.export([span()]);
     expect(again.exporter.contentStats()).toMatchObject({ pending: 0, joined: 1 });
@@ -85,7 +75,7 @@ describe('log-borne content in the SQLite exporter', () => {
     db.exec('DROP TABLE pending_content');
     db.pragma('user_version = 1');
     db.close();
-    const upgraded = await open(dbPath);
+    const upgraded = await openExporter({ dbPath });
     await upgraded.exporter.export([content({ otel_span_id: '0000000000000002' })]);
     expect(upgraded.exporter.contentStats()).toMatchObject({ pending: 1 });
     await upgraded.exporter.shutdown();

@@ -1,12 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
-// The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
-import { SqliteExporter } from '../../../dist/storage/sqlite/sqlite-exporter.js';
 import { errorEvent, traceEvent } from '../../factories.js';
-import { tempDir } from '../../helpers.js';
+import { openExporter } from './exporter-fixture.js';
 
 const readme = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const queries = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -14,9 +10,7 @@ const queries = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
 describe('README dashboard queries', () => {
   it('run against a real oct database and return the expected shapes', async () => {
     expect(queries.length).toBeGreaterThanOrEqual(3);
-    const dbPath = path.join(tempDir(), 'oct.db');
-    const exporter = new SqliteExporter({ dbPath }, createLogger('silent'));
-    await exporter.start();
+    const { exporter, dbPath } = await openExporter();
     const now = Date.now();
     const events = [];
     for (let i = 1; i <= 20; i++) events.push(traceEvent({ model: 'gpt-4o', start_time: now - 1000, duration_ms: i * 10 }));
@@ -29,7 +23,7 @@ describe('README dashboard queries', () => {
     const [tokens, errors, p95] = queries.map((sql) => db.prepare(sql).all() as Record<string, unknown>[]);
     db.close();
     expect(tokens.reduce((n, r) => n + (r.calls as number), 0)).toBe(21);
-    expect(errors).toEqual([{ day: expect.any(String), service: 'svc-a', errors: 2 }]);
+    expect(errors).toEqual([{ day: expect.any(String) as string, service: 'svc-a', errors: 2 }]);
     expect(p95).toEqual([
       { model: 'gpt-4o', calls: 20, p95_ms: 190 },
       { model: 'claude', calls: 1, p95_ms: 7 },

@@ -2,94 +2,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/logger.js';
+import { ERRORS_TABLE, TRACES_TABLE } from '../../../src/model/columns.js';
 import { SCHEMA_VERSION } from '../../../src/storage/sqlite/schema.js';
-// The exporter starts its writer thread from compiled JS, so tests use the build (`npm test` builds first).
-import { SqliteExporter } from '../../../dist/storage/sqlite/sqlite-exporter.js';
 import { errorEvent, traceEvent, traceEvents } from '../../factories.js';
 import { lockDatabase, tempDir } from '../../helpers.js';
-
-const silent = createLogger('silent');
-
-async function openExporter(dbPath = path.join(tempDir(), 'nested', 'dir', 'oct.db')) {
-  const exporter = new SqliteExporter({ dbPath }, silent);
-  await exporter.start();
-  return { exporter, dbPath };
-}
+import { newExporter, openExporter } from './exporter-fixture.js';
 
 function columns(db: Database.Database, table: string) {
   return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string; type: string }[]).map((c) => `${c.name} ${c.type}`);
 }
+const contract = (table: object) => Object.entries(table as Record<string, { type: string }>).map(([name, c]) => `${name} ${c.type}`);
 
 describe('SQLite exporter', () => {
   it('creates the database folder, WAL mode and exactly the contract columns', async () => {
-    const { exporter, dbPath } = await openExporter();
+    const { dbPath } = await openExporter({ dbPath: path.join(tempDir(), 'nested', 'dir', 'oct.db') });
     const db = new Database(dbPath, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(columns(db, 'traces')).toEqual([
-      'trace_id TEXT',
-      'source TEXT',
-      'convention TEXT',
-      'kind TEXT',
-      'is_aggregate INTEGER',
-      'operation TEXT',
-      'otel_trace_id TEXT',
-      'otel_span_id TEXT',
-      'otel_parent_span_id TEXT',
-      'service_name TEXT',
-      'scope_name TEXT',
-      'span_name TEXT',
-      'provider TEXT',
-      'model TEXT',
-      'request_model TEXT',
-      'input_text TEXT',
-      'output_text TEXT',
-      'input_bytes INTEGER',
-      'output_bytes INTEGER',
-      'input_tokens INTEGER',
-      'output_tokens INTEGER',
-      'total_tokens INTEGER',
-      'cache_read_tokens INTEGER',
-      'cache_write_tokens INTEGER',
-      'reasoning_tokens INTEGER',
-      'cost_usd REAL',
-      'status TEXT',
-      'status_message TEXT',
-      'error_type TEXT',
-      'finish_reasons TEXT',
-      'response_id TEXT',
-      'conversation_id TEXT',
-      'user_id TEXT',
-      'tool_name TEXT',
-      'agent_name TEXT',
-      'start_time INTEGER',
-      'end_time INTEGER',
-      'duration_ms REAL',
-      'ttft_ms REAL',
-      'attributes TEXT',
-      'resource_attributes TEXT',
-      'created_at INTEGER',
-    ]);
-    expect(columns(db, 'errors')).toEqual([
-      'trace_id TEXT',
-      'source TEXT',
-      'origin TEXT',
-      'llm_trace_id TEXT',
-      'otel_trace_id TEXT',
-      'otel_span_id TEXT',
-      'otel_parent_span_id TEXT',
-      'service_name TEXT',
-      'span_name TEXT',
-      'error_type TEXT',
-      'message TEXT',
-      'stacktrace TEXT',
-      'occurred_at INTEGER',
-      'created_at INTEGER',
-      'attributes TEXT',
-    ]);
+    expect(columns(db, 'traces')).toEqual(contract(TRACES_TABLE));
+    expect(columns(db, 'errors')).toEqual(contract(ERRORS_TABLE));
     db.close();
-    await exporter.shutdown();
   });
 
   it('writes a batch of traces and errors with created_at, and reopens an existing database without migrating twice', async () => {
@@ -99,8 +31,7 @@ describe('SQLite exporter', () => {
     expect(result).toEqual({ persisted: 3, failed: 0, duplicates: 0 });
     await exporter.shutdown();
 
-    const again = new SqliteExporter({ dbPath }, silent);
-    await again.start();
+    const { exporter: again } = await openExporter({ dbPath });
     await again.export([errorEvent()]);
     await again.shutdown();
     const db = new Database(dbPath, { readonly: true });
@@ -123,9 +54,7 @@ describe('SQLite exporter', () => {
   it('keeps the WAL bounded while batches keep coming: the checkpointer copies it back and the WAL restarts', async () => {
     // Small limits (2 MiB restart, 16 MiB at most) so a few seconds of writing cross them many times.
     const walLimits = { restartFrames: 512, catchUpFrames: 128, maxFrames: 4_096 };
-    const dbPath = path.join(tempDir(), 'oct.db');
-    const exporter = new SqliteExporter({ dbPath, walLimits }, silent);
-    await exporter.start();
+    const { exporter, dbPath } = await openExporter({ walLimits });
     const reader = new Database(dbPath, { readonly: true });
     const text = 'x'.repeat(8_000);
     const walBytes = () => (fs.existsSync(dbPath + '-wal') ? fs.statSync(dbPath + '-wal').size : 0);
@@ -181,6 +110,29 @@ describe('SQLite exporter', () => {
     const db = new Database(dbPath);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    await expect(new SqliteExporter({ dbPath }, silent).start()).rejects.toThrow(/newer than this oct/);
+    await expect(newExporter({ dbPath }).exporter.start()).rejects.toThrow(/newer than this oct/);
+  });
+});
+
+describe('SQLite exporter lifecycle', () => {
+  it('shuts down without having started', async () => {
+    const { exporter } = newExporter();
+    await expect(exporter.shutdown()).resolves.toBeUndefined();
+  });
+
+  it('returns the same promise from every shutdown call', async () => {
+    const { exporter } = await openExporter();
+    const first = exporter.shutdown();
+    expect(exporter.shutdown()).toBe(first);
+    await first;
+    expect(exporter.shutdown()).toBe(first);
+  });
+
+  it('rejects an export after shutdown, and one before start', async () => {
+    const { exporter } = newExporter();
+    await expect(exporter.export(traceEvents(1))).rejects.toThrow(/not running/);
+    await exporter.start();
+    await exporter.shutdown();
+    await expect(exporter.export(traceEvents(1))).rejects.toThrow(/not running/);
   });
 });

@@ -6,8 +6,8 @@ import { WalProgress, type CheckpointResult, type WalLimits } from './progress.j
  * The checkpointer thread: copies committed WAL frames back into the database file (PASSIVE
  * checkpoints on its own connection) while the writer thread keeps committing, so the copying and
  * its fsync no longer stall the writer (SQLite's auto-checkpoint runs on the committing thread and
- * took about half of the writer's time). It never takes the write lock and writes no rows: the
- * writer thread remains oct's only writer of data. Message: `close` (it then exits).
+ * took about half of the writer's time). It never takes the write lock and writes no rows.
+ * Message: `close` (it then exits).
  */
 
 export interface CheckpointerData {
@@ -32,7 +32,7 @@ try {
   send({ type: 'ready' });
 } catch (err) {
   send({ type: 'failed', message: (err as Error).message });
-  process.exit(1);
+  process.exit(1); // in a worker this ends only this thread; the writer then checkpoints on commit
 }
 
 let timer: NodeJS.Timeout | undefined;
@@ -52,7 +52,7 @@ function pass(): void {
       const appended = result.log >= previousLog ? result.log - previousLog : result.log;
       previousLog = result.log;
       const due = result.log >= data.limits.restartFrames && result.checkpointed === result.log;
-      progress.publish(result.log, due && appended <= data.limits.catchUpFrames);
+      progress.writerCatchUp = due && appended <= data.limits.catchUpFrames;
       again = due && appended > data.limits.catchUpFrames;
     }
   } catch (err) {

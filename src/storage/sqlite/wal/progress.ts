@@ -16,8 +16,21 @@ export interface WalLimits {
 export const DEFAULT_WAL_LIMITS: WalLimits = { restartFrames: 16_384, catchUpFrames: 1_024, maxFrames: 131_072 };
 
 /**
- * What the checkpointer thread knows about the WAL, shared with the writer thread, which reads it
- * after each commit. The figures may be one pass old; SQLite itself keeps the WAL consistent.
+ * The two cells the writer thread and the checkpointer thread share (the main thread only uses the
+ * writer's `abort` cell, writer-worker.ts). The checkpointer reads `checkpointing` before each pass
+ * and writes `catch-up` after it; the writer reads and writes both after each commit.
+ *
+ *   catch-up  checkpointing
+ *      0            0        Checkpointer passes every 100 ms (back to back past `restartFrames`). A pass
+ *                            that copied all of a WAL past `restartFrames` and found ≤ `catchUpFrames` new
+ *                            frames sets catch-up = 1.
+ *      1            0        After its next commit the writer sets checkpointing = 1 and checkpoints.
+ *     any           0        The same after a commit that leaves the WAL file ≥ `maxFrames`.
+ *     any           1        The checkpointer skips its passes. Writer done: 0 / 0, and the next transaction
+ *                            restarts the WAL. Busy (a pass that started before checkpointing = 1 is still
+ *                            running): past `maxFrames` the writer retries every 2 ms; below it, it sets
+ *                            checkpointing = 0 and retries after its next commit, so an idle oct keeps
+ *                            checkpointing.
  */
 export class WalProgress {
   readonly #cells: Int32Array;
@@ -27,34 +40,27 @@ export class WalProgress {
   }
 
   static allocate(): SharedArrayBuffer {
-    return new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
-  }
-
-  /** Frames in the WAL at the last pass, and whether the writer should copy the remainder now. */
-  publish(logFrames: number, writerCatchUp: boolean): void {
-    Atomics.store(this.#cells, 0, logFrames);
-    Atomics.store(this.#cells, 1, writerCatchUp ? 1 : 0);
-  }
-
-  get logFrames(): number {
-    return Atomics.load(this.#cells, 0);
+    return new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   }
 
   get writerCatchUp(): boolean {
-    return Atomics.load(this.#cells, 1) === 1;
+    return Atomics.load(this.#cells, 0) === 1;
   }
 
-  /** Set by the writer while it needs to checkpoint itself: the checkpointer starts no pass then. */
-  set writerCheckpointing(on: boolean) {
-    Atomics.store(this.#cells, 2, on ? 1 : 0);
+  set writerCatchUp(on: boolean) {
+    Atomics.store(this.#cells, 0, on ? 1 : 0);
   }
 
   get writerCheckpointing(): boolean {
-    return Atomics.load(this.#cells, 2) === 1;
+    return Atomics.load(this.#cells, 1) === 1;
+  }
+
+  set writerCheckpointing(on: boolean) {
+    Atomics.store(this.#cells, 1, on ? 1 : 0);
   }
 }
 
-/** One row of `PRAGMA wal_checkpoint(...)`: frames in the WAL when it began, and frames copied. */
+/** One row of `PRAGMA wal_checkpoint(...)`: frames in the WAL (-1 while another connection checkpoints), and frames copied. */
 export interface CheckpointResult {
   busy: number;
   log: number;
