@@ -3,9 +3,10 @@ import type { Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
-import { nativeRouter } from './receiver/native/native-routes.js';
-import { otlpLogsRouter } from './receiver/otlp/logs-route.js';
-import { otlpTracesRouter } from './receiver/otlp/traces-route.js';
+import { nativeRoutes } from './receiver/native/native-routes.js';
+import { otlpLogsRoute } from './receiver/otlp/logs-route.js';
+import { otlpErrors } from './receiver/otlp/otlp-route.js';
+import { otlpTracesRoute } from './receiver/otlp/traces-route.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 
@@ -50,11 +51,12 @@ export class Runtime {
     this.#receiver = new HttpReceiver({
       host: config.host,
       port: config.port,
-      routers: [
-        otlpTracesRouter(otlp),
-        otlpLogsRouter(otlp),
-        nativeRouter({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+      routes: [
+        otlpTracesRoute(otlp),
+        otlpLogsRoute(otlp),
+        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
       ],
+      defaultErrors: otlpErrors(),
       health: () => this.health(),
       closeTimeoutMs: Math.min(5_000, config.shutdownTimeoutMs),
       logger,

@@ -1,13 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response, Router } from 'express';
-import express from 'express';
 import type { EventSink } from '../../pipeline/sink.js';
-import { describeBodyError, mediaType, readPlainBody, RETRY_AFTER_SECONDS, rawBody } from '../body.js';
-import type { FastHandler, FastRoutes } from '../http-receiver.js';
-import type { ReceiverStats } from '../receiver-stats.js';
-import { sendJson } from './json-answer.js';
-import { errorItemSchema, traceItemSchema } from './schema.js';
 import { errorEvents, traceEvents, type NativeEvents, type TextLimits } from '../../mapping/map-native.js';
+import { readBody } from '../body.js';
+import { ERRORS, octError, OctError } from '../errors.js';
+import { answer, JSON_UTF8, type ErrorDialect } from '../http/answer.js';
+import { admit, requestFormat, type Route } from '../http/route.js';
+import type { ReceiverStats } from '../receiver-stats.js';
+import { errorItemSchema, traceItemSchema } from './schema.js';
 import { validateErrors, validateTraces, type Validation } from './validate.js';
 
 export interface NativeOptions {
@@ -28,132 +26,90 @@ interface Endpoint<T> {
   toEvents: (items: T[], receivedAt: number, limits: TextLimits) => NativeEvents;
 }
 
-const SCHEMAS = { '/api/v1/schema/traces': traceItemSchema, '/api/v1/schema/errors': errorItemSchema };
+const JSON_ONLY = { 'application/json': 'json' } as const;
+const EMPTY_ANSWER = JSON.stringify({ accepted: 0, trace_ids: [] });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Native errors: `{"error": …}`, with the `problems` of invalid items. */
+function nativeErrors(countFailure: () => void): ErrorDialect {
+  return {
+    encode: (_req, error) => ({
+      contentType: JSON_UTF8,
+      body: JSON.stringify(error.problems.length > 0 ? { error: error.message, problems: error.problems } : { error: error.message }),
+    }),
+    countFailure,
+  };
+}
 
 /**
  * The native JSON API: `POST /api/v1/traces` and `POST /api/v1/errors`, plus their schemas.
  * content type → body (limit, gzip) → parse → validate → build events → offer → answer; each
- * step hands a value to the next or answers `{"error": …}` and stops. 202 means admitted to the
- * queue: the handler never waits for SQLite. Uncompressed POSTs take a fast route past express
- * (see `FastRoutes`) through the same steps.
+ * step hands a value to the next or throws the error to answer. 202 means admitted to the
+ * queue: the handler never waits for SQLite.
  */
-export function nativeRouter(options: NativeOptions): Router & FastRoutes {
-  const router = express.Router({ strict: true, caseSensitive: true });
-  const fastRoutes = new Map<string, FastHandler>([
-    [
-      'POST /api/v1/traces',
-      mountEndpoint(router, { path: '/api/v1/traces', noun: 'traces', validate: validateTraces, toEvents: traceEvents }, options),
-    ],
-    [
-      'POST /api/v1/errors',
-      mountEndpoint(router, { path: '/api/v1/errors', noun: 'errors', validate: validateErrors, toEvents: errorEvents }, options),
-    ],
-  ]);
-  for (const [path, schema] of Object.entries(SCHEMAS)) {
-    router
-      .route(path)
-      .get((_req: Request, res: Response) => {
-        res.json(schema);
-      })
-      .all((_req: Request, res: Response) => {
-        res.setHeader('Allow', 'GET, HEAD');
-        res.status(405).json({ error: 'method not allowed; the schema is read with GET' });
-      });
-  }
-  return Object.assign(router, { fastRoutes });
+export function nativeRoutes(options: NativeOptions): Route[] {
+  const errors = nativeErrors(() => options.stats.native_requests_failed++);
+  return [
+    ingestRoute({ path: '/api/v1/traces', noun: 'traces', validate: validateTraces, toEvents: traceEvents }, errors, options),
+    ingestRoute({ path: '/api/v1/errors', noun: 'errors', validate: validateErrors, toEvents: errorEvents }, errors, options),
+    ...Object.entries({ traces: traceItemSchema, errors: errorItemSchema }).map(([kind, schema]): Route => {
+      const body = JSON.stringify(schema);
+      return {
+        method: 'GET',
+        path: `/api/v1/schema/${kind}`,
+        usage: 'the schema is read with GET',
+        errors,
+        handle: (_req, res) => answer(res, 200, JSON_UTF8, body),
+      };
+    }),
+  ];
 }
 
-/** Mounts the endpoint's express route; returns its fast route, which declines compressed bodies. */
-function mountEndpoint<T>(router: Router, endpoint: Endpoint<T>, options: NativeOptions): FastHandler {
-  const { sink, stats, maxBodyBytes } = options;
-  const fail = (res: ServerResponse, status: number, error: string, problems?: string[]) => {
-    stats.native_requests_failed++;
-    sendJson(res, status, problems ? { error, problems } : { error });
-  };
-  const failBody = (res: ServerResponse, err: unknown) => {
-    const problem = describeBodyError(err, maxBodyBytes);
-    fail(res, problem.status, problem.message);
-  };
-  const isJson = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (mediaType(req.headers['content-type']) === 'application/json') return true;
-    fail(res, 415, `unsupported Content-Type '${req.headers['content-type'] ?? ''}'; send application/json`);
-    return false;
-  };
+function ingestRoute<T>(endpoint: Endpoint<T>, errors: ErrorDialect, options: NativeOptions): Route {
+  const { sink, stats } = options;
+  return {
+    method: 'POST',
+    path: endpoint.path,
+    usage: `${endpoint.noun} are sent with POST`,
+    errors,
+    async handle(req, res) {
+      requestFormat(req, JSON_ONLY, 'application/json');
+      const body = await readBody(req, options.maxBodyBytes);
+      const receivedAt = Date.now();
+      const parsed = parseBody(body);
+      if (Array.isArray(parsed) && parsed.length === 0) return answer(res, 202, JSON_UTF8, EMPTY_ANSWER);
 
-  const ingest = async (body: Buffer, res: ServerResponse): Promise<void> => {
-    const receivedAt = Date.now();
-    const parsed = parseBody(body);
-    if (typeof parsed === 'string') return fail(res, 400, parsed);
-    if (Array.isArray(parsed) && parsed.length === 0) return sendJson(res, 202, { accepted: 0, trace_ids: [] });
-
-    const checked = endpoint.validate(parsed);
-    if (!checked.ok) {
-      const listed = checked.total > checked.problems.length ? ` (first ${checked.problems.length} listed)` : '';
-      return fail(res, 400, `invalid request: ${checked.total} problem${checked.total === 1 ? '' : 's'}${listed}`, checked.problems);
-    }
-    const { events, traceIds } = endpoint.toEvents(checked.items, receivedAt, options);
-    const offered = await sink.offerWithin(events, options.admissionWaitMs);
-    if (!offered.admitted) {
-      if (offered.reason === 'too_large') {
-        return fail(
-          res,
-          413,
-          `the request holds ${traceIds.length} ${endpoint.noun} (${events.length} rows) but the queue holds at most ${sink.capacity}; send smaller arrays`,
-        );
+      const checked = endpoint.validate(parsed);
+      if (!checked.ok) {
+        const message = ERRORS.OCT_ERR_INVALID_ITEMS.message(checked.total, checked.problems.length);
+        throw new OctError('OCT_ERR_INVALID_ITEMS', message, checked.problems);
       }
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      return fail(res, 503, offered.reason === 'queue_full' ? 'queue is full; retry later' : 'oct is shutting down; retry later');
-    }
-    stats.native_items_accepted += traceIds.length;
-    sendJson(res, 202, { accepted: traceIds.length, trace_ids: traceIds });
-  };
-
-  router
-    .route(endpoint.path)
-    .post(
-      (req: Request, res: Response, next: NextFunction) => {
-        if (isJson(req, res)) next();
-      },
-      rawBody(maxBodyBytes),
-      (req: Request, res: Response) => ingest(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), res),
-    )
-    .all((_req: Request, res: Response) => {
-      res.setHeader('Allow', 'POST');
-      fail(res, 405, `method not allowed; ${endpoint.noun} are sent with POST`);
-    });
-
-  // Body-reading failures (too large, bad gzip, unsupported encoding) end up here.
-  router.use(endpoint.path, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    failBody(res, err);
-  });
-
-  return (req, res) => {
-    if (req.headers['content-encoding'] !== undefined) return false;
-    if (isJson(req, res)) {
-      readPlainBody(req, maxBodyBytes)
-        .then(
-          (body) => ingest(body, res),
-          (err: unknown) => failBody(res, err),
-        )
-        // An unexpected error is answered as the express route's error handler does; once the
-        // answer has begun, the connection is dropped, as express's final handler does.
-        .catch((err: unknown) => (res.headersSent ? res.destroy() : failBody(res, err)));
-    }
-    return true;
+      const { events, traceIds } = endpoint.toEvents(checked.items, receivedAt, options);
+      const refusal = await admit(
+        sink,
+        events,
+        options.admissionWaitMs,
+        () => `the request holds ${traceIds.length} ${endpoint.noun} (${events.length} rows)`,
+        'send smaller arrays',
+      );
+      if (refusal) throw refusal;
+      stats.native_items_accepted += traceIds.length;
+      answer(res, 202, JSON_UTF8, JSON.stringify({ accepted: traceIds.length, trace_ids: traceIds }));
+    },
   };
 }
 
-/** The body as a JSON object or array, or the reason it is not one. */
-function parseBody(body: Buffer): object | string {
+/** The body as a JSON object or array. */
+function parseBody(body: Buffer): object {
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(body));
   } catch (err) {
-    return err instanceof TypeError ? 'invalid JSON: the body is not valid UTF-8' : `invalid JSON: ${(err as Error).message}`;
+    const reason = err instanceof TypeError ? 'the body is not valid UTF-8' : (err as Error).message;
+    throw octError('OCT_ERR_MALFORMED_BODY', `invalid JSON: ${reason}`);
   }
-  if (typeof value !== 'object' || value === null) return 'expected a JSON object or an array of objects';
+  if (typeof value !== 'object' || value === null)
+    throw octError('OCT_ERR_MALFORMED_BODY', 'expected a JSON object or an array of objects');
   return value;
 }

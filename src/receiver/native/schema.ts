@@ -108,8 +108,8 @@ const ERROR_FIELDS = {
 
 /** `null` is accepted wherever a field is optional. */
 function nullable(schema: JsonSchema): JsonSchema {
-  if (Array.isArray(schema.enum)) return { ...schema, enum: [...schema.enum, null] };
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (Array.isArray(schema.enum)) return { ...schema, enum: [...(schema.enum as unknown[]), null] };
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
   return { ...schema, type: [...types, 'null'] };
 }
 

@@ -10,32 +10,36 @@ export type WireFormat = 'protobuf' | 'json';
  */
 const MAX_MESSAGE_CHARS = 64 * 1024;
 
+const FULL_SUCCESS_JSON = Buffer.from('{}');
+const EMPTY = Buffer.alloc(0);
+
+/** A signal's `Export…ServiceResponse` and the name of its count of rejected items. */
+export interface ExportResponse {
+  type: protobuf.Type;
+  rejectedKey: string;
+}
+
+export const TRACES_RESPONSE: ExportResponse = { type: ExportTraceServiceResponse, rejectedKey: 'rejectedSpans' };
+export const LOGS_RESPONSE: ExportResponse = { type: ExportLogsServiceResponse, rejectedKey: 'rejectedLogRecords' };
+
+/** Items rejected one by one, reported through `partial_success`. */
+export interface PartialSuccess {
+  rejected: number;
+  errorMessage: string;
+}
+
 /**
- * An `ExportTraceServiceResponse`. Without `partial` it is a full success, `partial_success` unset:
+ * An `Export…ServiceResponse`. Without `partial` it is a full success, `partial_success` unset:
  * `{}` in JSON, an empty protobuf body.
  */
-export function encodeExportResponse(format: WireFormat, partial?: { rejectedSpans: number; errorMessage: string }): Buffer {
-  if (!partial) return fullSuccess(format);
-  return partialSuccess(format, ExportTraceServiceResponse, 'rejectedSpans', partial.rejectedSpans, partial.errorMessage);
-}
-
-/** An `ExportLogsServiceResponse`, written like the traces one. */
-export function encodeLogsExportResponse(format: WireFormat, partial?: { rejectedLogRecords: number; errorMessage: string }): Buffer {
-  if (!partial) return fullSuccess(format);
-  return partialSuccess(format, ExportLogsServiceResponse, 'rejectedLogRecords', partial.rejectedLogRecords, partial.errorMessage);
-}
-
-function fullSuccess(format: WireFormat): Buffer {
-  return format === 'json' ? Buffer.from('{}') : Buffer.alloc(0);
-}
-
-function partialSuccess(format: WireFormat, type: protobuf.Type, countKey: string, rejected: number, message: string): Buffer {
-  const errorMessage = truncate(message);
+export function encodeExportResponse(response: ExportResponse, format: WireFormat, partial?: PartialSuccess): Buffer {
+  if (!partial) return format === 'json' ? FULL_SUCCESS_JSON : EMPTY;
+  const errorMessage = truncate(partial.errorMessage);
   if (format === 'json') {
     // proto3 JSON writes int64 as a decimal string.
-    return Buffer.from(JSON.stringify({ partialSuccess: { [countKey]: String(rejected), errorMessage } }));
+    return Buffer.from(JSON.stringify({ partialSuccess: { [response.rejectedKey]: String(partial.rejected), errorMessage } }));
   }
-  return toBuffer(type.encode({ partialSuccess: { [countKey]: rejected, errorMessage } }).finish());
+  return toBuffer(response.type.encode({ partialSuccess: { [response.rejectedKey]: partial.rejected, errorMessage } }).finish());
 }
 
 /** A `google.rpc.Status`, the body of every OTLP/HTTP 4xx/5xx. */

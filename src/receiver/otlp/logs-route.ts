@@ -1,11 +1,11 @@
-import type { Router } from 'express';
 import { mapLogsRequest } from '../../mapping/map-logs.js';
 import type { MappingOptions } from '../../mapping/map-traces.js';
+import { countLogRecords } from '../../model/otlp.js';
+import type { Route } from '../http/route.js';
 import { decodeLogsJson } from './decode-logs-json.js';
 import { decodeLogsProtobuf } from './decode-logs-protobuf.js';
-import { encodeLogsExportResponse } from './encode-response.js';
-import { countLogRecords } from '../../model/otlp.js';
-import { otlpRouter, type OtlpRouteOptions } from './otlp-route.js';
+import { LOGS_RESPONSE } from './encode-response.js';
+import { otlpRoute, type OtlpRouteOptions } from './otlp-route.js';
 
 export interface OtlpLogsOptions extends MappingOptions, OtlpRouteOptions {}
 
@@ -14,24 +14,18 @@ export interface OtlpLogsOptions extends MappingOptions, OtlpRouteOptions {}
  * become `content` events that the exporter joins to their span's traces row; GenAI records
  * without valid ids are rejected through `partial_success`; other records are ignored.
  */
-export function otlpLogsRouter(options: OtlpLogsOptions): Router {
-  return otlpRouter(
+export function otlpLogsRoute(options: OtlpLogsOptions): Route {
+  return otlpRoute(
     {
       path: '/v1/logs',
       noun: 'logs',
       decode: { protobuf: decodeLogsProtobuf, json: decodeLogsJson },
       count: countLogRecords,
       map: (request) => {
-        const mapped = mapLogsRequest(request, options);
-        return {
-          events: mapped.events,
-          rejected: mapped.rejectedRecords,
-          rejectionMessage: mapped.rejectionMessage,
-          ignored: mapped.ignoredRecords,
-        };
+        const { events, rejectedRecords: rejected, rejectionMessage, ignoredRecords: ignored } = mapLogsRequest(request, options);
+        return { events, rejected, rejectionMessage, ignored };
       },
-      encodeResponse: (format, partial) =>
-        encodeLogsExportResponse(format, partial && { rejectedLogRecords: partial.rejected, errorMessage: partial.errorMessage }),
+      response: LOGS_RESPONSE,
       counters: {
         received: 'otlp_logs_received',
         accepted: 'otlp_logs_accepted',

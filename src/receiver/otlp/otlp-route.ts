@@ -1,12 +1,14 @@
-import type { NextFunction, Request, Response, Router } from 'express';
-import express from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../logger.js';
 import type { PipelineEvent } from '../../model/events.js';
 import type { EventSink } from '../../pipeline/sink.js';
-import { describeBodyError, mediaType, RETRY_AFTER_SECONDS, rawBody } from '../body.js';
+import { mediaType, readBody } from '../body.js';
+import { octError } from '../errors.js';
+import { answer, type ErrorDialect } from '../http/answer.js';
+import { admit, requestFormat, type Route } from '../http/route.js';
 import type { ReceiverStats } from '../receiver-stats.js';
-import { encodeStatus, type WireFormat } from './encode-response.js';
 import { DecodeError } from './decode-errors.js';
+import { encodeExportResponse, encodeStatus, type ExportResponse, type PartialSuccess, type WireFormat } from './encode-response.js';
 
 /** What every OTLP route needs from the runtime. */
 export interface OtlpRouteOptions {
@@ -18,7 +20,7 @@ export interface OtlpRouteOptions {
   logger: Logger;
 }
 
-/** A decoded request mapped to pipeline events. */
+/** A decoded request mapped to pipeline events: the one result shape of every signal. */
 export interface SignalMapping {
   events: PipelineEvent[];
   /** Items rejected one by one (invalid ids), reported through `partial_success`. */
@@ -38,113 +40,79 @@ export interface OtlpSignal<R extends { warnings: string[] }> {
   /** Items (spans, log records) in a decoded request. */
   count: (request: R) => number;
   map: (request: R) => SignalMapping;
-  /** The signal's `Export…ServiceResponse`; `partial` unset on full success. */
-  encodeResponse: (format: WireFormat, partial?: { rejected: number; errorMessage: string }) => Buffer;
+  response: ExportResponse;
   /** Receiver counters of the signal's items. */
   counters: Record<'received' | 'accepted' | 'refused' | 'rejected' | 'ignored', keyof ReceiverStats>;
   /** The SDK setting that bounds a request, named in the 413 answer. */
   batchSizeSetting: string;
 }
 
-const CONTENT_TYPES: Record<string, WireFormat> = { 'application/x-protobuf': 'protobuf', 'application/json': 'json' };
+const WIRE_FORMATS: Record<string, WireFormat> = { 'application/x-protobuf': 'protobuf', 'application/json': 'json' };
+const CONTENT_TYPES: Record<WireFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
-/** google.rpc.Code for each HTTP status oct answers with (clients must not branch on it). */
-const RPC_CODES: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 500: 13, 503: 14 };
+/** OTLP errors: a google.rpc.Status in the request's encoding, JSON when that is unknown. */
+export function otlpErrors(countFailure: () => void = () => {}): ErrorDialect {
+  return {
+    encode(req: IncomingMessage, error) {
+      const format = WIRE_FORMATS[mediaType(req.headers['content-type'])] ?? 'json';
+      return { contentType: CONTENT_TYPES[format], body: encodeStatus(format, error.entry.grpcCode, error.message) };
+    },
+    countFailure,
+  };
+}
 
 /**
  * `POST <signal.path>`: content type → body (limit, gzip) → decode → map → offer → answer.
- * Each step either hands a value to the next or answers with a google.rpc.Status and stops.
+ * Each step hands a value to the next or throws the error to answer.
  * The handler never waits for SQLite: 200 means the events are admitted to the queue.
  */
-export function otlpRouter<R extends { warnings: string[] }>(signal: OtlpSignal<R>, options: OtlpRouteOptions): Router {
-  const router = express.Router({ strict: true, caseSensitive: true });
+export function otlpRoute<R extends { warnings: string[] }>(signal: OtlpSignal<R>, options: OtlpRouteOptions): Route {
   const { stats, logger } = options;
   const counters = signal.counters;
-  let warnedStrindex = false;
-
-  const fail = (res: Response, format: WireFormat, status: number, message: string) => {
-    stats.otlp_requests_failed++;
-    res
-      .status(status)
-      .type(contentTypeOf(format))
-      .send(encodeStatus(format, RPC_CODES[status] ?? 2, message));
-  };
-
-  router
-    .route(signal.path)
-    .post(
-      (req: Request, res: Response, next: NextFunction) => {
-        const format = CONTENT_TYPES[mediaType(req.headers['content-type'])];
-        if (!format) {
-          return fail(
-            res,
-            'json',
-            415,
-            `unsupported Content-Type '${req.headers['content-type'] ?? ''}'; send application/x-protobuf or application/json`,
-          );
-        }
-        res.locals.format = format;
-        next();
-      },
-      rawBody(options.maxBodyBytes),
-      async (req: Request, res: Response) => {
-        const format = res.locals.format as WireFormat;
-        let request: R;
-        try {
-          request = signal.decode[format](Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-        } catch (err) {
-          if (err instanceof DecodeError) return fail(res, format, 400, err.message);
-          throw err;
-        }
-        if (request.warnings.length > 0 && !warnedStrindex) {
-          warnedStrindex = true;
-          logger.warn(`OTLP request: ${request.warnings[0]} (logged once)`);
-        }
-        const items = signal.count(request);
-        stats[counters.received] += items;
-        if (items === 0) return res.status(200).type(contentTypeOf(format)).send(signal.encodeResponse(format));
-
+  let warned = false;
+  return {
+    method: 'POST',
+    path: signal.path,
+    usage: `OTLP ${signal.noun} are sent with POST`,
+    errors: otlpErrors(() => stats.otlp_requests_failed++),
+    async handle(req, res) {
+      const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
+      const request = decode(signal.decode[format], await readBody(req, options.maxBodyBytes));
+      if (request.warnings.length > 0 && !warned) {
+        warned = true;
+        logger.warn(`OTLP request: ${request.warnings[0]} (logged once)`);
+      }
+      const items = signal.count(request);
+      stats[counters.received] += items;
+      let partial: PartialSuccess | undefined;
+      if (items > 0) {
         const mapped = signal.map(request);
         stats[counters.rejected] += mapped.rejected;
         stats[counters.ignored] += mapped.ignored;
-        const offered = await options.sink.offerWithin(mapped.events, options.admissionWaitMs);
-        if (!offered.admitted) {
+        const refusal = await admit(
+          options.sink,
+          mapped.events,
+          options.admissionWaitMs,
+          () => `request maps to ${mapped.events.length} events`,
+          `lower the exporter's batch size (${signal.batchSizeSetting})`,
+        );
+        if (refusal) {
           stats[counters.refused] += items - mapped.rejected;
-          if (offered.reason === 'too_large') {
-            return fail(
-              res,
-              format,
-              413,
-              `request maps to ${mapped.events.length} events but the queue holds at most ${options.sink.capacity}; lower the exporter's batch size (${signal.batchSizeSetting})`,
-            );
-          }
-          res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-          return fail(
-            res,
-            format,
-            503,
-            offered.reason === 'queue_full' ? 'queue is full; retry later' : 'oct is shutting down; retry later',
-          );
+          throw refusal;
         }
         stats[counters.accepted] += items - mapped.rejected;
-        const partial = mapped.rejected > 0 ? { rejected: mapped.rejected, errorMessage: mapped.rejectionMessage ?? '' } : undefined;
-        res.status(200).type(contentTypeOf(format)).send(signal.encodeResponse(format, partial));
-      },
-    )
-    .all((_req: Request, res: Response) => {
-      res.setHeader('Allow', 'POST');
-      fail(res, 'json', 405, `method not allowed; OTLP ${signal.noun} are sent with POST`);
-    });
-
-  // Body-reading failures (too large, bad gzip, unsupported encoding) end up here.
-  router.use(signal.path, (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    const problem = describeBodyError(err, options.maxBodyBytes);
-    fail(res, (res.locals.format as WireFormat | undefined) ?? 'json', problem.status, problem.message);
-  });
-  return router;
+        if (mapped.rejected > 0) partial = { rejected: mapped.rejected, errorMessage: mapped.rejectionMessage ?? '' };
+      }
+      answer(res, 200, CONTENT_TYPES[format], encodeExportResponse(signal.response, format, partial));
+    },
+  };
 }
 
-function contentTypeOf(format: WireFormat): string {
-  return format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+function decode<R>(decoder: (body: Buffer) => R, body: Buffer): R {
+  try {
+    return decoder(body);
+  } catch (err) {
+    if (err instanceof DecodeError) throw octError('OCT_ERR_MALFORMED_BODY', err.message);
+    throw err;
+  }
 }

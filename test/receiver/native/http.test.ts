@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { errorItemSchema, traceItemSchema } from '../../../src/receiver/native/schema.js';
 import { count, lockDatabase, startOct, waitFor } from '../../helpers.js';
 import { JSON_TYPE, health, post, rowsOf } from './native-fixture.js';
+import { matching } from '../matchers.js';
 
 const TIME = 'expected an RFC 3339 date-time such as 2024-05-01T12:00:00.000Z, or Unix epoch milliseconds';
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ model: `m${i}` }));
@@ -73,7 +74,6 @@ describe('native API request handling', () => {
   });
 
   it.each([
-    ['malformed JSON', '{"model": "m",', /^invalid JSON: /],
     ['an empty body', '', /^invalid JSON: /],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x6d, 0xff, 0x22, 0x3a, 0x31, 0x7d]), /^invalid JSON: the body is not valid UTF-8$/],
     ['a JSON string', '"model"', /^expected a JSON object or an array of objects$/],
@@ -82,43 +82,7 @@ describe('native API request handling', () => {
     const oct = await startOct();
     const res = await post(oct.url, '/api/v1/traces', body);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: expect.stringMatching(error) });
-  });
-
-  it('answers 400 to a corrupt gzip body', async () => {
-    const oct = await startOct();
-    const res = await post(oct.url, '/api/v1/traces', Buffer.from('not gzip'), { ...JSON_TYPE, 'content-encoding': 'gzip' });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatch(/^could not read the request body/);
-  });
-
-  it('answers 415 to another content type', async () => {
-    const oct = await startOct();
-    const cases: Record<string, string>[] = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-protobuf' }, {}];
-    for (const headers of cases) {
-      const res = await post(oct.url, '/api/v1/traces', '{"model":"m"}', headers);
-      expect(res.status).toBe(415);
-      expect(res.body.error).toMatch(/^unsupported Content-Type '.*'; send application\/json$/);
-    }
-  });
-
-  it('answers 405 with Allow: POST to other methods', async () => {
-    const oct = await startOct();
-    for (const path of ['/api/v1/traces', '/api/v1/errors']) {
-      for (const method of ['GET', 'PUT', 'DELETE']) {
-        const res = await fetch(oct.url + path, { method });
-        expect(res.status).toBe(405);
-        expect(res.headers.get('allow')).toBe('POST');
-        expect(await res.json()).toEqual({ error: expect.stringMatching(/^method not allowed/) });
-      }
-    }
-  });
-
-  it('answers 413 to a body over OCT_MAX_BODY_BYTES', async () => {
-    const oct = await startOct({ maxBodyBytes: 1024 });
-    const res = await post(oct.url, '/api/v1/traces', { model: 'm', input: 'x'.repeat(2000) });
-    expect(res.status).toBe(413);
-    expect(res.body.error).toMatch(/exceeds the limit of 1024 bytes/);
+    expect(res.body).toEqual({ error: matching(error) });
   });
 
   it('answers 202 to an empty array without offering anything', async () => {
@@ -170,32 +134,8 @@ describe('native API and the pipeline', () => {
     expect((await rowsOf(oct.db, 'traces', 2)).map((r) => r.trace_id)).toEqual(first.body.trace_ids);
   });
 
-  it('answers 503 + Retry-After when the queue is full, counts the refusal and stores nothing of that request', async () => {
+  it('counts a failed call as two rows against the queue', async () => {
     const oct = await startOct({ queueCapacity: 10, batchMaxRows: 10 });
-    const lock = lockDatabase(oct.dbPath);
-    expect((await post(oct.url, '/api/v1/traces', items(10))).status).toBe(202);
-    const before = await health(oct.url);
-
-    const res = await post(oct.url, '/api/v1/traces', [{ model: 'late-1' }, { model: 'late-2' }]);
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('1');
-    expect(res.body).toEqual({ error: 'queue is full; retry later' });
-    const after = await health(oct.url);
-    expect(after.pipeline.refused).toBe(before.pipeline.refused + 2);
-    expect(after.receiver.native_requests_failed).toBe(before.receiver.native_requests_failed + 1);
-    expect(after.receiver.native_items_accepted).toBe(10);
-
-    lock.release();
-    await rowsOf(oct.db, 'traces', 10);
-    await waitFor(() => oct.runtime.health().pipeline.pending === 0, 2_000, 'an empty queue');
-    expect(count(oct.db, 'traces', "model LIKE 'late-%'")).toBe(0);
-  });
-
-  it('answers 413 to more rows than the queue can ever hold', async () => {
-    const oct = await startOct({ queueCapacity: 10, batchMaxRows: 10 });
-    const tooMany = await post(oct.url, '/api/v1/traces', items(11));
-    expect(tooMany.status).toBe(413);
-    expect(tooMany.body).toEqual({ error: 'the request holds 11 traces (11 rows) but the queue holds at most 10; send smaller arrays' });
     // Six failed calls are twelve rows: a trace and an error each.
     const failed = await post(
       oct.url,
@@ -203,7 +143,7 @@ describe('native API and the pipeline', () => {
       items(6).map((item) => ({ ...item, status: 'error' })),
     );
     expect(failed.status).toBe(413);
-    expect(failed.body.error).toMatch(/^the request holds 6 traces \(12 rows\)/);
+    expect(failed.body).toEqual({ error: 'the request holds 6 traces (12 rows) but the queue holds at most 10; send smaller arrays' });
     expect((await post(oct.url, '/api/v1/traces', items(10))).status).toBe(202);
   });
 });

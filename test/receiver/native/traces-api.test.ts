@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startOct } from '../../helpers.js';
 import { post, rowsOf } from './native-fixture.js';
+import { anyNumber, matching } from '../matchers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -43,7 +44,7 @@ describe('POST /api/v1/traces', () => {
       metadata: { team: 'ml', tries: 2, nested: { a: [1] } },
     });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ accepted: 1, trace_ids: [expect.stringMatching(UUID)] });
+    expect(res.body).toEqual({ accepted: 1, trace_ids: [matching(UUID)] });
 
     const [row] = await rowsOf(oct.db, 'traces', 1);
     expect(row).toEqual({
@@ -88,7 +89,7 @@ describe('POST /api/v1/traces', () => {
       ttft_ms: 120.25,
       attributes: '{"team":"ml","tries":2,"nested":{"a":[1]}}',
       resource_attributes: null,
-      created_at: expect.any(Number),
+      created_at: anyNumber,
     });
   });
 
@@ -141,13 +142,13 @@ describe('POST /api/v1/traces', () => {
       user_id: null,
       tool_name: null,
       agent_name: null,
-      start_time: expect.any(Number),
-      end_time: expect.any(Number),
+      start_time: anyNumber,
+      end_time: anyNumber,
       duration_ms: 1200,
       ttft_ms: null,
       attributes: null,
       resource_attributes: null,
-      created_at: expect.any(Number),
+      created_at: anyNumber,
     });
     // No times given: the call ended when it was received and started duration_ms earlier.
     const end = row.end_time as number;
@@ -209,7 +210,7 @@ describe('POST /api/v1/traces', () => {
     expect(traces[1]).toMatchObject({ status: 'error', status_message: 'Rate limit reached for gpt-4o', error_type: 'RateLimitError' });
     const [error] = await rowsOf(oct.db, 'errors', 1);
     expect(error).toEqual({
-      trace_id: expect.stringMatching(UUID),
+      trace_id: matching(UUID),
       source: 'native',
       origin: 'native',
       llm_trace_id: res.body.trace_ids[1],
@@ -222,7 +223,7 @@ describe('POST /api/v1/traces', () => {
       message: 'Rate limit reached for gpt-4o',
       stacktrace: null,
       occurred_at: 1714564800400,
-      created_at: expect.any(Number),
+      created_at: anyNumber,
       attributes: '{"attempt":3}',
     });
     expect(error.trace_id).not.toBe(res.body.trace_ids[1]);

@@ -1,0 +1,113 @@
+/**
+ * Every error oct answers, one entry per stable code: HTTP status, google.rpc.Code (for the
+ * OTLP Status body and the coming OTLP/gRPC receiver), whether a client should retry, and the
+ * message. Routes raise these; one failure path writes them in each route's dialect.
+ */
+
+/** google.rpc.Code values oct uses. */
+export const GrpcCode = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+
+export interface ErrorEntry<A extends unknown[]> {
+  status: number;
+  grpcCode: GrpcCode;
+  /** Retryable answers carry `Retry-After`; OTLP clients retry only 429/502/503/504. */
+  retryable: boolean;
+  message: (...args: A) => string;
+}
+
+/** Seconds a client should wait after a retryable answer; short, because the SDKs give up past their 10 s export timeout. */
+export const RETRY_AFTER_SECONDS = 1;
+
+const entry = <A extends unknown[]>(
+  status: number,
+  grpcCode: GrpcCode,
+  retryable: boolean,
+  message: (...args: A) => string,
+): ErrorEntry<A> => ({
+  status,
+  grpcCode,
+  retryable,
+  message,
+});
+
+export const ERRORS = {
+  OCT_ERR_NOT_FOUND: entry(
+    404,
+    GrpcCode.NOT_FOUND,
+    false,
+    (method: string, path: string, served: string) => `no route for ${method} ${path}; oct serves ${served}`,
+  ),
+  OCT_ERR_METHOD_NOT_ALLOWED: entry(405, GrpcCode.UNIMPLEMENTED, false, (usage: string) => `method not allowed; ${usage}`),
+  OCT_ERR_UNSUPPORTED_MEDIA_TYPE: entry(
+    415,
+    GrpcCode.INVALID_ARGUMENT,
+    false,
+    (actual: string, expected: string) => `unsupported Content-Type '${actual}'; send ${expected}`,
+  ),
+  OCT_ERR_UNSUPPORTED_ENCODING: entry(
+    400,
+    GrpcCode.INVALID_ARGUMENT,
+    false,
+    (encoding: string) => `unsupported Content-Encoding: ${encoding} (supported: gzip, deflate, br, identity)`,
+  ),
+  OCT_ERR_BODY_TOO_LARGE: entry(
+    413,
+    GrpcCode.RESOURCE_EXHAUSTED,
+    false,
+    (limit: number) => `request body exceeds the limit of ${limit} bytes (after decompression); OCT_MAX_BODY_BYTES sets it`,
+  ),
+  OCT_ERR_BODY_UNREADABLE: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => `could not read the request body: ${reason}`),
+  OCT_ERR_BODY_ABORTED: entry(400, GrpcCode.INVALID_ARGUMENT, false, () => 'request aborted by the client before the body was complete'),
+  /** Undecodable protobuf or JSON; the decoder's message says what and where. */
+  OCT_ERR_MALFORMED_BODY: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => reason),
+  /** Native items that fail the schema; the answer lists the problems. */
+  OCT_ERR_INVALID_ITEMS: entry(400, GrpcCode.INVALID_ARGUMENT, false, (total: number, listed: number) => {
+    const first = total > listed ? ` (first ${listed} listed)` : '';
+    return `invalid request: ${total} problem${total === 1 ? '' : 's'}${first}`;
+  }),
+  /** More events than the queue can ever hold: retrying cannot help. */
+  OCT_ERR_TOO_MANY_EVENTS: entry(
+    413,
+    GrpcCode.RESOURCE_EXHAUSTED,
+    false,
+    (held: string, capacity: number, advice: string) => `${held} but the queue holds at most ${capacity}; ${advice}`,
+  ),
+  OCT_ERR_QUEUE_FULL: entry(503, GrpcCode.UNAVAILABLE, true, () => 'queue is full; retry later'),
+  OCT_ERR_SHUTTING_DOWN: entry(503, GrpcCode.UNAVAILABLE, true, () => 'oct is shutting down; retry later'),
+  /** A bug in oct, never an expected outcome. */
+  OCT_ERR_INTERNAL: entry(500, GrpcCode.INTERNAL, false, () => 'internal error; see the oct log'),
+};
+
+export type ErrorCode = keyof typeof ERRORS;
+type MessageArgs<C extends ErrorCode> = Parameters<(typeof ERRORS)[C]['message']>;
+
+/** An error answer: a registry code and its message (plus, for invalid native items, the problems). */
+export class OctError extends Error {
+  override name = 'OctError';
+  readonly code: ErrorCode;
+  readonly problems: readonly string[];
+
+  constructor(code: ErrorCode, message: string, problems: readonly string[] = []) {
+    super(message);
+    this.code = code;
+    this.problems = problems;
+  }
+
+  get entry(): Omit<ErrorEntry<never>, 'message'> {
+    return ERRORS[this.code];
+  }
+}
+
+export function octError<C extends ErrorCode>(code: C, ...args: MessageArgs<C>): OctError {
+  const message = (ERRORS[code].message as (...a: MessageArgs<C>) => string)(...args);
+  return new OctError(code, message);
+}
