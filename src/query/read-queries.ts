@@ -108,8 +108,8 @@ export class ReadQueries {
       const spans = trace.otel_trace_id === null ? [] : (this.#prepare(sql.spans).all({ otel_trace_id: trace.otel_trace_id }) as Raw[]);
       return {
         trace: shape(trace) as TraceItem,
-        errors: errors.slice(0, READ_LIMITS.maxLinkedErrors).map(shape) as ErrorItem[],
-        spans: spans.slice(0, READ_LIMITS.maxSpans).map(shape) as TraceListItem[],
+        errors: errors.slice(0, READ_LIMITS.maxLinkedErrors).map((row) => shape(row)) as ErrorItem[],
+        spans: spans.slice(0, READ_LIMITS.maxSpans).map((span) => shape(span, PREVIEW_FLAGS.traces)) as TraceListItem[],
         errors_truncated: errors.length > READ_LIMITS.maxLinkedErrors,
         spans_truncated: spans.length > READ_LIMITS.maxSpans,
       };
@@ -128,11 +128,9 @@ export class ReadQueries {
     if (more) rows.length = limit;
     const last = rows.at(-1);
     const next = more && last ? encodeCursor(table, { time: last[time] as number, rowid: last._rowid as number }) : null;
-    const flags = PREVIEW_FLAGS[table];
     const items = rows.map((row) => {
       delete row._rowid;
-      for (const flag of flags) row[flag] = row[flag] === 1;
-      return shape(row);
+      return shape(row, PREVIEW_FLAGS[table]);
     });
     return { items, next };
   }
@@ -155,7 +153,9 @@ export class ReadQueries {
   }
 }
 
-function shape(row: Raw): Raw {
+/** JSON columns parsed, preview flags as booleans. */
+function shape(row: Raw, flags: readonly string[] = []): Raw {
+  for (const flag of flags) row[flag] = row[flag] === 1;
   for (const column of JSON_COLUMNS) {
     const value = row[column];
     if (typeof value !== 'string') continue;

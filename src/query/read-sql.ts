@@ -148,9 +148,11 @@ const GROUP_EXPRESSION = { model: 'coalesce(request_model, model)', service: 'se
  */
 export function statsStatement(params: StatsParams): Statement {
   const group = params.group ? GROUP_EXPRESSION[params.group] : 'NULL';
+  // A literal, not a parameter: JS numbers bind as REAL, and the division must be an integer one.
+  const bucketMs = BUCKET_MS[params.bucket];
   const sql = `
     WITH calls AS (
-      SELECT start_time / @bucket_ms AS b, ${group} AS g, status, input_tokens, output_tokens,
+      SELECT start_time / ${bucketMs} AS b, ${group} AS g, status, input_tokens, output_tokens,
              cache_read_tokens, cache_write_tokens, cost_usd, duration_ms
       FROM traces
       WHERE start_time >= @since AND start_time < @until AND is_aggregate = 0 AND kind IN ('llm', 'embedding')
@@ -173,9 +175,9 @@ export function statsStatement(params: StatsParams): Statement {
              sum(cost_usd) AS cost_usd
       FROM calls GROUP BY b, g
     )
-    SELECT t.b * @bucket_ms AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
+    SELECT t.b * ${bucketMs} AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
            cache_read_tokens, cache_write_tokens, cost_usd, l.p50 AS p50_ms, l.p95 AS p95_ms
     FROM totals t LEFT JOIN latency l ON l.b = t.b AND l.g IS t.g
     ORDER BY t.b, t.g`;
-  return { sql, args: { bucket_ms: BUCKET_MS[params.bucket], since: params.since, until: params.until } };
+  return { sql, args: { since: params.since, until: params.until } };
 }
