@@ -102,8 +102,8 @@ export class TraceReader {
   async #read<K extends ReadOp>(op: K, arg: Parameters<ReadQueries[K]>[0]): Promise<ReturnType<ReadQueries[K]>> {
     if (this.#shutdown) throw new ReadUnavailableError('the trace reader is shut down');
     if (!this.#started) throw new ReadUnavailableError('the trace reader is not started');
-    if (this.#pending.size >= (this.#options.maxPending ?? 64)) throw new ReadUnavailableError('too many reads waiting; retry shortly');
     await this.start();
+    if (this.#pending.size >= (this.#options.maxPending ?? 64)) throw new ReadUnavailableError('too many reads waiting; retry shortly');
     const worker = this.#worker!;
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
