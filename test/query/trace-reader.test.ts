@@ -66,8 +66,8 @@ describe('TraceReader on a running oct', () => {
 
       const stats = await reader.stats(parseStatsParams({ since: String(T0 - 3_600_000), group: 'provider' }, now));
       expect(stats.rows.map((row) => [row.group, row.calls, row.errors])).toEqual([
-        ['anthropic', 10, 0],
         [null, 1, 0],
+        ['anthropic', 10, 0],
         ['openai', 10, 1],
       ]);
     } finally {
