@@ -150,30 +150,26 @@ export function statsStatement(params: StatsParams): Statement {
   const group = params.group ? GROUP_EXPRESSION[params.group] : 'NULL';
   // A literal, not a parameter: JS numbers bind as REAL, and the division must be an integer one.
   const bucketMs = BUCKET_MS[params.bucket];
+  const calls = `FROM traces WHERE start_time >= @since AND start_time < @until AND is_aggregate = 0 AND kind IN ('llm', 'embedding')`;
+  // Totals by GROUP BY; percentiles need one sort of the durations, joined on the group's count.
   const sql = `
-    WITH calls AS (
-      SELECT start_time / ${bucketMs} AS b, ${group} AS g, status, input_tokens, output_tokens,
-             cache_read_tokens, cache_write_tokens, cost_usd, duration_ms
-      FROM traces
-      WHERE start_time >= @since AND start_time < @until AND is_aggregate = 0 AND kind IN ('llm', 'embedding')
-    ),
-    ranked AS (
-      SELECT b, g, duration_ms AS d,
-             row_number() OVER (PARTITION BY b, g ORDER BY duration_ms) AS rn,
-             count(*) OVER (PARTITION BY b, g) AS n
-      FROM calls WHERE duration_ms IS NOT NULL
-    ),
-    latency AS (
-      SELECT b, g, max(CASE WHEN rn = (n + 1) / 2 THEN d END) AS p50,
-             max(CASE WHEN rn = (95 * n + 99) / 100 THEN d END) AS p95
-      FROM ranked GROUP BY b, g
-    ),
-    totals AS (
-      SELECT b, g, count(*) AS calls, sum(status = 'error') AS errors,
+    WITH totals AS (
+      SELECT start_time / ${bucketMs} AS b, ${group} AS g, count(*) AS calls, sum(status = 'error') AS errors,
              sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
              sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
-             sum(cost_usd) AS cost_usd
-      FROM calls GROUP BY b, g
+             sum(cost_usd) AS cost_usd, count(duration_ms) AS n
+      ${calls} GROUP BY b, g
+    ),
+    ranked AS (
+      SELECT start_time / ${bucketMs} AS b, ${group} AS g, duration_ms AS d,
+             row_number() OVER (PARTITION BY start_time / ${bucketMs}, ${group} ORDER BY duration_ms) AS rn
+      ${calls} AND duration_ms IS NOT NULL
+    ),
+    latency AS (
+      SELECT r.b, r.g, max(CASE WHEN rn = (t.n + 1) / 2 THEN d END) AS p50, max(CASE WHEN rn = (95 * t.n + 99) / 100 THEN d END) AS p95
+      FROM ranked r JOIN totals t ON t.b = r.b AND t.g IS r.g
+      WHERE rn = (t.n + 1) / 2 OR rn = (95 * t.n + 99) / 100
+      GROUP BY r.b, r.g
     )
     SELECT t.b * ${bucketMs} AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
            cache_read_tokens, cache_write_tokens, cost_usd, l.p50 AS p50_ms, l.p95 AS p95_ms

@@ -31,6 +31,8 @@ let queries: ReadQueries;
 try {
   db = new Database(data.dbPath, { readonly: true, fileMustExist: true, timeout: data.busyTimeoutMs });
   db.pragma(`cache_size = -${data.cacheMiB * 1024}`);
+  // Stats sort up to a month of calls: keep the sort out of temp files.
+  db.pragma('temp_store = MEMORY');
   queries = new ReadQueries(db);
   send({ type: 'ready' });
 } catch (err) {
