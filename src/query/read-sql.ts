@@ -1,0 +1,179 @@
+import { READ_LIMITS, type ErrorListParams, type StatsParams, type TraceListParams } from './params.js';
+
+/**
+ * The read API's SQL, one builder per query shape. Values are always bound parameters; the only
+ * names put into the text come from the whitelists below or from the schema itself (PRAGMA
+ * table_info), so a parameter can never become SQL.
+ */
+
+export interface Statement {
+  sql: string;
+  args: Record<string, unknown>;
+}
+
+/** Column names of each table, in schema order, as the database reports them. */
+export interface TableColumns {
+  traces: readonly string[];
+  errors: readonly string[];
+}
+
+interface ListShape {
+  table: 'traces' | 'errors';
+  time: 'start_time' | 'occurred_at';
+  /** Parameter name → column compared with `=`. */
+  filters: Record<string, string>;
+  /** Columns a `q` search looks in. */
+  search: readonly string[];
+  /** Column → flag telling the client the preview was cut. */
+  previews: Record<string, string>;
+  previewChars: number;
+}
+
+const TRACES: ListShape = {
+  table: 'traces',
+  time: 'start_time',
+  filters: {
+    model: 'model',
+    provider: 'provider',
+    service: 'service_name',
+    kind: 'kind',
+    status: 'status',
+    convention: 'convention',
+    otel_trace_id: 'otel_trace_id',
+    conversation_id: 'conversation_id',
+    user_id: 'user_id',
+  } satisfies Partial<Record<keyof TraceListParams, string>>,
+  search: ['input_text', 'output_text'],
+  previews: { input_text: 'input_truncated', output_text: 'output_truncated' },
+  previewChars: READ_LIMITS.previewChars,
+};
+
+const ERRORS: ListShape = {
+  table: 'errors',
+  time: 'occurred_at',
+  filters: {
+    service: 'service_name',
+    error_type: 'error_type',
+    origin: 'origin',
+    otel_trace_id: 'otel_trace_id',
+    llm_trace_id: 'llm_trace_id',
+  } satisfies Partial<Record<keyof ErrorListParams, string>>,
+  search: ['message'],
+  previews: { message: 'message_truncated', stacktrace: 'stacktrace_truncated' },
+  previewChars: READ_LIMITS.errorPreviewChars,
+};
+
+/** Names of the boolean flags each list adds to its items. */
+export const PREVIEW_FLAGS = { traces: Object.values(TRACES.previews), errors: Object.values(ERRORS.previews) } as const;
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Every column; with `previewChars`, the shape's long texts cut to that many characters plus their flags. */
+function selectList(columns: readonly string[], shape: ListShape, preview: boolean): string {
+  return columns
+    .map((column) => {
+      const flag = shape.previews[column];
+      if (!preview || !flag) return quote(column);
+      const c = quote(column);
+      return `substr(${c}, 1, ${shape.previewChars}) AS ${c}, coalesce(length(${c}) > ${shape.previewChars}, 0) AS ${quote(flag)}`;
+    })
+    .join(', ');
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Newest first; a page is `limit + 1` rows so the caller knows whether there is a next one. */
+function listStatement(shape: ListShape, columns: readonly string[], params: TraceListParams | ErrorListParams): Statement {
+  const values = params as unknown as Record<string, unknown>;
+  const { time } = shape;
+  const where: string[] = [];
+  const args: Record<string, unknown> = { limit: params.limit + 1 };
+  if (params.since !== undefined) {
+    where.push(`${time} >= @since`);
+    args.since = params.since;
+  }
+  if (params.until !== undefined) {
+    where.push(`${time} < @until`);
+    args.until = params.until;
+  }
+  if (params.cursor) {
+    // The first term is what the time index can range over; the second breaks ties by rowid.
+    where.push(`${time} <= @cursor_time`, `(${time} < @cursor_time OR rowid < @cursor_rowid)`);
+    args.cursor_time = params.cursor.time;
+    args.cursor_rowid = params.cursor.rowid;
+  }
+  for (const [param, column] of Object.entries(shape.filters)) {
+    if (values[param] === undefined) continue;
+    where.push(`${column} = @${param}`);
+    args[param] = values[param];
+  }
+  if (params.q !== undefined) {
+    where.push(`(${shape.search.map((column) => `${column} LIKE @q ESCAPE '\\'`).join(' OR ')})`);
+    args.q = `%${escapeLike(params.q)}%`;
+  }
+  const sql =
+    `SELECT ${selectList(columns, shape, true)}, rowid AS _rowid FROM ${shape.table}` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY ${time} DESC, rowid DESC LIMIT @limit`;
+  return { sql, args };
+}
+
+export const traceListStatement = (columns: TableColumns, params: TraceListParams) => listStatement(TRACES, columns.traces, params);
+
+export const errorListStatement = (columns: TableColumns, params: ErrorListParams) => listStatement(ERRORS, columns.errors, params);
+
+/** The three statements of one trace's detail: the row (full texts), its errors (full texts), its OTel trace's spans (previews). */
+export function traceDetailStatements(columns: TableColumns) {
+  return {
+    trace: `SELECT ${selectList(columns.traces, TRACES, false)} FROM traces WHERE trace_id = @trace_id`,
+    errors:
+      `SELECT ${selectList(columns.errors, ERRORS, false)} FROM errors WHERE rowid IN (` +
+      'SELECT rowid FROM errors WHERE llm_trace_id = @trace_id ' +
+      'UNION SELECT rowid FROM errors WHERE otel_trace_id = @otel_trace_id AND otel_span_id = @otel_span_id' +
+      `) ORDER BY occurred_at, rowid LIMIT ${READ_LIMITS.maxLinkedErrors + 1}`,
+    spans:
+      `SELECT ${selectList(columns.traces, TRACES, true)} FROM traces WHERE otel_trace_id = @otel_trace_id ` +
+      `ORDER BY start_time, rowid LIMIT ${READ_LIMITS.maxSpans + 1}`,
+  };
+}
+
+const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+/** What a group means; "model" is what the caller asked for. */
+const GROUP_EXPRESSION = { model: 'coalesce(request_model, model)', service: 'service_name', provider: 'provider' } as const;
+
+/**
+ * Per UTC bucket (and group): totals and nearest-rank p50/p95 of duration_ms, over model calls
+ * only (is_aggregate = 0, kind llm/embedding) so agent spans do not count their children twice.
+ */
+export function statsStatement(params: StatsParams): Statement {
+  const group = params.group ? GROUP_EXPRESSION[params.group] : 'NULL';
+  // A literal, not a parameter: JS numbers bind as REAL, and the division must be an integer one.
+  const bucketMs = BUCKET_MS[params.bucket];
+  const calls = `FROM traces WHERE start_time >= @since AND start_time < @until AND is_aggregate = 0 AND kind IN ('llm', 'embedding')`;
+  // Totals by GROUP BY; percentiles need one sort of the durations, joined on the group's count.
+  const sql = `
+    WITH totals AS (
+      SELECT start_time / ${bucketMs} AS b, ${group} AS g, count(*) AS calls, sum(status = 'error') AS errors,
+             sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+             sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
+             sum(cost_usd) AS cost_usd, count(duration_ms) AS n
+      ${calls} GROUP BY b, g
+    ),
+    ranked AS (
+      SELECT start_time / ${bucketMs} AS b, ${group} AS g, duration_ms AS d,
+             row_number() OVER (PARTITION BY start_time / ${bucketMs}, ${group} ORDER BY duration_ms) AS rn
+      ${calls} AND duration_ms IS NOT NULL
+    ),
+    latency AS (
+      SELECT r.b, r.g, max(CASE WHEN rn = (t.n + 1) / 2 THEN d END) AS p50, max(CASE WHEN rn = (95 * t.n + 99) / 100 THEN d END) AS p95
+      FROM ranked r JOIN totals t ON t.b = r.b AND t.g IS r.g
+      WHERE rn = (t.n + 1) / 2 OR rn = (95 * t.n + 99) / 100
+      GROUP BY r.b, r.g
+    )
+    SELECT t.b * ${bucketMs} AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
+           cache_read_tokens, cache_write_tokens, cost_usd, l.p50 AS p50_ms, l.p95 AS p95_ms
+    FROM totals t LEFT JOIN latency l ON l.b = t.b AND l.g IS t.g
+    ORDER BY t.b, t.g`;
+  return { sql, args: { since: params.since, until: params.until } };
+}
