@@ -68,8 +68,6 @@ function build() {
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
   migrate(db);
-  // The read API's proposed indexes (test/query/read-indexes.sql): not yet a storage migration.
-  db.exec(fs.readFileSync(new URL('../test/query/read-indexes.sql', import.meta.url), 'utf8'));
   const insertTrace =
     db.prepare(`INSERT INTO traces (trace_id, source, convention, kind, is_aggregate, operation, otel_trace_id, otel_span_id,
     service_name, provider, model, request_model, input_text, output_text, input_bytes, output_bytes, input_tokens, output_tokens,

@@ -1,18 +1,21 @@
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config/config.js';
+import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
-import { nativeRoutes } from './receiver/native/native-routes.js';
+import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { otlpLogsRoute } from './receiver/otlp/logs-route.js';
 import { otlpErrors } from './receiver/otlp/otlp-route.js';
 import { otlpTracesRoute } from './receiver/otlp/traces-route.js';
+import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
+import { TraceReader } from './query/trace-reader.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 
 /**
  * Wires config → storage → pipeline → HTTP receiver. Data flows one way: the receiver offers
- * events to the batch processor, which hands batches to the SQLite exporter.
+ * events to the batch processor, which hands batches to the SQLite exporter; the read API has
+ * reader threads of its own.
  */
 export class Runtime {
   readonly config: Config;
@@ -20,6 +23,8 @@ export class Runtime {
   readonly #exporter: SqliteExporter;
   readonly #processor: BatchProcessor;
   readonly #receiver: HttpReceiver;
+  /** Unset when the read API is off (a non-loopback listener: it would serve prompts to anyone). */
+  readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
   #stopping: Promise<void> | undefined;
 
@@ -48,6 +53,13 @@ export class Runtime {
       stats: this.#receiverStats,
     };
     const otlp = { ...mapping, ...admission, logger };
+    this.#reader = isLoopback(config.host) ? new TraceReader({ dbPath: config.dbPath }) : undefined;
+    const reads = this.#reader
+      ? readRoutes(
+          this.#reader,
+          nativeErrors(() => this.#receiverStats.read_requests_failed++),
+        )
+      : [];
     this.#receiver = new HttpReceiver({
       host: config.host,
       port: config.port,
@@ -55,6 +67,7 @@ export class Runtime {
         otlpTracesRoute(otlp),
         otlpLogsRoute(otlp),
         ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+        ...reads,
       ],
       defaultErrors: otlpErrors(),
       health: () => this.health(),
@@ -66,11 +79,13 @@ export class Runtime {
   /** Starts downstream first, so every stage has a running consumer before data arrives. */
   async start(): Promise<AddressInfo & { url: string }> {
     await this.#exporter.start();
+    await this.#reader?.start();
     await this.#processor.start();
     await this.#receiver.start();
     const address = this.#receiver.address();
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     this.#logger.info(`listening on ${url}, writing to ${this.config.dbPath}`);
+    if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
     return { ...address, url };
   }
 
@@ -92,6 +107,7 @@ export class Runtime {
   async #stop(): Promise<void> {
     const started = performance.now();
     await this.#receiver.shutdown();
+    await this.#reader?.shutdown();
     await this.#processor.shutdown();
     await this.#exporter.shutdown();
     const s = this.#processor.stats();

@@ -115,3 +115,9 @@ export function loadConfig(env: Env = process.env): ConfigResult {
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

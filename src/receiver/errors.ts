@@ -83,6 +83,11 @@ export const ERRORS = {
   ),
   OCT_ERR_QUEUE_FULL: entry(503, GrpcCode.UNAVAILABLE, true, () => 'queue is full; retry later'),
   OCT_ERR_SHUTTING_DOWN: entry(503, GrpcCode.UNAVAILABLE, true, () => 'oct is shutting down; retry later'),
+  /** Read API: a query parameter that is unknown, repeated or out of range; the message names it. */
+  OCT_ERR_INVALID_PARAMETER: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => reason),
+  OCT_ERR_UNKNOWN_TRACE: entry(404, GrpcCode.NOT_FOUND, false, (traceId: string) => `no trace with trace_id '${traceId}'`),
+  /** Read API: the reader threads are busy, restarting or stopping. */
+  OCT_ERR_READ_UNAVAILABLE: entry(503, GrpcCode.UNAVAILABLE, true, (reason: string) => `reads are unavailable: ${reason}; retry later`),
   /** A bug in oct, never an expected outcome. */
   OCT_ERR_INTERNAL: entry(500, GrpcCode.INTERNAL, false, () => 'internal error; see the oct log'),
 };

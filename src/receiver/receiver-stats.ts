@@ -25,6 +25,8 @@ export interface ReceiverStats {
   /** Native items admitted, and native requests answered with a 4xx/5xx. */
   native_items_accepted: number;
   native_requests_failed: number;
+  /** Read API requests answered with a 4xx/5xx. */
+  read_requests_failed: number;
 }
 
 export function newReceiverStats(): ReceiverStats {
@@ -42,5 +44,6 @@ export function newReceiverStats(): ReceiverStats {
     otlp_requests_failed: 0,
     native_items_accepted: 0,
     native_requests_failed: 0,
+    read_requests_failed: 0,
   };
 }

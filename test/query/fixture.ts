@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
@@ -7,9 +6,6 @@ import { migrate } from '../../dist/storage/sqlite/schema.js';
 import { ReadQueries } from '../../src/query/read-queries.js';
 import { errorEvent, traceEvent } from '../factories.js';
 import { tempDir } from '../helpers.js';
-
-/** Not yet in schema.ts: created here until storage adds it as a migration (see the file). */
-export const READ_INDEXES = fs.readFileSync(new URL('./read-indexes.sql', import.meta.url), 'utf8');
 
 export const trace = (overrides: Partial<TraceRow> = {}) => (traceEvent(overrides) as { row: TraceRow }).row;
 export const error = (overrides: Partial<ErrorRow> = {}) => (errorEvent(overrides) as { row: ErrorRow }).row;
@@ -30,7 +26,6 @@ export function database(traces: TraceRow[], errors: ErrorRow[] = []) {
   const writer = new Database(dbPath);
   writer.pragma('journal_mode = WAL');
   migrate(writer);
-  writer.exec(READ_INDEXES);
   insert(writer, 'traces', traces);
   insert(writer, 'errors', errors);
   writer.close();

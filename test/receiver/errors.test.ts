@@ -4,8 +4,11 @@ import { ERRORS, octError, type ErrorCode } from '../../src/receiver/errors.js';
 
 const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-/** Codes only the native routes raise; every other code can answer an OTLP request too. */
+/** Codes only the native ingest routes raise. */
 const NATIVE_ONLY: ErrorCode[] = ['OCT_ERR_INVALID_ITEMS'];
+/** Codes only the read API raises, and the shared ones it can answer with. */
+const READ_ONLY: ErrorCode[] = ['OCT_ERR_INVALID_PARAMETER', 'OCT_ERR_UNKNOWN_TRACE', 'OCT_ERR_READ_UNAVAILABLE'];
+const READ: ErrorCode[] = [...READ_ONLY, 'OCT_ERR_NOT_FOUND', 'OCT_ERR_METHOD_NOT_ALLOWED', 'OCT_ERR_INTERNAL'];
 
 /** The statuses in the first column of the table that follows `heading` in README.md. */
 function tableStatuses(heading: string): Set<number> {
@@ -28,14 +31,20 @@ const ALL = Object.keys(ERRORS) as ErrorCode[];
 describe('the error registry', () => {
   it('matches the OTLP answers table of the README, status for status', () => {
     const otlp = tableStatuses('OTLP answers, following');
-    expect(errorStatuses(otlp)).toEqual(registryStatuses(ALL.filter((code) => !NATIVE_ONLY.includes(code))));
+    expect(errorStatuses(otlp)).toEqual(registryStatuses(ALL.filter((code) => !NATIVE_ONLY.includes(code) && !READ_ONLY.includes(code))));
     expect([...otlp].filter((s) => s < 400)).toEqual([200]);
   });
 
   it('matches the native Responses table of the README, status for status', () => {
     const native = tableStatuses('### Responses');
-    expect(errorStatuses(native)).toEqual(registryStatuses(ALL));
+    expect(errorStatuses(native)).toEqual(registryStatuses(ALL.filter((code) => !READ_ONLY.includes(code))));
     expect([...native].filter((s) => s < 400)).toEqual([202]);
+  });
+
+  it('matches the read answers table of the README, status for status', () => {
+    const read = tableStatuses('### Read answers');
+    expect(errorStatuses(read)).toEqual(registryStatuses(READ));
+    expect([...read].filter((s) => s < 400)).toEqual([200]);
   });
 
   it('marks exactly the answers OTLP clients retry (429, 502, 503, 504) as retryable', () => {

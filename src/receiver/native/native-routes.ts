@@ -32,7 +32,7 @@ const EMPTY_ANSWER = JSON.stringify({ accepted: 0, trace_ids: [] });
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Native errors: `{"error": …}`, with the `problems` of invalid items. */
-function nativeErrors(countFailure: () => void): ErrorDialect {
+export function nativeErrors(countFailure: () => void): ErrorDialect {
   return {
     encode: (_req, error) => ({
       contentType: JSON_UTF8,

@@ -48,6 +48,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX pending_content_record ON pending_content (otel_trace_id, otel_span_id, record_key);
   CREATE INDEX pending_content_expires_at ON pending_content (expires_at);
   `,
+  // 3: the read API's equality filters, which would otherwise walk the whole time index when
+  // nothing matches; partial, so rows without the value cost nothing to insert.
+  `
+  CREATE INDEX traces_conversation_time ON traces (conversation_id, start_time) WHERE conversation_id IS NOT NULL;
+  CREATE INDEX traces_user_time ON traces (user_id, start_time) WHERE user_id IS NOT NULL;
+  CREATE INDEX errors_otel_trace_time ON errors (otel_trace_id, occurred_at) WHERE otel_trace_id IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

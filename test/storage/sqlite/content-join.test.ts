@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContentRow, PipelineEvent } from '../../../src/model/events.js';
 import { traceEvent } from '../../factories.js';
 import { openExporter } from './exporter-fixture.js';
+import { SCHEMA_VERSION } from '../../../src/storage/sqlite/schema.js';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const SPAN = '00f067aa0ba902b7';
@@ -70,9 +71,11 @@ describe('log-borne content in the SQLite exporter', () => {
     expect(again.exporter.contentStats()).toMatchObject({ pending: 0, joined: 1 });
     await again.exporter.shutdown();
 
-    // Back to schema version 1: the upgrade adds the table and keeps the rows.
+    // Back to schema version 1: the upgrade adds the table (and the later indexes) and keeps the rows.
     const db = new Database(dbPath);
-    db.exec('DROP TABLE pending_content');
+    db.exec(
+      'DROP TABLE pending_content; DROP INDEX traces_conversation_time; DROP INDEX traces_user_time; DROP INDEX errors_otel_trace_time',
+    );
     db.pragma('user_version = 1');
     db.close();
     const upgraded = await openExporter({ dbPath });
@@ -80,7 +83,7 @@ describe('log-borne content in the SQLite exporter', () => {
     expect(upgraded.exporter.contentStats()).toMatchObject({ pending: 1 });
     await upgraded.exporter.shutdown();
     const check = new Database(dbPath, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(check.prepare('SELECT input_text FROM traces').get()).toEqual({ input_text: 'user: hi' });
     check.close();
   });

@@ -115,7 +115,7 @@ describe('SQLite schema', () => {
     const created = open(path.join(dir, 'new.db'));
     expect(created.version).toBe(SCHEMA_VERSION);
     expect(upgraded).toEqual(created);
-    expect(created.tables.map((t) => t.indexes.length)).toEqual([5, 5, 2]); // with the primary keys' own
+    expect(created.tables.map((t) => t.indexes.length)).toEqual([7, 6, 2]); // with the primary keys' own
   });
 
   it.each([
