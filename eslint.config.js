@@ -46,6 +46,8 @@ export default tseslint.config(
   layer('storage', ['receiver', 'mapping', 'pipeline', 'express'], ['pipeline/exporter.js', 'pipeline/component.js']),
   layer('pipeline', ['receiver', 'mapping', 'storage', 'express']),
   layer('mapping', ['receiver', 'storage', 'express']),
+  // The read side sits beside the write path and shares only the model with it.
+  layer('query', ['receiver', 'mapping', 'pipeline', 'storage', 'express']),
   {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],

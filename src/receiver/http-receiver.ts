@@ -70,7 +70,8 @@ export class HttpReceiver implements Component {
       const allow = served.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])).join(', ');
       route.all((req: IncomingMessage, res: ServerResponse) => {
         res.setHeader('Allow', allow);
-        this.#fail(req, res, served[0].errors, octError('OCT_ERR_METHOD_NOT_ALLOWED', served[0].usage));
+        const usage = served.map((r) => r.usage).join('; ');
+        this.#fail(req, res, served[0].errors, octError('OCT_ERR_METHOD_NOT_ALLOWED', usage));
       });
     }
 

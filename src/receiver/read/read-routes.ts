@@ -13,7 +13,7 @@ export function readRoutes(reader: TraceReader, errors: ErrorDialect): Route[] {
   const route = (path: string, read: (req: IncomingMessage) => Promise<unknown>): Route => ({
     method: 'GET',
     path,
-    usage: 'the read API is read with GET',
+    usage: `${path.split('/')[3]} are read with GET`,
     errors,
     async handle(req: IncomingMessage, res: ServerResponse) {
       const result = await translated(() => read(req));

@@ -18,6 +18,8 @@ interface RouteUnderTest {
   malformed: string;
   /** The end of the 405 message. */
   usage: string;
+  /** The methods the path serves (native paths are read with GET too). */
+  allow: string;
   /** The end of the 415 message. */
   accepted: string;
   /** The 413 message for 11 items. */
@@ -36,6 +38,7 @@ const ROUTES: RouteUnderTest[] = [
     valid: (n, first) => tracesRequest(Array.from({ length: n }, (_, i) => chatSpan(first + i))),
     malformed: '{"resourceSpans": [',
     usage: 'OTLP traces are sent with POST',
+    allow: 'POST',
     accepted: OTLP_TYPES,
     tooMany: "request maps to 11 events but the queue holds at most 10; lower the exporter's batch size (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)",
     failedCounter: 'otlp_requests_failed',
@@ -51,6 +54,7 @@ const ROUTES: RouteUnderTest[] = [
       ),
     malformed: '{"resourceLogs": [',
     usage: 'OTLP logs are sent with POST',
+    allow: 'POST',
     accepted: OTLP_TYPES,
     tooMany: "request maps to 11 events but the queue holds at most 10; lower the exporter's batch size (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE)",
     failedCounter: 'otlp_requests_failed',
@@ -62,7 +66,8 @@ const ROUTES: RouteUnderTest[] = [
     dialect: 'native',
     valid: (n, first) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ model: `m${first + i}` }))),
     malformed: '{"model": "m",',
-    usage: 'traces are sent with POST',
+    usage: 'traces are sent with POST; traces are read with GET',
+    allow: 'POST, GET, HEAD',
     accepted: 'application/json',
     tooMany: 'the request holds 11 traces (11 rows) but the queue holds at most 10; send smaller arrays',
     failedCounter: 'native_requests_failed',
@@ -73,7 +78,8 @@ const ROUTES: RouteUnderTest[] = [
     dialect: 'native',
     valid: (n, first) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ message: `e${first + i}` }))),
     malformed: '{"message": "m",',
-    usage: 'errors are sent with POST',
+    usage: 'errors are sent with POST; errors are read with GET',
+    allow: 'POST, GET, HEAD',
     accepted: 'application/json',
     tooMany: 'the request holds 11 errors (11 rows) but the queue holds at most 10; send smaller arrays',
     failedCounter: 'native_requests_failed',
@@ -100,18 +106,18 @@ const TOO_LARGE = `request body exceeds the limit of ${LIMIT} bytes (after decom
 
 const CASES: Case[] = [
   {
-    name: 'a GET',
+    name: 'a DELETE',
     status: 405,
     grpc: 12,
-    headers: { allow: 'POST' },
+    headers: { allow: 'ROUTE' },
     message: (route) => `method not allowed; ${route.usage}`,
-    send: (oct, route) => fetch(oct.url + route.path),
+    send: (oct, route) => fetch(oct.url + route.path, { method: 'DELETE' }),
   },
   {
     name: 'a PUT',
     status: 405,
     grpc: 12,
-    headers: { allow: 'POST' },
+    headers: { allow: 'ROUTE' },
     message: (route) => `method not allowed; ${route.usage}`,
     send: (oct, route) => fetch(oct.url + route.path, { method: 'PUT', headers: JSON_TYPE, body: route.valid(1, 1) }),
   },
@@ -194,7 +200,7 @@ describe.each(ROUTES)('POST $path', (route) => {
     const oct = await startOct(CONFIG);
     const res = await c.send(oct, route);
     expect(res.status).toBe(c.status);
-    expect(res.headers.get('allow')).toBe(c.headers?.allow ?? null);
+    expect(res.headers.get('allow')).toBe(c.headers?.allow === 'ROUTE' ? route.allow : (c.headers?.allow ?? null));
     expect(res.headers.get('retry-after')).toBe(c.headers?.['retry-after'] ?? null);
     expect(res.headers.get('content-type')).toBe(route.dialect === 'otlp' ? 'application/json' : 'application/json; charset=utf-8');
     const expected = c.message(route);
