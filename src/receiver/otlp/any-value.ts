@@ -3,7 +3,7 @@ import { type DecodeError, MAX_VALUE_DEPTH, nestingTooDeep } from './decode-erro
 import type { Wire } from './wire.js';
 
 /** A value read (or one of its nested values) is nested deeper than MAX_VALUE_DEPTH. */
-export const VALUE_TOO_DEEP = 1;
+const VALUE_TOO_DEEP = 1;
 /** A value read used `string_value_strindex` or `key_strindex` (profiles-only fields). */
 export const VALUE_STRINDEX = 2;
 
