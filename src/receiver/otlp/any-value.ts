@@ -12,10 +12,25 @@ export function valueError(flags: number): DecodeError | null {
   return flags & VALUE_TOO_DEEP ? nestingTooDeep() : null;
 }
 
-/** A decoded AnyValue and the `VALUE_*` flags of it and its nested values. */
-export interface ValueRead {
-  value: AnyValue;
-  flags: number;
+/** A decoded AnyValue whose `VALUE_*` flags (its own and its nested values') are not 0: rare. */
+export class Flagged {
+  readonly value: AnyValue;
+  readonly flags: number;
+
+  constructor(value: AnyValue, flags: number) {
+    this.value = value;
+    this.flags = flags;
+  }
+}
+
+/** The value `anyValue` returned, unwrapped. */
+export function valueOf(read: AnyValue | Flagged): AnyValue {
+  return read instanceof Flagged ? read.value : read;
+}
+
+/** The `VALUE_*` flags of what `anyValue` returned. */
+export function flagsOf(read: AnyValue | Flagged): number {
+  return read instanceof Flagged ? read.flags : 0;
 }
 
 // AnyValue oneof members, in the order the model gives them precedence when several are present.
@@ -35,7 +50,7 @@ const STRINDEX = 128;
 export function keyValue(w: Wire, map: Attributes, depth: number, valueDepth: number): number {
   const outerEnd = w.enter(depth);
   let key = '';
-  let value: ValueRead = NO_VALUE;
+  let value: AnyValue | Flagged = null;
   let keyStrindex = 0;
   while (w.pos < w.len) {
     const tag = w.uint32();
@@ -54,17 +69,16 @@ export function keyValue(w: Wire, map: Attributes, depth: number, valueDepth: nu
     }
   }
   w.leave(outerEnd);
-  map.set(key, value.value);
-  return keyStrindex === 0 ? value.flags : value.flags | VALUE_STRINDEX;
+  map.set(key, valueOf(value));
+  return keyStrindex === 0 ? flagsOf(value) : flagsOf(value) | VALUE_STRINDEX;
 }
 
-const NO_VALUE: ValueRead = { value: null, flags: 0 };
-
 /**
- * One AnyValue message whose value sits at nesting level `valueDepth`. With several oneof members
- * on the wire, the first in the model's order wins; a repeated member keeps its last occurrence.
+ * One AnyValue message whose value sits at nesting level `valueDepth`, wrapped only when it has
+ * flags (an object per value measured slower). With several oneof members on the wire, the first
+ * in the model's order wins; a repeated member keeps its last occurrence.
  */
-export function anyValue(w: Wire, depth: number, valueDepth: number): ValueRead {
+export function anyValue(w: Wire, depth: number, valueDepth: number): AnyValue | Flagged {
   const outerEnd = w.enter(depth);
   let present = 0;
   let string = '';
@@ -119,20 +133,20 @@ export function anyValue(w: Wire, depth: number, valueDepth: number): ValueRead 
   }
   w.leave(outerEnd);
   if (valueDepth > MAX_VALUE_DEPTH) return TOO_DEEP;
-  if (present === 0) return NO_VALUE;
-  if (present & STRING) return { value: string, flags: 0 };
-  if (present & INT) return { value: int, flags: 0 };
-  if (present & BOOL) return { value: bool, flags: 0 };
-  if (present & DOUBLE) return { value: double, flags: 0 };
-  if (present & ARRAY) return { value: array, flags: arrayFlags };
-  if (present & KVLIST) return { value: kvlist, flags: kvlistFlags };
+  if (present === 0) return null;
+  if (present & STRING) return string;
+  if (present & INT) return int;
+  if (present & BOOL) return bool;
+  if (present & DOUBLE) return double;
+  if (present & ARRAY) return arrayFlags === 0 ? array : new Flagged(array, arrayFlags);
+  if (present & KVLIST) return kvlistFlags === 0 ? kvlist : new Flagged(kvlist, kvlistFlags);
   // A copy, so a stored value does not keep the whole request body alive.
-  if (present & BYTES) return { value: new Uint8Array(bytes!), flags: 0 };
+  if (present & BYTES) return new Uint8Array(bytes!);
   return STRINDEX_ONLY;
 }
 
-const TOO_DEEP: ValueRead = { value: null, flags: VALUE_TOO_DEEP };
-const STRINDEX_ONLY: ValueRead = { value: null, flags: VALUE_STRINDEX };
+const TOO_DEEP = new Flagged(null, VALUE_TOO_DEEP);
+const STRINDEX_ONLY = new Flagged(null, VALUE_STRINDEX);
 
 /** An ArrayValue's values into `values`; returns their flags. */
 function arrayValue(w: Wire, values: AnyValue[], depth: number, valueDepth: number): number {
@@ -142,8 +156,8 @@ function arrayValue(w: Wire, values: AnyValue[], depth: number, valueDepth: numb
     const tag = w.uint32();
     if (tag >>> 3 === 1) {
       const item = anyValue(w, depth + 1, valueDepth);
-      values.push(item.value);
-      flags |= item.flags;
+      values.push(valueOf(item));
+      flags |= flagsOf(item);
     } else {
       w.skipField(tag, depth);
     }

@@ -1,5 +1,5 @@
 import type { AnyValue, Attributes, LogRecord, LogsRequest } from '../../model/otlp.js';
-import { anyValue, keyValue, valueError } from './any-value.js';
+import { anyValue, flagsOf, keyValue, valueError, valueOf } from './any-value.js';
 import { OtlpProtobufReader } from './protobuf-reader.js';
 
 /** OTLP/protobuf `ExportLogsServiceRequest` (proto/…/logs_service.proto) into the model; field numbers in the comments. */
@@ -44,8 +44,8 @@ function logRecord(reader: OtlpProtobufReader): LogRecord {
         break;
       case 5: {
         const read = anyValue(w, LOG_RECORD + 1, 1);
-        body = read.value;
-        bodyFlags = read.flags;
+        body = valueOf(read);
+        bodyFlags = flagsOf(read);
         break;
       }
       case 6:

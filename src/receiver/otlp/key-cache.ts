@@ -1,7 +1,7 @@
 /**
- * Attribute keys repeat in every span: each is decoded once per request, then found again by its
- * bytes, which also spares hashing a new string for every map it goes into. Short ASCII keys only
- * (anything else is decoded each time); a slot holds one key, the last one seen there.
+ * Attribute keys repeat in every span and every request: each is decoded once, then found again by
+ * its bytes, which also spares hashing a new string for every map it goes into. Short ASCII keys
+ * only (anything else is decoded each time); a slot holds one key, the last one seen there.
  */
 export class KeyCache {
   static readonly #MAX_LENGTH = 64;

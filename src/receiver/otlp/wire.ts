@@ -7,13 +7,16 @@ import { KeyCache } from './key-cache.js';
 // with JSON is the one that applies.
 export const MAX_MESSAGE_DEPTH = 3 * MAX_VALUE_DEPTH + 8;
 
+// Shared by all requests, which repeat the same keys: a cache per request measured 8–15 % slower.
+// It only memoizes decoded strings, so nothing it holds can change a result.
+const KEYS = new KeyCache();
+
 /**
  * protobufjs's Reader with the field readers that generated code inlines, and a depth limit of its
  * own (protobufjs's is library-wide). Strings go through Node's decoder: invalid UTF-8 becomes U+FFFD.
  */
 export class Wire extends protobuf.BufferReader {
   declare buf: Buffer;
-  readonly #keys = new KeyCache();
 
   constructor(body: Uint8Array) {
     super(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
@@ -88,7 +91,7 @@ export class Wire extends protobuf.BufferReader {
     const length = this.uint32();
     const start = this.pos;
     this.pos = Math.min(start + length, this.len);
-    return this.#keys.get(this.buf, start, this.pos);
+    return KEYS.get(this.buf, start, this.pos);
   }
 
   /** fixed64 → bigint, exactly. */
