@@ -1,58 +1,42 @@
-import {
-  anyValue,
-  asObject,
-  attributes,
-  decodeRequestJson,
-  enumValue,
-  hexId,
-  list,
-  resourceOf,
-  scopeOf,
-  str,
-  uint64,
-  within,
-  type Warnings,
-} from './decode-traces-json.js';
 import type { LogRecord, LogsRequest, ResourceLogs, ScopeLogs } from '../../model/otlp.js';
+import { within } from './field-error.js';
+import { type JsonContext, uint64 } from './long-integers.js';
+import { anyValue, asObject, attributes, decodeRequestJson, enumValue, hexId, list, resourceOf, scopeOf, str } from './otlp-json.js';
 
-/**
- * OTLP/JSON logs decoder, with the traces decoder's rules (decode-json.ts): snake_case keys,
- * enum names, 64-bit integers as numbers or strings, unknown keys ignored, hex ids, and a
- * DecodeError naming the field for a wrong JSON type, e.g. `resourceLogs[0].scopeLogs[0].logRecords[2].eventName: expected a string`.
- */
+/** OTLP/JSON `ExportLogsServiceRequest` into the model, with the readers of otlp-json.ts. */
 export function decodeLogsJson(body: Uint8Array): LogsRequest {
   if (body.length === 0) return { resourceLogs: [], warnings: [] };
-  return decodeRequestJson(body, 'ExportLogsServiceRequest', (request, warnings) => ({
-    resourceLogs: list(request.resourceLogs ?? request.resource_logs, 'resourceLogs', toResourceLogs, warnings),
-    warnings,
+  return decodeRequestJson(body, 'ExportLogsServiceRequest', (request, context) => ({
+    resourceLogs: list(request.resourceLogs ?? request.resource_logs, 'resourceLogs', toResourceLogs, context),
+    warnings: context.warnings,
   }));
 }
 
-function toResourceLogs(value: unknown, warnings: Warnings): ResourceLogs {
+function toResourceLogs(value: unknown, context: JsonContext): ResourceLogs {
   const o = asObject(value);
-  return { resource: resourceOf(o, warnings), scopeLogs: list(o.scopeLogs ?? o.scope_logs, 'scopeLogs', toScopeLogs, warnings) };
+  return { resource: resourceOf(o, context), scopeLogs: list(o.scopeLogs ?? o.scope_logs, 'scopeLogs', toScopeLogs, context) };
 }
 
-function toScopeLogs(value: unknown, warnings: Warnings): ScopeLogs {
+function toScopeLogs(value: unknown, context: JsonContext): ScopeLogs {
   const o = asObject(value);
-  return { scope: scopeOf(o), logRecords: list(o.logRecords ?? o.log_records, 'logRecords', toLogRecord, warnings) };
+  return { scope: scopeOf(o), logRecords: list(o.logRecords ?? o.log_records, 'logRecords', toLogRecord, context) };
 }
 
-function toLogRecord(value: unknown, warnings: Warnings): LogRecord {
+function toLogRecord(value: unknown, context: JsonContext): LogRecord {
   const o = asObject(value);
   let body;
   try {
-    body = anyValue(o.body, 1, warnings);
+    body = anyValue(o.body, 1, context);
   } catch (err) {
     throw within(err, 'body');
   }
   return {
-    timeUnixNano: uint64(o.timeUnixNano ?? o.time_unix_nano, 'timeUnixNano'),
-    observedTimeUnixNano: uint64(o.observedTimeUnixNano ?? o.observed_time_unix_nano, 'observedTimeUnixNano'),
+    timeUnixNano: uint64(o.timeUnixNano ?? o.time_unix_nano, 'timeUnixNano', context),
+    observedTimeUnixNano: uint64(o.observedTimeUnixNano ?? o.observed_time_unix_nano, 'observedTimeUnixNano', context),
     severityNumber: enumValue(o.severityNumber ?? o.severity_number, 'severityNumber', SEVERITY_NUMBERS),
     severityText: str(o.severityText ?? o.severity_text, 'severityText'),
     body,
-    attributes: attributes(o.attributes, 'attributes', 1, warnings),
+    attributes: attributes(o.attributes, 'attributes', 1, context),
     traceId: hexId(o.traceId ?? o.trace_id, 'traceId', 32),
     spanId: hexId(o.spanId ?? o.span_id, 'spanId', 16),
     eventName: str(o.eventName ?? o.event_name, 'eventName'),

@@ -1,7 +1,7 @@
 /**
  * How the OTLP/JSON decoders turn the body into values: UTF-8 checks, the byte order mark, and
  * 64-bit integers written as JSON numbers, which must come out exact whichever way the body is
- * parsed (see parseAndDecode in decode-json.ts).
+ * parsed (see parseKeepingLongIntegers in long-integers.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { decodeLogsJson } from '../../../src/receiver/otlp/decode-logs-json.js';
@@ -16,6 +16,7 @@ const request = (...spans: string[]) => `{"resourceSpans":[{"scopeSpans":[{"span
 const span = (fields: string) => `{"traceId":"${TRACE_ID}","spanId":"00f067aa0ba902b7",${fields}}`;
 const spansOf = (body: string | Uint8Array): Span[] =>
   decodeTracesJson(typeof body === 'string' ? Buffer.from(body) : body).resourceSpans[0].scopeSpans[0].spans;
+type TextRequest = { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
 const outcome = (decode: () => unknown) => {
   try {
     return decode();
@@ -101,7 +102,7 @@ describe('OTLP/JSON body text', () => {
       const body = Buffer.concat([Buffer.from(before), Buffer.from(piece), Buffer.from(after)]);
       let expected: unknown;
       try {
-        expected = JSON.parse(reference.decode(body)).resourceSpans[0].scopeSpans[0].spans[0].name;
+        expected = (JSON.parse(reference.decode(body)) as TextRequest).resourceSpans[0].scopeSpans[0].spans[0].name;
       } catch {
         expected = 'DecodeError: request body is not valid UTF-8';
       }

@@ -471,6 +471,8 @@ describe('one-pass protobuf decoders, compared with the reflection decoders', ()
       'ok',
       'invalid protobuf: maximum nesting depth exceeded',
     ]);
+    // The decoders apply their depth limit themselves: protobufjs's library-wide one stays at its default.
+    expect(protobuf.Reader.recursionLimit).toBe(100);
   });
 
   it('read an over-long varint in every uint32 field the way protobufjs does', () => {

@@ -1,9 +1,9 @@
 /**
  * The protobufjs reflection decoders oct used before the one-pass Reader decoders, kept as the
  * reference the tests compare those with: `Type.decode`, then a walk into the model. The walk is
- * the former src/receiver/otlp/decode-protobuf.ts and decode-logs-protobuf.ts, unchanged.
+ * the former traces and logs protobuf decoders, unchanged.
  */
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import { DecodeError, MAX_VALUE_DEPTH, nestingTooDeep, warnStrindex } from '../../../src/receiver/otlp/decode-errors.js';
 import type {
   AnyValue,
@@ -19,8 +19,7 @@ import type {
   TracesRequest,
 } from '../../../src/model/otlp.js';
 import { RpcStatus } from '../../../src/receiver/otlp/proto-root.js';
-// Raises protobufjs's Reader.recursionLimit, as it was raised for these decoders.
-import '../../../src/receiver/otlp/protobuf-reader.js';
+import { MAX_MESSAGE_DEPTH } from '../../../src/receiver/otlp/wire.js';
 
 // proto-root.ts loads the trace and logs service schemas into one root.
 export const ExportTraceServiceRequest = RpcStatus.root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
@@ -94,10 +93,15 @@ class RecordFieldError extends DecodeError {}
 
 function decodeWith<T>(type: protobuf.Type, body: Uint8Array): T {
   const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // The one-pass decoders' depth limit, which protobufjs only has library-wide.
+  const defaultLimit = protobuf.Reader.recursionLimit;
+  protobuf.Reader.recursionLimit = MAX_MESSAGE_DEPTH;
   try {
     return type.decode(buffer) as unknown as T;
   } catch (err) {
     throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
+  } finally {
+    protobuf.Reader.recursionLimit = defaultLimit;
   }
 }
 
