@@ -50,7 +50,7 @@ describe('content whose span never arrives', () => {
       };
 
       // Warm up until memory is at its working size: SQLite's page cache (bounded by the writer's
-      // cache_size, 64 MiB, reached at ~50,000 of these records) and the V8 heaps of both threads.
+      // cache_size, 32 MiB, reached at ~50,000 of these records) and the V8 heaps of both threads.
       // Before that, RSS grows with any traffic, traces included, and says nothing about retention.
       await sendOrphans(url, 0, 50_000);
       await settle(50_000);
