@@ -1,8 +1,9 @@
 import type { LogLevel } from '../logger.js';
+import { SETTINGS } from './settings.js';
 
 /**
  * oct's settings: `OCT_*` environment variables with defaults, validated at start-up.
- * Every setting is listed in README.md ("Configuration"); a test keeps the two in step.
+ * Each is parsed as `SETTINGS` (settings.ts) says.
  */
 
 export interface Config {
@@ -66,48 +67,11 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): ConfigResult {
   const config = defaultConfig();
   const errors: string[] = [];
-  const read = <T>(name: string, parse: (raw: string) => T | undefined, expected: string, apply: (v: T) => void) => {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') return;
-    const value = parse(raw.trim());
-    if (value === undefined) errors.push(`${name} is invalid: expected ${expected} (actual: '${raw}')`);
-    else apply(value);
-  };
-  const int = (min: number, max: number) => (raw: string) => {
-    if (!/^\d+$/.test(raw)) return undefined;
-    const n = Number(raw);
-    return n >= min && n <= max ? n : undefined;
-  };
-  const oneOf =
-    <T extends string>(...values: T[]) =>
-    (raw: string) =>
-      values.find((v) => v === raw.toLowerCase());
-
-  read(
-    'OCT_HOST',
-    (raw) => raw,
-    'a host name or IP address',
-    (v) => (config.host = v),
-  );
-  read('OCT_PORT', int(0, 65_535), 'an integer from 0 to 65535', (v) => (config.port = v));
-  read(
-    'OCT_DB_PATH',
-    (raw) => raw,
-    'a file path',
-    (v) => (config.dbPath = v),
-  );
-  read('OCT_MAX_TEXT_BYTES', int(1, 1 << 30), 'an integer from 1 to 1073741824', (v) => (config.maxTextBytes = v));
-  read('OCT_MAX_ATTRIBUTES_BYTES', int(64, 1 << 30), 'an integer from 64 to 1073741824', (v) => (config.maxAttributesBytes = v));
-  read('OCT_MAX_BODY_BYTES', int(1024, 2 ** 31), 'an integer from 1024 to 2147483648', (v) => (config.maxBodyBytes = v));
-  read('OCT_QUEUE_CAPACITY', int(1, 1_000_000), 'an integer from 1 to 1000000', (v) => (config.queueCapacity = v));
-  read('OCT_BATCH_MAX_ROWS', int(1, 100_000), 'an integer from 1 to 100000', (v) => (config.batchMaxRows = v));
-  read('OCT_BATCH_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.batchTimeoutMs = v));
-  read('OCT_ADMISSION_WAIT_MS', int(0, 60_000), 'an integer from 0 to 60000 (milliseconds)', (v) => (config.admissionWaitMs = v));
-  read('OCT_SHUTDOWN_TIMEOUT_MS', int(1, 3_600_000), 'an integer from 1 to 3600000 (milliseconds)', (v) => (config.shutdownTimeoutMs = v));
-  read('OCT_PENDING_CONTENT_TTL_S', int(1, 604_800), 'an integer from 1 to 604800 (seconds)', (v) => (config.pendingContentTtlS = v));
-  read('OCT_ERRORS_FROM', oneOf('all', 'genai'), "'all' or 'genai'", (v) => (config.errorsFrom = v));
-  read('OCT_LOG_LEVEL', oneOf('info', 'warn', 'silent'), "'info', 'warn' or 'silent'", (v) => (config.logLevel = v));
-
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw === undefined || raw.trim() === '') continue;
+    if (!s.apply(config, raw.trim())) errors.push(`${s.env} is invalid: expected ${s.expected} (actual: '${raw}')`);
+  }
   if (errors.length === 0 && config.batchMaxRows > config.queueCapacity) {
     errors.push(
       `OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`,

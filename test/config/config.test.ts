@@ -80,7 +80,7 @@ describe('configuration', () => {
   });
 
   it('documents every OCT_ setting in README.md', () => {
-    const source = fs.readFileSync(new URL('../../src/config/config.ts', import.meta.url), 'utf8');
+    const source = fs.readFileSync(new URL('../../src/config/settings.ts', import.meta.url), 'utf8');
     const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const names = new Set(source.match(/OCT_[A-Z_]+/g));
     expect(names.size).toBeGreaterThanOrEqual(12);

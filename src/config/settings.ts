@@ -1,0 +1,85 @@
+import type { Config } from './config.js';
+
+/**
+ * The one table of oct's settings. Start-up validation, README's "Configuration" table (a test
+ * keeps them in step) and, later, command-line flags all come from here, so they cannot drift.
+ */
+export interface Setting {
+  /** The environment variable, e.g. `OCT_PORT`. */
+  readonly env: string;
+  /** The command-line flag without dashes, e.g. `port`. */
+  readonly flag: string;
+  readonly key: keyof Config;
+  /** What a valid value looks like, for the error line and the help text. */
+  readonly expected: string;
+  /** One line for the help text. */
+  readonly summary: string;
+  /** Parses and applies `raw`; false when `raw` is not a valid value. */
+  readonly apply: (config: Config, raw: string) => boolean;
+}
+
+interface Parser<T> {
+  readonly expected: string;
+  readonly parse: (raw: string) => T | undefined;
+}
+
+export const text = (expected: string): Parser<string> => ({ expected, parse: (raw) => raw });
+
+export const int = (min: number, max: number, unit?: string): Parser<number> => ({
+  expected: `an integer from ${min} to ${max}${unit ? ` (${unit})` : ''}`,
+  parse: (raw) => {
+    if (!/^\d+$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return n >= min && n <= max ? n : undefined;
+  },
+});
+
+export const oneOf = <T extends string>(...values: T[]): Parser<T> => ({
+  expected:
+    values.length === 2
+      ? `'${values[0]}' or '${values[1]}'`
+      : `${values
+          .slice(0, -1)
+          .map((v) => `'${v}'`)
+          .join(', ')} or '${values.at(-1)}'`,
+  parse: (raw) => values.find((v) => v === raw.toLowerCase()),
+});
+
+/** `flag` defaults to the variable's name without `OCT_`, in kebab case (`OCT_MAX_TEXT_BYTES` → `max-text-bytes`). */
+function setting<K extends keyof Config>(env: string, key: K, parser: Parser<Config[K]>, summary: string, flag?: string): Setting {
+  return {
+    env,
+    flag: flag ?? env.replace(/^OCT_/, '').toLowerCase().replaceAll('_', '-'),
+    key,
+    expected: parser.expected,
+    summary,
+    apply: (config, raw) => {
+      const value = parser.parse(raw);
+      if (value === undefined) return false;
+      config[key] = value;
+      return true;
+    },
+  };
+}
+
+export const SETTINGS: readonly Setting[] = [
+  setting('OCT_HOST', 'host', text('a host name or IP address'), 'interface to listen on'),
+  setting('OCT_PORT', 'port', int(0, 65_535), 'TCP port (0 picks a free one)'),
+  setting('OCT_DB_PATH', 'dbPath', text('a file path'), 'SQLite database file; its folder is created if missing', 'db'),
+  setting('OCT_MAX_TEXT_BYTES', 'maxTextBytes', int(1, 1 << 30), 'byte limit of stored input/output text, error messages and stack traces'),
+  setting('OCT_MAX_ATTRIBUTES_BYTES', 'maxAttributesBytes', int(64, 1 << 30), 'byte limit of each stored attributes JSON'),
+  setting('OCT_MAX_BODY_BYTES', 'maxBodyBytes', int(1024, 2 ** 31), 'request body limit, raw and decompressed'),
+  setting('OCT_QUEUE_CAPACITY', 'queueCapacity', int(1, 1_000_000), 'events admitted but not yet written'),
+  setting('OCT_BATCH_MAX_ROWS', 'batchMaxRows', int(1, 100_000), 'a batch is written when it holds this many events…'),
+  setting('OCT_BATCH_TIMEOUT_MS', 'batchTimeoutMs', int(1, 3_600_000, 'milliseconds'), '…or this long after its first event arrived'),
+  setting('OCT_ADMISSION_WAIT_MS', 'admissionWaitMs', int(0, 60_000, 'milliseconds'), 'how long a request may wait for room before a 503'),
+  setting('OCT_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', int(1, 3_600_000, 'milliseconds'), 'how long shutdown may spend draining'),
+  setting(
+    'OCT_PENDING_CONTENT_TTL_S',
+    'pendingContentTtlS',
+    int(1, 604_800, 'seconds'),
+    'how long content sent as log records waits for its span',
+  ),
+  setting('OCT_ERRORS_FROM', 'errorsFrom', oneOf('all', 'genai'), 'which failed spans produce error rows'),
+  setting('OCT_LOG_LEVEL', 'logLevel', oneOf('info', 'warn', 'silent'), 'what oct logs'),
+];
