@@ -31,7 +31,7 @@ export async function startOct(overrides: Partial<Config> = {}): Promise<Running
   // The built server, exactly what `npm start` runs (`npm test` builds first); the writer thread needs compiled JS.
   const { Runtime } = await import('../dist/runtime.js');
   const dbPath = path.join(tempDir(), 'oct.db');
-  const runtime = new Runtime({ ...defaultConfig(), port: 0, dbPath, logLevel: 'silent', ...overrides });
+  const runtime = new Runtime({ ...defaultConfig(), port: 0, grpcPort: 0, dbPath, logLevel: 'silent', ...overrides });
   const { url } = await runtime.start();
   const db = new Database(dbPath, { readonly: true });
   cleanups.push(async () => {
