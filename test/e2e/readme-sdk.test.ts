@@ -55,7 +55,7 @@ const answer = await client.chat.completions.create({
 console.log(answer.choices[0].message.content);
 `;
 
-const SETUPS = [
+const SETUPS: { name: string; files: Record<string, string>; args: string[]; grpc: boolean }[] = [
   {
     name: 'CommonJS, --require ./tracing.cjs, over http/protobuf',
     files: { 'tracing.cjs': 'tracing.cjs', 'app.cjs': `const { OpenAI } = require('openai');\n(async () => {${APP_CALL}})();\n` },

@@ -166,7 +166,7 @@ describe('OTLP/gRPC answers', () => {
     const oct = await startOct();
     // resource_metrics { scope_metrics { metrics { sum { data_points {} data_points {} } } metrics { gauge { data_points {} } } } }
     const metric = (field: number, points: number) =>
-      Buffer.from([0x12, 2 + 2 * points, (field << 3) | 2, 2 * points, ...Array(points).fill([0x0a, 0]).flat()]);
+      Buffer.from([0x12, 2 + 2 * points, (field << 3) | 2, 2 * points, ...Array.from({ length: points }, () => [0x0a, 0]).flat()]);
     const scope = Buffer.concat([metric(7, 2), metric(5, 1)]);
     const resource = Buffer.concat([Buffer.from([0x12, scope.length]), scope]);
     const body = Buffer.concat([Buffer.from([0x0a, resource.length]), resource]);
