@@ -4,8 +4,9 @@ import { ERRORS_TABLE, TRACES_TABLE, type Column } from '../../model/columns.js'
 /**
  * Schema migrations, applied in order at start-up; `PRAGMA user_version` records how many ran.
  * Dashboards depend on these names: change them only through a new migration and README.md.
- * Migration 1 creates `traces` and `errors` from model/columns.ts, so a column added there also
- * needs a migration that adds it to existing databases (test/storage/sqlite/schema.test.ts).
+ * Migration 1 creates `traces` and `errors` from model/columns.ts as the first release had them; a
+ * column added later names its migration (`addedIn`), which adds it to new and existing databases
+ * alike (test/storage/sqlite/schema.test.ts).
  *
  * `traces` and `errors` are rowid tables, so rows are stored in insertion (time) order; the
  * random UUID v4 `trace_id` only decides the order of its own primary-key index.
