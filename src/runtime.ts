@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
+import { CostCalculator } from './mapping/cost.js';
+import { loadPriceTable } from './mapping/price-table.js';
 import type { PipelineEvent } from './model/events.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
@@ -53,7 +55,13 @@ export class Runtime {
       },
       logger,
     );
-    const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    const costs = new CostCalculator(loadPriceTable(config.pricingFile));
+    const mapping = {
+      maxTextBytes: config.maxTextBytes,
+      maxAttributesBytes: config.maxAttributesBytes,
+      costs,
+      errorsFrom: config.errorsFrom,
+    };
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -79,7 +87,7 @@ export class Runtime {
         otlpRoute(traces, otlp),
         otlpRoute(logs, otlp),
         otlpMetricsRoute(otlp),
-        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, costs }),
         ...reads,
       ],
       defaultErrors: otlpErrors(),
