@@ -108,7 +108,9 @@ export const jsonValues =
 export function otelInput(view: SpanView): Content | null {
   const keys = [SYSTEM_INSTRUCTIONS, INPUT_MESSAGES].filter((key) => view.attrs.has(key));
   if (keys.length === 0) return null;
-  const messages = view.attrs.has(INPUT_MESSAGES) ? view.json(INPUT_MESSAGES) : structured(detailsEventAttributes(view)?.get(INPUT_MESSAGES));
+  const messages = view.attrs.has(INPUT_MESSAGES)
+    ? view.json(INPUT_MESSAGES)
+    : structured(detailsEventAttributes(view)?.get(INPUT_MESSAGES));
   return otelMessages(view.json(SYSTEM_INSTRUCTIONS), messages, keys);
 }
 

@@ -89,7 +89,7 @@ const OPERATION_BY_REQUEST_TYPE = new Map([
   ['rerank', 'rerank'],
 ]);
 const TOOL_KEYS = ['gen_ai.tool.name', 'gen_ai.tool.call.id'];
-const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name', 'ai.model.id', 'langfuse.observation.model.name'];
+const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name', 'ai.model.id'];
 
 /** The attribute family of a GenAI span, or null for a span that is not GenAI. */
 export function detectFamily(view: SpanView): Family | null {
@@ -162,8 +162,18 @@ function kindOf(view: SpanView): TraceKind {
   return 'other';
 }
 
+/** Python SDK ≤ 3.3 sent generations without a type, recognisable by their keys. */
+const LANGFUSE_GENERATION_KEYS = [
+  'langfuse.observation.model.name',
+  'langfuse.observation.usage_details',
+  'langfuse.observation.cost_details',
+  'langfuse.observation.completion_start_time',
+];
+
 function langfuseType(view: SpanView): { kind: TraceKind; operation: string } | undefined {
-  return view.hasLangfuseKey ? BY_LANGFUSE_TYPE.get(lower(view.attrs.get(LANGFUSE_TYPE))) : undefined;
+  if (!view.hasLangfuseKey) return undefined;
+  const type = lower(view.attrs.get(LANGFUSE_TYPE)) || (LANGFUSE_GENERATION_KEYS.some((key) => view.attrs.has(key)) ? 'generation' : '');
+  return BY_LANGFUSE_TYPE.get(type);
 }
 
 function pydanticAgentKind(view: SpanView): TraceKind | undefined {
@@ -192,7 +202,8 @@ function operationOf(view: SpanView): string | null {
     toStr(attrs.get('traceloop.span.kind')) ??
     vercelOperation(vercelOperationId(view)) ??
     (pydanticAgentKind(view) === undefined ? null : 'invoke_agent') ??
-    spanNameOperation(view.span.name)
+    spanNameOperation(view.span.name) ??
+    (TOOL_KEYS.some((key) => isPresent(attrs.get(key))) ? 'execute_tool' : null)
   );
 }
 

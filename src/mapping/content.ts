@@ -77,23 +77,27 @@ const MODEL_CALL = {
 
 const TOOL = {
   input: [
-    'langfuse.observation.input',
-    'gen_ai.tool.call.arguments',
-    'ai.toolCall.args',
-    'ai.toolCall.input',
-    'tool_arguments',
-    'input.value',
-    'traceloop.entity.input',
-  ].map(plain),
+    LANGFUSE_INPUT,
+    ...[
+      'gen_ai.tool.call.arguments',
+      'ai.toolCall.args',
+      'ai.toolCall.input',
+      'tool_arguments',
+      'input.value',
+      'traceloop.entity.input',
+    ].map(plain),
+  ],
   output: [
-    'langfuse.observation.output',
-    'gen_ai.tool.call.result',
-    'ai.toolCall.result',
-    'ai.toolCall.output',
-    'tool_response',
-    'output.value',
-    'traceloop.entity.output',
-  ].map(plain),
+    LANGFUSE_OUTPUT,
+    ...[
+      'gen_ai.tool.call.result',
+      'ai.toolCall.result',
+      'ai.toolCall.output',
+      'tool_response',
+      'output.value',
+      'traceloop.entity.output',
+    ].map(plain),
+  ],
 };
 
 /** Outputs mirror the inputs, plus Pydantic AI's agent keys. */

@@ -62,7 +62,9 @@ const HOSTS = new Map([
 
 export function providerOf(view: SpanView): string | null {
   const attrs = view.attrs;
-  const raw = firstStr(attrs, PROVIDER_KEYS) ?? langChainMetadata(view, 'ls_provider');
+  const explicit = firstStr(attrs, PROVIDER_KEYS);
+  // OpenLLMetry's LangChain instrumentation names the framework, not the provider.
+  const raw = explicit === null || explicit.toLowerCase() === 'langchain' ? langChainMetadata(view, 'ls_provider') : explicit;
   if (raw !== null) return normaliseProvider(raw);
   const address = toStr(attrs.get('server.address'));
   return address === null ? null : providerFromHost(address);

@@ -21,6 +21,8 @@ const REQUEST_MODEL_KEYS = [
   'llm.model_name',
   'embedding.model_name',
   'langfuse.observation.model.name',
+  // Pydantic AI's agent run span.
+  'model_name',
 ];
 const RESPONSE_MODEL_KEYS = ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model', 'llm.model_name'];
 const RESPONSE_ID_KEYS = ['gen_ai.response.id', 'ai.response.id'];
@@ -42,7 +44,7 @@ const USER_ID_KEYS = [
   'ai.telemetry.metadata.userId',
 ];
 const TOOL_NAME_KEYS = ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name'];
-const AGENT_NAME_KEYS = ['gen_ai.agent.name', 'agent.name', 'ai.telemetry.functionId'];
+const AGENT_NAME_KEYS = ['gen_ai.agent.name', 'agent.name', 'ai.telemetry.functionId', 'agent_name'];
 const ENTITY_NAME = 'traceloop.entity.name';
 
 export function traceRowOf(
