@@ -32,7 +32,11 @@ const FAMILIES: Record<string, FamilySpec> = {
   otel: {
     scope: 'opentelemetry.instrumentation.openai_v2',
     spans: [
-      { name: 'invoke_agent planner', at: [0, 900], attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner' } },
+      {
+        name: 'invoke_agent planner',
+        at: [0, 900],
+        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner' },
+      },
       {
         parent: 0,
         name: 'chat gpt-4o',
@@ -40,8 +44,18 @@ const FAMILIES: Record<string, FamilySpec> = {
         attributes: { ...chat, ...usage, 'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"Hi"}]}]' },
       },
       // The provider SDK's own span for the same call.
-      { parent: 1, name: 'openai.chat.completions', at: [12, 498], attributes: { ...chat, 'gen_ai.response.model': 'gpt-4o-2024-08-06', ...usage } },
-      { parent: 0, name: 'execute_tool lookup', at: [600, 700], attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup' } },
+      {
+        parent: 1,
+        name: 'openai.chat.completions',
+        at: [12, 498],
+        attributes: { ...chat, 'gen_ai.response.model': 'gpt-4o-2024-08-06', ...usage },
+      },
+      {
+        parent: 0,
+        name: 'execute_tool lookup',
+        at: [600, 700],
+        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup' },
+      },
     ],
   },
   openllmetry: {
@@ -103,7 +117,12 @@ const FAMILIES: Record<string, FamilySpec> = {
         parent: 0,
         name: 'ai.generateText.doGenerate',
         at: [10, 500],
-        attributes: { 'ai.operationId': 'ai.generateText.doGenerate', 'ai.model.id': 'gpt-4o', 'ai.model.provider': 'openai.chat', 'ai.usage.promptTokens': 20 },
+        attributes: {
+          'ai.operationId': 'ai.generateText.doGenerate',
+          'ai.model.id': 'gpt-4o',
+          'ai.model.provider': 'openai.chat',
+          'ai.usage.promptTokens': 20,
+        },
       },
       { parent: 0, name: 'ai.toolCall', at: [600, 700], attributes: { 'ai.operationId': 'ai.toolCall', 'ai.toolCall.name': 'lookup' } },
     ],
@@ -112,14 +131,24 @@ const FAMILIES: Record<string, FamilySpec> = {
     scope: 'openlit.otel.tracing',
     spans: [
       { name: 'invoke_agent', at: [0, 900], attributes: { 'gen_ai.operation.name': 'invoke_agent', 'telemetry.sdk.name': 'openlit' } },
-      { parent: 0, name: 'chat gpt-4o', at: [10, 500], attributes: { ...chat, ...usage, 'gen_ai.usage.cost': 0.001, 'gen_ai.prompt': 'user: Hi' } },
+      {
+        parent: 0,
+        name: 'chat gpt-4o',
+        at: [10, 500],
+        attributes: { ...chat, ...usage, 'gen_ai.usage.cost': 0.001, 'gen_ai.prompt': 'user: Hi' },
+      },
     ],
   },
   'pydantic-ai': {
     scope: 'pydantic-ai',
     spans: [
       { name: 'agent run', at: [0, 900], attributes: { agent_name: 'agent', model_name: 'gpt-4o', final_result: 'Hello.', ...usage } },
-      { parent: 0, name: 'chat gpt-4o', at: [10, 500], attributes: { ...chat, 'gen_ai.system': 'openai', ...usage, 'operation.cost': 0.002 } },
+      {
+        parent: 0,
+        name: 'chat gpt-4o',
+        at: [10, 500],
+        attributes: { ...chat, 'gen_ai.system': 'openai', ...usage, 'operation.cost': 0.002 },
+      },
       { parent: 0, name: 'running tool', at: [600, 700], attributes: { 'gen_ai.tool.name': 'lookup', tool_arguments: '{"q":"x"}' } },
     ],
   },

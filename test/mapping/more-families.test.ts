@@ -547,7 +547,8 @@ describe('LangChain runs: provider and model from the run metadata', () => {
 });
 
 describe('stack traces inside messages', () => {
-  const jsStack = 'Error: connect ECONNREFUSED 127.0.0.1:443\n    at TCPConnectWrap.afterConnect (node:net:1595:16)\n    at run (app.js:3:9)';
+  const jsStack =
+    'Error: connect ECONNREFUSED 127.0.0.1:443\n    at TCPConnectWrap.afterConnect (node:net:1595:16)\n    at run (app.js:3:9)';
 
   it('splits a status message into its first line and the stack trace', () => {
     const result = map(request({ spans: [{ name: 'POST', statusCode: 2, statusMessage: jsStack }] }));
@@ -568,7 +569,9 @@ describe('stack traces inside messages', () => {
       statusMessage: traceback,
       events: [{ name: 'exception', attributes: { 'exception.message': jsStack } }],
     });
-    expect(errors).toMatchObject([{ message: 'Error: connect ECONNREFUSED 127.0.0.1:443', stacktrace: expect.stringMatching(/^ {4}at TCP/) }]);
+    expect(errors).toMatchObject([
+      { message: 'Error: connect ECONNREFUSED 127.0.0.1:443', stacktrace: expect.stringMatching(/^ {4}at TCP/) },
+    ]);
     expect(row.status_message).toBe('ValueError: bad input');
   });
 
