@@ -94,8 +94,9 @@ const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_
 /** The attribute family of a GenAI span, or null for a span that is not GenAI. */
 export function detectFamily(view: SpanView): Family | null {
   const attrs = view.attrs;
-  // Langfuse observations may also carry `gen_ai.*` keys set by hand; their own keys say who emitted them.
-  if (view.hasLangfuseKey) return 'langfuse';
+  // A typed observation is Langfuse's even with `gen_ai.*` keys set by hand; an untyped span with
+  // `gen_ai.*` keys is another family's, whatever Langfuse metadata was propagated onto it.
+  if (view.hasLangfuseKey && (attrs.has(LANGFUSE_TYPE) || !view.hasGenAiKey)) return 'langfuse';
   if (view.hasGenAiKey) return refineGenAiFamily(view);
   if (attrs.has('openinference.span.kind')) return 'openinference';
   if (isOpenLlmetry(view)) return 'openllmetry';

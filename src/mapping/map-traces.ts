@@ -65,7 +65,7 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
   } else {
     trace = traceRowOf(view, family, identity, resource.attributesJson(), options);
     result.events.push({ type: 'trace', row: trace });
-    if (MODEL_CALL_KINDS.has(trace.kind) && onlySystemInstructions(view)) {
+    if (LOG_CONTENT_KINDS.has(trace.kind) && onlySystemInstructions(view)) {
       result.events.push({ type: 'content', row: systemInstructionsRow(view) });
     }
   }
@@ -76,7 +76,7 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
 }
 
 /** Kinds whose messages may arrive as log records (`gen_ai.client.inference.operation.details`). */
-const MODEL_CALL_KINDS = new Set(['llm', 'embedding', 'other']);
+const LOG_CONTENT_KINDS = new Set(['llm', 'embedding', 'other']);
 
 /** The instructions of a span without messages, held so that log-borne messages join them (model/content-join.ts). */
 function systemInstructionsRow(view: SpanView): ContentRow {

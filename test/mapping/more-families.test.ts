@@ -240,6 +240,11 @@ describe('Langfuse SDKs (JS v4/v5, Python v3)', () => {
       attributes: agentAttributes,
     } satisfies ExpectedRow);
   });
+
+  it('leaves an untyped span with gen_ai.* keys to its family, though Langfuse metadata was propagated onto it', () => {
+    const { row } = mapOne({ attributes: { 'gen_ai.operation.name': 'chat', 'langfuse.observation.metadata.team': 'a' } });
+    expect([row.convention, row.kind]).toEqual(['otel', 'llm']);
+  });
 });
 
 describe('Pydantic AI / Logfire (scope pydantic-ai)', () => {
