@@ -64,6 +64,7 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
     result.ignoredSpans++;
   } else {
     trace = traceRowOf(view, family, identity, resource.attributesJson(), options);
+    options.costs.apply(trace);
     result.events.push({ type: 'trace', row: trace });
     if (LOG_CONTENT_KINDS.has(trace.kind) && onlySystemInstructions(view)) {
       result.events.push({ type: 'content', row: systemInstructionsRow(view) });
