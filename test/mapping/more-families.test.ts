@@ -13,6 +13,7 @@ const NO_USAGE = {
   cache_write_tokens: null,
   reasoning_tokens: null,
   cost_usd: null,
+  cost_source: null,
 };
 const NO_IDENTITY = { response_id: null, conversation_id: null, user_id: null, tool_name: null, agent_name: null };
 const NO_ERROR = { status: 'ok' as const, status_message: null, error_type: null };
@@ -89,6 +90,7 @@ describe('Langfuse SDKs (JS v4/v5, Python v3)', () => {
       cache_write_tokens: 10,
       reasoning_tokens: 5,
       cost_usd: 0.0015,
+      cost_source: 'reported' as const,
       ...NO_ERROR,
       ...NO_IDENTITY,
       conversation_id: 's-1',
@@ -135,6 +137,7 @@ describe('Langfuse SDKs (JS v4/v5, Python v3)', () => {
       output_tokens: 8,
       total_tokens: 48,
       cost_usd: 0.75,
+      cost_source: 'reported' as const,
       ...NO_ERROR,
       ...NO_IDENTITY,
       conversation_id: 's-2',
@@ -375,6 +378,7 @@ describe('Pydantic AI / Logfire (scope pydantic-ai)', () => {
       output_tokens: 10,
       total_tokens: 60,
       cost_usd: 0.00021,
+      cost_source: 'reported' as const,
       ...NO_ERROR,
       finish_reasons: '["stop"]',
       ...NO_IDENTITY,
