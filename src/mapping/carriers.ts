@@ -101,10 +101,31 @@ export const jsonValues =
     return content(items.filter((t) => t !== '').join(BLOCK_SEPARATOR), [key]);
   };
 
+/**
+ * System instructions and messages. Instructions alone are not the conversation: the messages
+ * may be in the span's details event (or, when they come as log records, joined in storage).
+ */
 export function otelInput(view: SpanView): Content | null {
   const keys = [SYSTEM_INSTRUCTIONS, INPUT_MESSAGES].filter((key) => view.attrs.has(key));
   if (keys.length === 0) return null;
-  return otelMessages(view.json(SYSTEM_INSTRUCTIONS), view.json(INPUT_MESSAGES), keys);
+  const messages = view.attrs.has(INPUT_MESSAGES)
+    ? view.json(INPUT_MESSAGES)
+    : structured(detailsEventAttributes(view)?.get(INPUT_MESSAGES));
+  return otelMessages(view.json(SYSTEM_INSTRUCTIONS), messages, keys);
+}
+
+/** The span carries instructions but no messages of its own (see `otelInput`). */
+export function onlySystemInstructions(view: SpanView): boolean {
+  return (
+    isPresent(view.json(SYSTEM_INSTRUCTIONS)) &&
+    !isPresent(view.json(INPUT_MESSAGES)) &&
+    !isPresent(structured(detailsEventAttributes(view)?.get(INPUT_MESSAGES)))
+  );
+}
+
+/** The span's system instructions as one rendered `system: …` block. */
+export function systemInstructionsBlock(view: SpanView): string {
+  return renderBlocks([{ role: 'system', body: renderContent(view.json(SYSTEM_INSTRUCTIONS)) }]);
 }
 
 export function otelOutput(view: SpanView): Content | null {
@@ -181,11 +202,14 @@ export function choiceMessage(fields: Record<string, unknown>): Message | null {
 
 const parsed = (value: unknown) => (typeof value === 'string' ? parseJsonText(value) : value);
 
-/** Pydantic AI v1: attribute `events`, a JSON list of event bodies tagged with `event.name`. */
+/**
+ * Pydantic AI v1: a JSON list of event bodies tagged with `event.name`, in attribute `events`
+ * (model spans) or `all_messages_events` (agent run spans).
+ */
 export const pydanticEvents =
-  (output: boolean): Carrier =>
+  (output: boolean, key = 'events'): Carrier =>
   (view) => {
-    const events = view.json('events');
+    const events = view.json(key);
     if (!Array.isArray(events)) return null;
     const messages = events
       .filter((event): event is PlainObject => isRecord(event) && (event['event.name'] === CHOICE_EVENT) === output)
@@ -197,9 +221,17 @@ export const pydanticEvents =
         messages.filter((m): m is Message => m !== null),
         separator,
       ),
-      ['events'],
+      [key],
     );
   };
+
+/** Pydantic AI v2+ agent run span: the whole conversation, after the agent's system instructions. */
+export function pydanticAllMessages(view: SpanView): Content | null {
+  const key = 'pydantic_ai.all_messages';
+  if (!view.attrs.has(key)) return null;
+  const keys = view.attrs.has(SYSTEM_INSTRUCTIONS) ? [SYSTEM_INSTRUCTIONS, key] : [key];
+  return otelMessages(view.json(SYSTEM_INSTRUCTIONS), view.json(key), keys);
+}
 
 /** OpenInference message `{message: {role, content | contents[], tool_calls[{tool_call}]}}` → generic shape. */
 export function openInferenceMessage(item: unknown): unknown {
@@ -266,3 +298,22 @@ export function retrievalDocuments(view: SpanView): Content | null {
   });
   return content(blocks.join(BLOCK_SEPARATOR), view.keysOf(prefix));
 }
+
+/**
+ * Langfuse `langfuse.observation.input` / `.output`: whatever the app passed, JSON-encoded by the
+ * SDK. A messages array, an object with `messages`, or one `{role, content}` message renders as
+ * messages; a string as itself; any other value as compact JSON.
+ */
+export const langfuseContent =
+  (key: string, separator: string): Carrier =>
+  (view) => {
+    const value = view.json(key);
+    if (!isPresent(value)) return null;
+    const messages = isRecord(value) && Array.isArray(value.messages) ? value.messages : value;
+    if (isMessage(messages) || (Array.isArray(messages) && messages.length > 0 && messages.every(isMessage))) {
+      return content(renderBlocks(messagesFrom(messages), separator), [key]);
+    }
+    return content(valueText(value), [key]);
+  };
+
+const isMessage = (value: unknown) => isRecord(value) && typeof value.role === 'string' && ('content' in value || 'parts' in value);

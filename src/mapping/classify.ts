@@ -1,14 +1,15 @@
 /**
  * GenAI detection (which attribute family a span uses), kind, operation and is_aggregate. The
- * first source that yields a kind wins: `gen_ai.operation.name`, `openinference.span.kind`,
- * OpenLLMetry's `llm.request.type` and `traceloop.span.kind`, Vercel's `ai.operationId`.
+ * first source that yields a kind wins: Langfuse's `langfuse.observation.type`,
+ * `gen_ai.operation.name`, `openinference.span.kind`, OpenLLMetry's `llm.request.type` and
+ * `traceloop.span.kind`, Vercel's `ai.operationId`, Pydantic AI's agent-run keys.
  */
 import type { TraceKind } from '../model/events.js';
 import { isPresent, toStr } from './attributes.js';
 import { isKnownOperation, kindOfOperation } from './operations.js';
 import type { SpanView } from './span-view.js';
 
-export type Family = 'otel' | 'openllmetry' | 'openinference' | 'vercel' | 'openlit' | 'pydantic-ai';
+export type Family = 'otel' | 'openllmetry' | 'openinference' | 'vercel' | 'openlit' | 'pydantic-ai' | 'langfuse';
 
 export interface Classification {
   kind: TraceKind;
@@ -17,6 +18,23 @@ export interface Classification {
 }
 
 const OPENLLMETRY_KEYS = ['llm.request.type', 'traceloop.span.kind', 'traceloop.entity.name'];
+export const LANGFUSE_TYPE = 'langfuse.observation.type';
+
+/** Langfuse observation types: the kind, and the OTel operation name where one means the same. */
+const BY_LANGFUSE_TYPE = new Map<string, { kind: TraceKind; operation: string }>([
+  ['generation', { kind: 'llm', operation: 'chat' }],
+  ['embedding', { kind: 'embedding', operation: 'embeddings' }],
+  ['tool', { kind: 'tool', operation: 'execute_tool' }],
+  ['agent', { kind: 'agent', operation: 'invoke_agent' }],
+  ['retriever', { kind: 'retrieval', operation: 'retrieval' }],
+  ['chain', { kind: 'workflow', operation: 'chain' }],
+  ['span', { kind: 'workflow', operation: 'span' }],
+  ['event', { kind: 'other', operation: 'event' }],
+  ['guardrail', { kind: 'other', operation: 'guardrail' }],
+  ['evaluator', { kind: 'other', operation: 'evaluator' }],
+]);
+/** Pydantic AI's agent run span (`agent run`, v3 `invoke_agent {name}`) carries no operation name before v3. */
+const PYDANTIC_AGENT_KEYS = ['pydantic_ai.all_messages', 'all_messages_events', 'final_result', 'agent_name'];
 
 const KIND_BY_OPENINFERENCE = new Map<string, TraceKind>([
   ['LLM', 'llm'],
@@ -76,6 +94,9 @@ const MODEL_KEYS = ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_
 /** The attribute family of a GenAI span, or null for a span that is not GenAI. */
 export function detectFamily(view: SpanView): Family | null {
   const attrs = view.attrs;
+  // A typed observation is Langfuse's even with `gen_ai.*` keys set by hand; an untyped span with
+  // `gen_ai.*` keys is another family's, whatever Langfuse metadata was propagated onto it.
+  if (view.hasLangfuseKey && (attrs.has(LANGFUSE_TYPE) || !view.hasGenAiKey)) return 'langfuse';
   if (view.hasGenAiKey) return refineGenAiFamily(view);
   if (attrs.has('openinference.span.kind')) return 'openinference';
   if (isOpenLlmetry(view)) return 'openllmetry';
@@ -129,15 +150,35 @@ function kindOf(view: SpanView): TraceKind {
   const attrs = view.attrs;
   const vercelOperation = vercelOperationId(view);
   const kind =
+    langfuseType(view)?.kind ??
     kindOfOperation(toStr(attrs.get('gen_ai.operation.name'))) ??
     KIND_BY_OPENINFERENCE.get(upper(attrs.get('openinference.span.kind'))) ??
     KIND_BY_REQUEST_TYPE.get(lower(attrs.get('llm.request.type'))) ??
     KIND_BY_TRACELOOP.get(lower(attrs.get('traceloop.span.kind'))) ??
-    (vercelOperation === null ? undefined : vercelKind(vercelOperation));
+    (vercelOperation === null ? undefined : vercelKind(vercelOperation)) ??
+    pydanticAgentKind(view);
   if (kind !== undefined) return kind;
   if (TOOL_KEYS.some((key) => isPresent(attrs.get(key)))) return 'tool';
   if (MODEL_KEYS.some((key) => isPresent(attrs.get(key)))) return 'llm';
   return 'other';
+}
+
+/** Python SDK ≤ 3.3 sent generations without a type, recognisable by their keys. */
+const LANGFUSE_GENERATION_KEYS = [
+  'langfuse.observation.model.name',
+  'langfuse.observation.usage_details',
+  'langfuse.observation.cost_details',
+  'langfuse.observation.completion_start_time',
+];
+
+function langfuseType(view: SpanView): { kind: TraceKind; operation: string } | undefined {
+  if (!view.hasLangfuseKey) return undefined;
+  const type = lower(view.attrs.get(LANGFUSE_TYPE)) || (LANGFUSE_GENERATION_KEYS.some((key) => view.attrs.has(key)) ? 'generation' : '');
+  return BY_LANGFUSE_TYPE.get(type);
+}
+
+function pydanticAgentKind(view: SpanView): TraceKind | undefined {
+  return view.scopeName === 'pydantic-ai' && PYDANTIC_AGENT_KEYS.some((key) => view.attrs.has(key)) ? 'agent' : undefined;
 }
 
 function vercelKind(operationId: string): TraceKind | undefined {
@@ -155,12 +196,15 @@ function vercelOperation(operationId: string | null): string | null {
 function operationOf(view: SpanView): string | null {
   const attrs = view.attrs;
   return (
+    langfuseType(view)?.operation ??
     toStr(attrs.get('gen_ai.operation.name')) ??
     OPERATION_BY_OPENINFERENCE.get(upper(attrs.get('openinference.span.kind'))) ??
     OPERATION_BY_REQUEST_TYPE.get(lower(attrs.get('llm.request.type'))) ??
     toStr(attrs.get('traceloop.span.kind')) ??
     vercelOperation(vercelOperationId(view)) ??
-    spanNameOperation(view.span.name)
+    (pydanticAgentKind(view) === undefined ? null : 'invoke_agent') ??
+    spanNameOperation(view.span.name) ??
+    (TOOL_KEYS.some((key) => isPresent(attrs.get(key))) ? 'execute_tool' : null)
   );
 }
 

@@ -12,12 +12,14 @@ import {
   flattenedMessages,
   flattenedTexts,
   jsonValues,
+  langfuseContent,
   messageEventsInput,
   messageList,
   openInferenceMessage,
   otelInput,
   otelOutput,
   plain,
+  pydanticAllMessages,
   pydanticEvents,
   retrievalDocuments,
   vercelPrompt,
@@ -29,8 +31,12 @@ import {
 import { BLOCK_SEPARATOR, CHOICE_SEPARATOR } from '../model/content.js';
 import type { SpanView } from './span-view.js';
 
+const LANGFUSE_INPUT = langfuseContent('langfuse.observation.input', BLOCK_SEPARATOR);
+const LANGFUSE_OUTPUT = langfuseContent('langfuse.observation.output', CHOICE_SEPARATOR);
+
 const MODEL_CALL = {
   input: [
+    LANGFUSE_INPUT,
     otelInput,
     detailsInput,
     flattenedMessages('llm.input_messages.', BLOCK_SEPARATOR, openInferenceMessage),
@@ -42,7 +48,6 @@ const MODEL_CALL = {
     vercelPrompt,
     flattenedTexts('llm.prompts.', 'prompt', BLOCK_SEPARATOR),
     pydanticEvents(false),
-    messageList('pydantic_ai.all_messages'),
     plain('input.value'),
     jsonValues('ai.value'),
     jsonValues('ai.values'),
@@ -50,6 +55,7 @@ const MODEL_CALL = {
     plain('traceloop.entity.input'),
   ],
   output: [
+    LANGFUSE_OUTPUT,
     otelOutput,
     detailsOutput,
     flattenedMessages('llm.output_messages.', CHOICE_SEPARATOR, openInferenceMessage),
@@ -64,7 +70,6 @@ const MODEL_CALL = {
     vercelToolCalls,
     flattenedTexts('llm.choices.', 'completion', CHOICE_SEPARATOR),
     pydanticEvents(true),
-    plain('final_result'),
     plain('output.value'),
     plain('traceloop.entity.output'),
   ],
@@ -72,39 +77,55 @@ const MODEL_CALL = {
 
 const TOOL = {
   input: [
-    'gen_ai.tool.call.arguments',
-    'ai.toolCall.args',
-    'ai.toolCall.input',
-    'tool_arguments',
-    'input.value',
-    'traceloop.entity.input',
-  ].map(plain),
+    LANGFUSE_INPUT,
+    ...[
+      'gen_ai.tool.call.arguments',
+      'ai.toolCall.args',
+      'ai.toolCall.input',
+      'tool_arguments',
+      'input.value',
+      'traceloop.entity.input',
+    ].map(plain),
+  ],
   output: [
-    'gen_ai.tool.call.result',
-    'ai.toolCall.result',
-    'ai.toolCall.output',
-    'tool_response',
-    'output.value',
-    'traceloop.entity.output',
-  ].map(plain),
+    LANGFUSE_OUTPUT,
+    ...[
+      'gen_ai.tool.call.result',
+      'ai.toolCall.result',
+      'ai.toolCall.output',
+      'tool_response',
+      'output.value',
+      'traceloop.entity.output',
+    ].map(plain),
+  ],
 };
 
 /** Outputs mirror the inputs, plus Pydantic AI's agent keys. */
 const AGGREGATE = {
-  input: [otelInput, plain('input.value'), plain('traceloop.entity.input'), vercelPrompt, messageList('pydantic_ai.all_messages')],
+  input: [
+    LANGFUSE_INPUT,
+    pydanticAllMessages,
+    otelInput,
+    plain('input.value'),
+    plain('traceloop.entity.input'),
+    vercelPrompt,
+    pydanticEvents(false, 'all_messages_events'),
+  ],
   output: [
+    LANGFUSE_OUTPUT,
     otelOutput,
     plain('output.value'),
     plain('traceloop.entity.output'),
     vercelResponse,
     plain('ai.response.object'),
     plain('final_result'),
+    pydanticEvents(true, 'all_messages_events'),
   ],
 };
 
 const RETRIEVAL = {
-  input: [plain('gen_ai.retrieval.query.text'), plain('input.value')],
-  output: [plain('gen_ai.retrieval.documents'), retrievalDocuments, plain('output.value')],
+  input: [LANGFUSE_INPUT, plain('gen_ai.retrieval.query.text'), plain('input.value')],
+  output: [LANGFUSE_OUTPUT, plain('gen_ai.retrieval.documents'), retrievalDocuments, plain('output.value')],
 };
 
 const CARRIERS: Record<TraceKind, { input: Carrier[]; output: Carrier[] }> = {

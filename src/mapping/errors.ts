@@ -1,12 +1,13 @@
 /**
  * Error rows: one per `exception` span event (the OpenTelemetry exception convention); a failed
- * span without one gets a single `span_status` row instead.
+ * span without one gets a single `span_status` row instead. A span fails by its status, by
+ * `error.type`, or by Langfuse's `level = ERROR` (which the Langfuse SDKs set without the status).
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRow } from '../model/events.js';
 import { cutText } from '../model/text.js';
 import type { Attributes, Span, SpanEvent } from '../model/otlp.js';
-import { attributesJson, firstStr, isPresent } from './attributes.js';
+import { attributesJson, firstStr, isPresent, toStr } from './attributes.js';
 import type { TextLimits } from './options.js';
 import { nanosToMs, spanEndMs } from './timing.js';
 
@@ -29,9 +30,40 @@ const EXCEPTION_KEYS = new Set(['exception.type', 'exception.message', 'exceptio
 /** error_type after `exception.type`; the framework keys are OpenLIT's. */
 const SPAN_ERROR_TYPE_KEYS = ['error.type', 'gen_ai.framework.error.type', 'gen_ai.framework.error.class'];
 
-/** A span failed when its status is ERROR or it carries `error.type`. */
+const LANGFUSE_LEVEL = 'langfuse.observation.level';
+const LANGFUSE_STATUS_MESSAGE = 'langfuse.observation.status_message';
+/** The first line of a Python traceback, which then ends with the `Type: message` line. */
+const PYTHON_TRACEBACK = /^Traceback \(most recent call last\):?$/;
+
 export function spanFailed(span: Span): boolean {
-  return span.statusCode === 2 || isPresent(span.attributes.get('error.type'));
+  return (
+    span.statusCode === 2 ||
+    isPresent(span.attributes.get('error.type')) ||
+    toStr(span.attributes.get(LANGFUSE_LEVEL))?.toUpperCase() === 'ERROR'
+  );
+}
+
+/** status.message, else Langfuse's status message (set with or without a failure). */
+export function statusMessageOf(span: Span): string | null {
+  return span.statusMessage !== '' ? span.statusMessage : firstStr(span.attributes, [LANGFUSE_STATUS_MESSAGE]);
+}
+
+/**
+ * A message that holds a whole stack trace (some libraries put one into status.message or
+ * exception.message): the first line is the message, the rest the stack trace. A Python
+ * traceback's message is its last line.
+ */
+export function splitStackTrace(text: string | null): { message: string | null; stacktrace: string | null } {
+  const newline = text === null ? -1 : text.indexOf('\n');
+  if (text === null || newline === -1) return { message: text, stacktrace: null };
+  const first = text.slice(0, newline).trimEnd();
+  const rest = text.slice(newline + 1);
+  if (rest.trim() === '') return { message: first, stacktrace: null };
+  if (PYTHON_TRACEBACK.test(first)) {
+    const last = text.trimEnd().split('\n').pop()!.trim();
+    return { message: last, stacktrace: text.trimEnd() };
+  }
+  return { message: first === '' ? null : first, stacktrace: rest.trimEnd() };
 }
 
 export function firstExceptionEvent(span: Span): SpanEvent | undefined {
@@ -49,24 +81,30 @@ export function errorRowsOf(span: Span, identity: SpanIdentity, llmTraceId: stri
 
 function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: TextLimits): ErrorRow {
   const attrs = event.attributes;
+  const type = firstStr(attrs, ['exception.type']);
+  const message = firstStr(attrs, ['exception.message']) ?? spanMessage(span);
+  const stacktrace = firstStr(attrs, ['exception.stacktrace']);
+  // Only a message without a type or stack trace beside it is taken apart.
+  const parts = type === null && stacktrace === null ? splitStackTrace(message) : { message, stacktrace };
   return {
     ...rowStart(base),
     origin: 'exception_event',
-    error_type: cutText(firstStr(attrs, ['exception.type']) ?? spanErrorType(span.attributes), limits.maxTextBytes),
-    message: cutText(firstStr(attrs, ['exception.message']) ?? spanMessage(span), limits.maxTextBytes),
-    stacktrace: cutText(firstStr(attrs, ['exception.stacktrace']), limits.maxTextBytes),
+    error_type: cutText(type ?? spanErrorType(span.attributes), limits.maxTextBytes),
+    message: cutText(parts.message, limits.maxTextBytes),
+    stacktrace: cutText(parts.stacktrace, limits.maxTextBytes),
     occurred_at: event.timeUnixNano > 0n ? nanosToMs(event.timeUnixNano) : spanEndMs(span),
     attributes: attributesJson(attrs, limits.maxAttributesBytes, EXCEPTION_KEYS),
   };
 }
 
 function statusRow(span: Span, base: ErrorRowBase, limits: TextLimits): ErrorRow {
+  const { message, stacktrace } = splitStackTrace(spanMessage(span));
   return {
     ...rowStart(base),
     origin: 'span_status',
     error_type: cutText(spanErrorType(span.attributes), limits.maxTextBytes),
-    message: cutText(spanMessage(span), limits.maxTextBytes),
-    stacktrace: null,
+    message: cutText(message, limits.maxTextBytes),
+    stacktrace: cutText(stacktrace, limits.maxTextBytes),
     occurred_at: spanEndMs(span),
     // The span's attributes live on its traces row (or, for a non-GenAI span, are not kept).
     attributes: null,
@@ -81,8 +119,7 @@ function spanErrorType(attrs: Attributes): string | null {
   return firstStr(attrs, SPAN_ERROR_TYPE_KEYS);
 }
 
-/** status.message, else the framework's message, else the error type as the least bad message. */
+/** The status message, else the framework's message, else the error type as the least bad message. */
 function spanMessage(span: Span): string | null {
-  if (span.statusMessage !== '') return span.statusMessage;
-  return firstStr(span.attributes, ['gen_ai.framework.error.message', 'error.type']);
+  return statusMessageOf(span) ?? firstStr(span.attributes, ['gen_ai.framework.error.message', 'error.type']);
 }

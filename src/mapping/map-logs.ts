@@ -100,6 +100,7 @@ function contentRow(name: string, record: LogRecord): ContentRow | null {
     ...blocks,
     record_key: digest([name, String(time), String(record.observedTimeUnixNano), blocks.system, blocks.input, blocks.output]),
     error: null,
+    fromSpan: false,
   };
 }
 
@@ -168,6 +169,7 @@ function exceptionRow(record: LogRecord, serviceName: string | null, options: Ma
     output: [],
     record_key: digest([EXCEPTION_EVENT, String(time), error.error_type, error.message]),
     error,
+    fromSpan: false,
   };
 }
 

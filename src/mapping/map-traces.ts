@@ -2,13 +2,16 @@
  * Entry point for OTLP traces: one decoded request → pipeline events.
  *
  * Each valid span is mapped on its own (no cross-span state, so children may arrive before
- * their parents): a GenAI span gives a `traces` row, and any span may give `errors` rows.
+ * their parents): a GenAI span gives a `traces` row, and any span may give `errors` rows. A
+ * span with system instructions but no messages also gives a `content` event holding them.
  * Spans with invalid ids give nothing and are counted for OTLP `partial_success`.
  */
-import type { PipelineEvent, TraceRow } from '../model/events.js';
+import { randomUUID } from 'node:crypto';
+import type { ContentRow, PipelineEvent, TraceRow } from '../model/events.js';
 import { cutText } from '../model/text.js';
 import type { Attributes, Span, TracesRequest } from '../model/otlp.js';
 import { attributesJson, toStr } from './attributes.js';
+import { onlySystemInstructions, systemInstructionsBlock } from './carriers.js';
 import { detectFamily } from './classify.js';
 import { errorRowsOf, type SpanIdentity } from './errors.js';
 import type { MappingOptions } from './options.js';
@@ -63,11 +66,33 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
     trace = traceRowOf(view, family, identity, resource.attributesJson(), options);
     options.costs.apply(trace);
     result.events.push({ type: 'trace', row: trace });
+    if (LOG_CONTENT_KINDS.has(trace.kind) && onlySystemInstructions(view)) {
+      result.events.push({ type: 'content', row: systemInstructionsRow(view) });
+    }
   }
   if (trace === null && options.errorsFrom === 'genai') return;
   for (const row of errorRowsOf(view.span, identity, trace?.trace_id ?? null, options)) {
     result.events.push({ type: 'error', row });
   }
+}
+
+/** Kinds whose messages may arrive as log records (`gen_ai.client.inference.operation.details`). */
+const LOG_CONTENT_KINDS = new Set(['llm', 'embedding', 'other']);
+
+/** The instructions of a span without messages, held so that log-borne messages join them (model/content-join.ts). */
+function systemInstructionsRow(view: SpanView): ContentRow {
+  return {
+    trace_id: randomUUID(),
+    otel_trace_id: view.span.traceId,
+    otel_span_id: view.span.spanId,
+    record_key: 'span:system_instructions',
+    time_unix_nano: view.span.startTimeUnixNano,
+    system: [systemInstructionsBlock(view)],
+    input: [],
+    output: [],
+    error: null,
+    fromSpan: true,
+  };
 }
 
 function identityOf(span: Span, resource: ResourceContext, maxTextBytes: number): SpanIdentity {

@@ -1,9 +1,12 @@
 /**
  * The `provider` column: one lower-case name per provider whatever the family wrote (`Azure`,
- * `openai.chat`, deprecated `az.ai.openai`). The raw value stays in `attributes`.
+ * `openai.chat`, deprecated `az.ai.openai`). The raw value stays in `attributes`. Without an
+ * explicit provider attribute: LangChain's run metadata (`ls_provider`), then a well-known API
+ * host. A model name alone never decides it (Langfuse spans carry nothing else: NULL).
  */
 import type { Attributes } from '../model/otlp.js';
-import { firstStr, toStr } from './attributes.js';
+import { firstStr, isRecord, parseJsonText, toStr } from './attributes.js';
+import type { SpanView } from './span-view.js';
 
 const PROVIDER_KEYS = ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'];
 
@@ -18,7 +21,15 @@ const ALIASES = new Map([
   ['mistralai', 'mistral_ai'],
   ['bedrock', 'aws.bedrock'],
   ['amazon-bedrock', 'aws.bedrock'],
+  // LangChain's `ls_provider` values.
+  ['google_genai', 'gcp.gemini'],
+  ['google_vertexai', 'gcp.vertex_ai'],
+  ['amazon_bedrock', 'aws.bedrock'],
 ]);
+
+/** Where LangChain's run metadata lands: OpenInference's `metadata` JSON, OpenLLMetry's and Langfuse's flattened keys. */
+const METADATA_OBJECTS = ['metadata', 'langfuse.observation.metadata'];
+const METADATA_PREFIXES = ['traceloop.association.properties.', 'langfuse.observation.metadata.'];
 
 /** Spec values that contain a dot (any other dotted value is a Vercel AI SDK provider id). */
 const DOTTED_SPEC_VALUES = new Set([
@@ -49,11 +60,36 @@ const HOSTS = new Map([
   ['api.cohere.com', 'cohere'],
 ]);
 
-export function providerOf(attrs: Attributes): string | null {
-  const raw = firstStr(attrs, PROVIDER_KEYS);
+export function providerOf(view: SpanView): string | null {
+  const attrs = view.attrs;
+  const explicit = firstStr(attrs, PROVIDER_KEYS);
+  // OpenLLMetry's LangChain instrumentation names the framework, not the provider.
+  const raw = explicit === null || explicit.toLowerCase() === 'langchain' ? langChainMetadata(view, 'ls_provider') : explicit;
   if (raw !== null) return normaliseProvider(raw);
   const address = toStr(attrs.get('server.address'));
   return address === null ? null : providerFromHost(address);
+}
+
+/** A LangChain run metadata value (`ls_provider`, `ls_model_name`) wherever the family put it. */
+export function langChainMetadata(view: SpanView, key: string): string | null {
+  for (const objectKey of METADATA_OBJECTS) {
+    if (!view.attrs.has(objectKey)) continue;
+    const metadata = view.json(objectKey);
+    const value = isRecord(metadata) ? toStr(metadata[key]) : null;
+    if (value !== null) return value;
+  }
+  return flattenedMetadata(view.attrs, key);
+}
+
+/** Flattened metadata values may be JSON-encoded (`"\"openai\""`) by the SDK. */
+function flattenedMetadata(attrs: Attributes, key: string): string | null {
+  const raw = firstStr(
+    attrs,
+    METADATA_PREFIXES.map((prefix) => prefix + key),
+  );
+  if (raw === null) return null;
+  const parsed = parseJsonText(raw);
+  return typeof parsed === 'string' ? toStr(parsed) : raw;
 }
 
 function normaliseProvider(raw: string): string {

@@ -22,6 +22,7 @@ export type FlatPrefix = (typeof FLAT_PREFIXES)[number];
 /** OpenInference keys that mark a span as OpenInference without `openinference.span.kind`. */
 const OPENINFERENCE_KEYS = new Set(['llm.model_name', 'llm.provider', 'llm.system']);
 const OPENINFERENCE_PREFIXES = ['llm.token_count.', 'llm.input_messages.', 'llm.output_messages.'];
+const LANGFUSE_PREFIX = 'langfuse.observation.';
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
@@ -40,18 +41,27 @@ interface KeyScan {
   hasLlmUsageKey: boolean;
   /** Some OpenInference `llm.*` key is present. */
   hasOpenInferenceKey: boolean;
+  /** Some key starts with `langfuse.observation.` (the Langfuse SDKs). */
+  hasLangfuseKey: boolean;
   /** Created for the first flattened key. */
   flatKeys: Map<FlatPrefix, string[]> | undefined;
 }
 
 function scanKeys(attrs: Attributes): KeyScan {
-  const scan: KeyScan = { hasGenAiKey: false, hasLlmUsageKey: false, hasOpenInferenceKey: false, flatKeys: undefined };
+  const scan: KeyScan = {
+    hasGenAiKey: false,
+    hasLlmUsageKey: false,
+    hasOpenInferenceKey: false,
+    hasLangfuseKey: false,
+    flatKeys: undefined,
+  };
   for (const key of attrs.keys()) {
     const about = keyFacts(key);
     if (about === NO_FACTS) continue;
     if (about.genAi) scan.hasGenAiKey = true;
     if (about.llmUsage) scan.hasLlmUsageKey = true;
     if (about.openInference) scan.hasOpenInferenceKey = true;
+    if (about.langfuse) scan.hasLangfuseKey = true;
     if (about.flatPrefix === null) continue;
     scan.flatKeys ??= new Map();
     const keys = scan.flatKeys.get(about.flatPrefix);
@@ -66,10 +76,11 @@ interface KeyFacts {
   genAi: boolean;
   llmUsage: boolean;
   openInference: boolean;
+  langfuse: boolean;
   flatPrefix: FlatPrefix | null;
 }
 
-const NO_FACTS: KeyFacts = { genAi: false, llmUsage: false, openInference: false, flatPrefix: null };
+const NO_FACTS: KeyFacts = { genAi: false, llmUsage: false, openInference: false, langfuse: false, flatPrefix: null };
 
 /** The facts of recent keys: they only depend on the key, and keys repeat in every span. */
 const factsByKey = new Map<string, KeyFacts>();
@@ -93,9 +104,10 @@ function factsOf(key: string): KeyFacts {
     genAi: key.startsWith('gen_ai.'),
     llmUsage: llm && key.startsWith('llm.usage.'),
     openInference: llm && (OPENINFERENCE_KEYS.has(key) || OPENINFERENCE_PREFIXES.some((p) => key.startsWith(p))),
+    langfuse: key.startsWith(LANGFUSE_PREFIX),
     flatPrefix: FLAT_PREFIXES.find((prefix) => key.startsWith(prefix) && isIndexAt(key, prefix.length)) ?? null,
   };
-  return facts.genAi || llm || facts.flatPrefix !== null ? facts : NO_FACTS;
+  return facts.genAi || llm || facts.langfuse || facts.flatPrefix !== null ? facts : NO_FACTS;
 }
 
 export class SpanView {
@@ -103,6 +115,7 @@ export class SpanView {
   readonly hasGenAiKey: boolean;
   readonly hasLlmUsageKey: boolean;
   readonly hasOpenInferenceKey: boolean;
+  readonly hasLangfuseKey: boolean;
   readonly #flatKeys: Map<FlatPrefix, string[]> | undefined;
   #itemsCache: Map<FlatPrefix, unknown[]> | undefined;
   #jsonCache: Map<string, unknown> | undefined;
@@ -117,6 +130,7 @@ export class SpanView {
     this.hasGenAiKey = scan.hasGenAiKey;
     this.hasLlmUsageKey = scan.hasLlmUsageKey;
     this.hasOpenInferenceKey = scan.hasOpenInferenceKey;
+    this.hasLangfuseKey = scan.hasLangfuseKey;
     this.#flatKeys = scan.flatKeys;
   }
 

@@ -3,7 +3,7 @@
  * division, so sub-millisecond precision survives and 2^53 is never exceeded.
  */
 import type { Span } from '../model/otlp.js';
-import { toFloat } from './attributes.js';
+import { parseJsonText, toFloat, toStr } from './attributes.js';
 import type { SpanView } from './span-view.js';
 
 export interface Timing {
@@ -24,6 +24,9 @@ const TTFT_SOURCES: readonly [read: (view: SpanView) => unknown, toMs: number][]
   [(view) => view.eventsNamed('ai.stream.firstChunk')[0]?.attributes.get('ai.stream.msToFirstChunk'), 1],
   [attribute('gen_ai.server.time_to_first_token'), 1000],
 ];
+
+/** Langfuse: when the first token arrived, as an ISO time (JSON-quoted by the SDKs). */
+const COMPLETION_START_TIME = 'langfuse.observation.completion_start_time';
 
 export const nanosToMs = (nanos: bigint) => Number(nanos / NANOS_PER_MS);
 
@@ -50,5 +53,16 @@ function ttftOf(view: SpanView): number | null {
     const value = toFloat(read(view));
     if (value !== null && value >= 0) return value * toMs;
   }
-  return null;
+  return completionStartTtft(view);
+}
+
+function completionStartTtft(view: SpanView): number | null {
+  const raw = toStr(view.attrs.get(COMPLETION_START_TIME));
+  const start = view.span.startTimeUnixNano;
+  if (raw === null || start <= 0n) return null;
+  const iso = parseJsonText(raw);
+  const firstTokenMs = typeof iso === 'string' ? Date.parse(iso) : NaN;
+  if (Number.isNaN(firstTokenMs)) return null;
+  const ttft = firstTokenMs - Number(start / 1000n) / 1000;
+  return ttft >= 0 ? ttft : null;
 }

@@ -2,14 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import type { TraceRow } from '../model/events.js';
 import { boundedText, cutText } from '../model/text.js';
-import type { Attributes } from '../model/otlp.js';
 import { attributesJson, firstStr, toStr } from './attributes.js';
 import { classify, type Family } from './classify.js';
 import type { Content } from './carriers.js';
 import { contentOf } from './content.js';
-import { firstExceptionEvent, spanFailed, type SpanIdentity } from './errors.js';
+import { firstExceptionEvent, spanFailed, splitStackTrace, statusMessageOf, type SpanIdentity } from './errors.js';
 import { finishReasonsOf } from './finish-reasons.js';
-import { providerOf } from './provider.js';
+import { langChainMetadata, providerOf } from './provider.js';
 import type { TextLimits } from './options.js';
 import type { SpanView } from './span-view.js';
 import { timingOf } from './timing.js';
@@ -22,6 +21,8 @@ const REQUEST_MODEL_KEYS = [
   'llm.model_name',
   'embedding.model_name',
   'langfuse.observation.model.name',
+  // Pydantic AI's agent run span.
+  'model_name',
 ];
 const RESPONSE_MODEL_KEYS = ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model', 'llm.model_name'];
 const RESPONSE_ID_KEYS = ['gen_ai.response.id', 'ai.response.id'];
@@ -43,8 +44,7 @@ const USER_ID_KEYS = [
   'ai.telemetry.metadata.userId',
 ];
 const TOOL_NAME_KEYS = ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name'];
-const AGENT_NAME_KEYS = ['gen_ai.agent.name', 'agent.name', 'ai.telemetry.functionId'];
-/** OpenLLMetry decorator spans name their entity; it is the tool or agent name for those kinds. */
+const AGENT_NAME_KEYS = ['gen_ai.agent.name', 'agent.name', 'ai.telemetry.functionId', 'agent_name'];
 const ENTITY_NAME = 'traceloop.entity.name';
 
 export function traceRowOf(
@@ -60,11 +60,12 @@ export function traceRowOf(
   const { input, output } = contentOf(view, kind);
   const inputText = boundedText(input?.text, limits.maxTextBytes);
   const outputText = boundedText(output?.text, limits.maxTextBytes);
-  const requestModel = firstStr(attrs, REQUEST_MODEL_KEYS);
+  const requestModel = firstStr(attrs, REQUEST_MODEL_KEYS) ?? langChainMetadata(view, 'ls_model_name');
   const exception = firstExceptionEvent(span)?.attributes;
   const usage = usageOf(attrs);
   const status = spanFailed(span) ? 'error' : 'ok';
-  const statusMessage = text(span.statusMessage || toStr(exception?.get('exception.message')));
+  // A stack trace inside the message goes to the errors row; the row keeps its first line.
+  const statusMessage = text(splitStackTrace(statusMessageOf(span) ?? toStr(exception?.get('exception.message'))).message);
   const errorType = text(firstStr(attrs, ['error.type']) ?? toStr(exception?.get('exception.type')));
   const timing = timingOf(view);
   return {
@@ -80,7 +81,7 @@ export function traceRowOf(
     service_name: identity.service_name,
     span_name: identity.span_name,
     scope_name: text(view.scopeName || null),
-    provider: text(providerOf(attrs)),
+    provider: text(providerOf(view)),
     model: text(firstStr(attrs, RESPONSE_MODEL_KEYS) ?? requestModel),
     request_model: text(requestModel),
     input_text: inputText.text,
@@ -102,8 +103,8 @@ export function traceRowOf(
     response_id: text(firstStr(attrs, RESPONSE_ID_KEYS)),
     conversation_id: text(firstStr(attrs, CONVERSATION_ID_KEYS)),
     user_id: text(firstStr(attrs, USER_ID_KEYS)),
-    tool_name: text(nameOf(attrs, TOOL_NAME_KEYS, kind === 'tool')),
-    agent_name: text(nameOf(attrs, AGENT_NAME_KEYS, kind === 'agent')),
+    tool_name: text(nameOf(view, family, TOOL_NAME_KEYS, kind === 'tool')),
+    agent_name: text(nameOf(view, family, AGENT_NAME_KEYS, kind === 'agent')),
     start_time: timing.start_time,
     end_time: timing.end_time,
     duration_ms: timing.duration_ms,
@@ -119,6 +120,9 @@ function renderedKeys(input: Content | null, output: Content | null): ReadonlySe
   return keys.length === 0 ? undefined : new Set(keys);
 }
 
-function nameOf(attrs: Attributes, keys: readonly string[], entityIsThisKind: boolean): string | null {
-  return firstStr(attrs, keys) ?? (entityIsThisKind ? toStr(attrs.get(ENTITY_NAME)) : null);
+/** OpenLLMetry decorator spans name their entity, Langfuse observations are named by the span. */
+function nameOf(view: SpanView, family: Family, keys: readonly string[], isThisKind: boolean): string | null {
+  const named = firstStr(view.attrs, keys);
+  if (named !== null || !isThisKind) return named;
+  return family === 'langfuse' ? view.span.name || null : toStr(view.attrs.get(ENTITY_NAME));
 }

@@ -5,7 +5,9 @@ import { MAX_ITEMS_PER_SPAN } from './limits.js';
  * How GenAI content that arrived as log records fills its span's `traces` row.
  *
  * Span content wins: for each direction (input, output), text the span carried itself is kept and
- * the waiting records' content for that direction is dropped (counted as superseded). Log content
+ * the waiting records' content for that direction is dropped (counted as superseded). System
+ * instructions alone are not the span's input: a span that carries only them holds them as an
+ * already joined record (see `ContentRow.fromSpan`), so the messages of its log records join them. Log content
  * owns a direction once it has filled it, and re-renders it from all records on every later one.
  * The first MAX_ITEMS_PER_SPAN records (in message order) are used.
  */

@@ -16,11 +16,13 @@ export interface ContentBlocks {
 
 /**
  * The input and output text of a span from its content records, given in message order.
- * Input: every record's system instructions first, then the other input messages; output: the
+ * Input: every record's system instructions first (each distinct block once), then the other input messages; output: the
  * output messages. null when there is nothing to show (as for a span without content).
  */
 export function contentTexts(records: readonly ContentBlocks[]): { input: string | null; output: string | null } {
-  const input = [...records.flatMap((r) => r.system), ...records.flatMap((r) => r.input)].join(BLOCK_SEPARATOR);
+  // The same instructions from the span and from its log record are shown once.
+  const system = [...new Set(records.flatMap((r) => r.system))];
+  const input = [...system, ...records.flatMap((r) => r.input)].join(BLOCK_SEPARATOR);
   const output = records.flatMap((r) => r.output).join(CHOICE_SEPARATOR);
   return { input: input === '' ? null : input, output: output === '' ? null : output };
 }

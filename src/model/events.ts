@@ -85,7 +85,8 @@ export interface ErrorRow {
 }
 
 /**
- * GenAI content (or an exception) that arrived as an OTLP log record for one span. Not a row of
+ * GenAI content (or an exception) that arrived as an OTLP log record for one span (or a span's
+ * system instructions, see `fromSpan`). Not a row of
  * its own: storage holds it until the span's `traces` row is there and then fills that row's
  * input_text / output_text by the rules of model/content-join.ts.
  */
@@ -105,6 +106,11 @@ export interface ContentRow {
   output: string[];
   /** For `gen_ai.client.operation.exception`: the `errors` row; its `llm_trace_id` is set by the exporter. */
   error: ErrorRow | null;
+  /**
+   * The span's own system instructions, sent when the span carries no messages: already in its
+   * row's input_text, and held (as joined) so that messages arriving as log records join them.
+   */
+  fromSpan: boolean;
 }
 
 export type PipelineEvent = { type: 'trace'; row: TraceRow } | { type: 'error'; row: ErrorRow } | { type: 'content'; row: ContentRow };

@@ -88,8 +88,8 @@ export class ContentJoin {
     this.#sql = {
       findTrace: db.prepare(`SELECT trace_id FROM traces WHERE ${span}`),
       insertRecord: db.prepare(
-        `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, expires_at, created_at)
-         VALUES (@otel_trace_id, @otel_span_id, @record_key, @kind, @time_unix_nano, @system_blocks, @input_blocks, @output_blocks, @expires_at, @now)
+        `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, joined, expires_at, created_at)
+         VALUES (@otel_trace_id, @otel_span_id, @record_key, @kind, @time_unix_nano, @system_blocks, @input_blocks, @output_blocks, @joined, @expires_at, @now)
          ON CONFLICT DO NOTHING`,
       ),
       // In message order, and no more than the join uses.
@@ -147,11 +147,13 @@ export class ContentJoin {
       system_blocks: json(row.system),
       input_blocks: json(row.input),
       output_blocks: json(row.output),
+      // The span's own instructions are in its row already: held as joined, never pending.
+      joined: row.fromSpan ? 1 : 0,
       expires_at: batch.now + this.#options.ttlMs,
       now: batch.now,
     }).changes;
     if (inserted === 1) {
-      batch.pending++;
+      if (!row.fromSpan) batch.pending++;
       batch.spans.set(`${ids.traceId}/${ids.spanId}`, { ...ids, touched: true });
     }
     return row.error === null ? inserted : stored;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../model/events.js';
 import type { ExportResult } from '../../pipeline/exporter.js';
 import { ContentJoin, type ContentStats } from './content-join.js';
+import { DoubleTracing } from './double-tracing.js';
 import { INSERT_ERROR, INSERT_TRACE } from './schema.js';
 
 export interface SqliteWriterOptions {
@@ -47,11 +48,15 @@ export class SqliteWriter {
       { maxTextBytes: options.maxTextBytes, ttlMs: options.pendingContentTtlMs },
       (row) => insertError.run(row).changes,
     );
+    const doubleTracing = new DoubleTracing(db);
     const insert = (event: PipelineEvent): number => {
       switch (event.type) {
         case 'trace': {
           const inserted = insertTrace.run(event.row).changes;
-          if (inserted === 1) content.traceInserted(event.row);
+          if (inserted === 1) {
+            content.traceInserted(event.row);
+            doubleTracing.traceInserted(event.row);
+          }
           return inserted;
         }
         case 'error':

@@ -22,6 +22,7 @@ function content(overrides: Partial<ContentRow> = {}): PipelineEvent {
       input: ['user: hi'],
       output: [],
       error: null,
+      fromSpan: false,
       ...overrides,
     },
   };
