@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
-import { BatchProcessor } from './pipeline/batch-processor.js';
+import type { BatchProcessor } from './pipeline/batch-processor.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { otlpLogsRoute } from './receiver/otlp/logs-route.js';
@@ -10,7 +10,8 @@ import { otlpTracesRoute } from './receiver/otlp/traces-route.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
-import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
+import type { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
+import { createWritePath } from './write-path.js';
 
 /**
  * Wires config → storage → pipeline → HTTP receiver. Data flows one way: the receiver offers
@@ -31,21 +32,9 @@ export class Runtime {
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
-    this.#exporter = new SqliteExporter(
-      { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
-      logger,
-    );
-    this.#processor = new BatchProcessor(
-      this.#exporter,
-      {
-        capacity: config.queueCapacity,
-        maxRows: config.batchMaxRows,
-        timeoutMs: config.batchTimeoutMs,
-        shutdownTimeoutMs: config.shutdownTimeoutMs,
-      },
-      logger,
-    );
-    const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    const { exporter, processor, mapping } = createWritePath(config, logger);
+    this.#exporter = exporter;
+    this.#processor = processor;
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,

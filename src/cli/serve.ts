@@ -1,0 +1,24 @@
+import type { Config } from '../config/config.js';
+import { Runtime } from '../runtime.js';
+
+/** `oct serve`: runs the receiver until SIGTERM or SIGINT; the exit code once it has drained. */
+export async function serve(config: Config): Promise<number> {
+  const runtime = new Runtime(config);
+  try {
+    await runtime.start();
+  } catch (err) {
+    process.stderr.write(`oct: could not start: ${(err as Error).message}\n`);
+    await runtime.shutdown().catch(() => {});
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
+  try {
+    await runtime.shutdown();
+    return 0;
+  } catch (err) {
+    process.stderr.write(`oct: shutdown failed: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
