@@ -4,6 +4,10 @@ import { Runtime } from '../runtime.js';
 /** `oct serve`: runs the receiver until SIGTERM or SIGINT; the exit code once it has drained. */
 export async function serve(config: Config): Promise<number> {
   const runtime = new Runtime(config);
+  // Listening before start, so a signal that arrives while oct starts still stops it cleanly.
+  const stopRequested = new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
   try {
     await runtime.start();
   } catch (err) {
@@ -11,9 +15,7 @@ export async function serve(config: Config): Promise<number> {
     await runtime.shutdown().catch(() => {});
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
-  });
+  await stopRequested;
   try {
     await runtime.shutdown();
     return 0;

@@ -74,7 +74,7 @@ export class UrlTarget implements ImportTarget {
       return await fetch(`${this.#base}${path}`, init);
     } catch (err) {
       const cause = (err as Error & { cause?: Error }).cause;
-      throw new Error(`cannot reach oct at ${this.#base}: ${cause?.message ?? (err as Error).message}`);
+      throw new Error(`cannot reach oct at ${this.#base}: ${cause?.message ?? (err as Error).message}`, { cause: err });
     }
   }
 }
