@@ -31,7 +31,12 @@ describe('oct --help', () => {
     for (const s of SETTINGS) {
       const line = help.stdout.split('\n').find((l) => l.trimStart().startsWith(`--${s.flag} `));
       expect(line, `--${s.flag}`).toBeDefined();
-      expect(line!.trim().split(/\s{2,}/).slice(1)).toEqual([s.env, defaultOf(s), s.summary]);
+      expect(
+        line!
+          .trim()
+          .split(/\s{2,}/)
+          .slice(1),
+      ).toEqual([s.env, defaultOf(s), s.summary]);
     }
     expect((await runOct(['serve', '--help'])).stdout).toBe(help.stdout);
     expect((await runOct(['import', '-h'])).stdout).toBe(help.stdout);
@@ -89,7 +94,10 @@ describe('oct serve', () => {
       stderr: 'oct: unknown option --prot; did you mean --port? (see oct --help)\n',
     });
     expect(await runOct(['--port'])).toMatchObject({ code: 2, stderr: 'oct: --port needs a value\n' });
-    expect(await runOct(['serv'])).toMatchObject({ code: 2, stderr: "oct: unknown command 'serv': expected serve or import (see oct --help)\n" });
+    expect(await runOct(['serv'])).toMatchObject({
+      code: 2,
+      stderr: "oct: unknown command 'serv': expected serve or import (see oct --help)\n",
+    });
   });
 
   it('warns once about an OCT_ variable it does not know, naming the closest setting', async () => {

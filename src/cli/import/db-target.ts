@@ -55,7 +55,7 @@ export class DbTarget implements ImportTarget {
   }
 
   progress() {
-    return { count: this.#path.processor.stats().persisted, unit: 'rows' };
+    return { count: this.#path.processor.stats().persisted, unit: 'events' };
   }
 
   async finish(): Promise<string> {
@@ -63,7 +63,7 @@ export class DbTarget implements ImportTarget {
     await this.#path.exporter.shutdown();
     const s = this.#path.processor.stats();
     const lost = s.lost > 0 ? `, ${s.lost} lost` : '';
-    return `${s.persisted} rows written to ${this.#config.dbPath} (${s.duplicates} duplicates, ${s.failed} failed${lost})`;
+    return `${s.persisted} ${s.persisted === 1 ? 'event' : 'events'} written to ${this.#config.dbPath} (${s.duplicates} duplicates, ${s.failed} failed${lost})`;
   }
 
   /** Unlike a request, an import may be split: a file's request can hold more events than the queue. */
