@@ -55,7 +55,12 @@ export class Runtime {
       routes: [
         otlpTracesRoute(otlp),
         otlpLogsRoute(otlp),
-        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+        ...nativeRoutes({
+          ...admission,
+          maxTextBytes: config.maxTextBytes,
+          maxAttributesBytes: config.maxAttributesBytes,
+          costs: mapping.costs,
+        }),
         ...reads,
       ],
       defaultErrors: otlpErrors(),

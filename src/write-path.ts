@@ -2,7 +2,9 @@ import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
+import { CostCalculator } from './mapping/cost.js';
 import type { MappingOptions } from './mapping/map-traces.js';
+import { loadPriceTable } from './mapping/price-table.js';
 
 /** The pipeline and its single SQLite writer, as the receiver and `oct import` both use them. */
 export interface WritePath {
@@ -11,6 +13,7 @@ export interface WritePath {
   mapping: MappingOptions;
 }
 
+/** Throws when the price table cannot be read (OCT_PRICING_FILE). */
 export function createWritePath(config: Config, logger: Logger): WritePath {
   const exporter = new SqliteExporter(
     { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
@@ -26,6 +29,11 @@ export function createWritePath(config: Config, logger: Logger): WritePath {
     },
     logger,
   );
-  const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+  const mapping = {
+    maxTextBytes: config.maxTextBytes,
+    maxAttributesBytes: config.maxAttributesBytes,
+    costs: new CostCalculator(loadPriceTable(config.pricingFile)),
+    errorsFrom: config.errorsFrom,
+  };
   return { exporter, processor, mapping };
 }

@@ -7,10 +7,10 @@ export function version(): string {
   return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** A setting's default as help and README show it; `none` when it has no value. */
+/** A setting's default as help and README show it; `(none)` when it has no value. */
 export function defaultOf(setting: Setting): string {
   const value = defaultConfig()[setting.key];
-  return value === undefined || value === '' ? 'none' : String(value);
+  return value === undefined || value === '' ? '(none)' : String(value);
 }
 
 /** `oct --help`: every setting's flag, variable, default and meaning, from the settings table. */

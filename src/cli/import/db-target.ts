@@ -50,7 +50,9 @@ export class DbTarget implements ImportTarget {
   async native(batch: NativeBatch): Promise<void> {
     const receivedAt = Date.now();
     const { events } =
-      batch.kind === 'traces' ? traceEvents(batch.items, receivedAt, this.#config) : errorEvents(batch.items, receivedAt, this.#config);
+      batch.kind === 'traces'
+        ? traceEvents(batch.items, receivedAt, this.#path.mapping)
+        : errorEvents(batch.items, receivedAt, this.#path.mapping);
     await this.#offer(events);
   }
 

@@ -26,7 +26,14 @@ export async function importFiles(config: Config, files: string[], url: string |
     process.stderr.write(`oct: --url is invalid: expected an http:// or https:// URL (actual: '${url}')\n`);
     return 2;
   }
-  return new ImportRun(config, files, url ? new UrlTarget(url) : new DbTarget(config)).run();
+  let target: ImportTarget;
+  try {
+    target = url ? new UrlTarget(url) : new DbTarget(config);
+  } catch (err) {
+    process.stderr.write(`oct: could not start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return new ImportRun(config, files, target).run();
 }
 
 class ImportRun {
