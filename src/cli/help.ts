@@ -10,7 +10,7 @@ export function version(): string {
 /** A setting's default as help and README show it; `(none)` when it has no value. */
 export function defaultOf(setting: Setting): string {
   const value = defaultConfig()[setting.key];
-  return value === undefined || value === '' ? '(none)' : String(value);
+  return value === undefined || value === null || value === '' ? '(none)' : String(value);
 }
 
 /** `oct --help`: every setting's flag, variable, default and meaning, from the settings table. */
