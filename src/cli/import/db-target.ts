@@ -65,7 +65,7 @@ export class DbTarget implements ImportTarget {
     await this.#path.exporter.shutdown();
     const s = this.#path.processor.stats();
     const lost = s.lost > 0 ? `, ${s.lost} lost` : '';
-    return `${s.persisted} ${s.persisted === 1 ? 'event' : 'events'} written to ${this.#config.dbPath} (${s.duplicates} duplicates, ${s.failed} failed${lost})`;
+    return `${s.persisted.toLocaleString('en-US')} ${s.persisted === 1 ? 'event' : 'events'} written to ${this.#config.dbPath} (${s.duplicates} duplicates, ${s.failed} failed${lost})`;
   }
 
   /** Unlike a request, an import may be split: a file's request can hold more events than the queue. */

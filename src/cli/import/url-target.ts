@@ -42,7 +42,7 @@ export class UrlTarget implements ImportTarget {
   }
 
   finish(): Promise<string> {
-    return Promise.resolve(`${this.#acknowledged} items acknowledged by ${this.#base}`);
+    return Promise.resolve(`${this.#acknowledged.toLocaleString('en-US')} items acknowledged by ${this.#base}`);
   }
 
   async #otlp(path: string, body: Buffer, items: number): Promise<Accepted> {
