@@ -1,10 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
-import { CostCalculator } from './mapping/cost.js';
-import { loadPriceTable } from './mapping/price-table.js';
 import type { PipelineEvent } from './model/events.js';
-import { BatchProcessor } from './pipeline/batch-processor.js';
+import type { BatchProcessor } from './pipeline/batch-processor.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
 import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
@@ -18,7 +16,8 @@ import { tracesSignal } from './receiver/otlp/traces-signal.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
-import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
+import type { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
+import { createWritePath } from './write-path.js';
 
 /**
  * Wires config → storage → pipeline → receivers (HTTP, gRPC). Data flows one way: the receivers offer
@@ -41,27 +40,9 @@ export class Runtime {
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
-    this.#exporter = new SqliteExporter(
-      { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
-      logger,
-    );
-    this.#processor = new BatchProcessor(
-      this.#exporter,
-      {
-        capacity: config.queueCapacity,
-        maxRows: config.batchMaxRows,
-        timeoutMs: config.batchTimeoutMs,
-        shutdownTimeoutMs: config.shutdownTimeoutMs,
-      },
-      logger,
-    );
-    const costs = new CostCalculator(loadPriceTable(config.pricingFile));
-    const mapping = {
-      maxTextBytes: config.maxTextBytes,
-      maxAttributesBytes: config.maxAttributesBytes,
-      costs,
-      errorsFrom: config.errorsFrom,
-    };
+    const { exporter, processor, mapping } = createWritePath(config, logger);
+    this.#exporter = exporter;
+    this.#processor = processor;
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -87,7 +68,12 @@ export class Runtime {
         otlpRoute(traces, otlp),
         otlpRoute(logs, otlp),
         otlpMetricsRoute(otlp),
-        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, costs }),
+        ...nativeRoutes({
+          ...admission,
+          maxTextBytes: config.maxTextBytes,
+          maxAttributesBytes: config.maxAttributesBytes,
+          costs: mapping.costs,
+        }),
         ...reads,
       ],
       defaultErrors: otlpErrors(),

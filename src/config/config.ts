@@ -69,14 +69,17 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: s
 
 type Env = Record<string, string | undefined>;
 
-/** Reads `OCT_*` from `env`; unset or empty variables keep their defaults. */
-export function loadConfig(env: Env = process.env): ConfigResult {
+/**
+ * Reads `OCT_*` from `env`, each overridden by its command-line flag in `flags` (keyed by flag
+ * name); unset or empty values keep their defaults. An invalid value is named as it was given.
+ */
+export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResult {
   const config = defaultConfig();
   const errors: string[] = [];
   for (const s of SETTINGS) {
-    const raw = env[s.env];
+    const [name, raw] = flags[s.flag] !== undefined ? [`--${s.flag}`, flags[s.flag]] : [s.env, env[s.env]];
     if (raw === undefined || raw.trim() === '') continue;
-    if (!s.apply(config, raw.trim())) errors.push(`${s.env} is invalid: expected ${s.expected} (actual: '${raw}')`);
+    if (!s.apply(config, raw.trim())) errors.push(`${name} is invalid: expected ${s.expected} (actual: '${raw}')`);
   }
   if (errors.length === 0 && config.batchMaxRows > config.queueCapacity) {
     errors.push(

@@ -1,0 +1,39 @@
+import type { Config } from './config/config.js';
+import type { Logger } from './logger.js';
+import { BatchProcessor } from './pipeline/batch-processor.js';
+import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
+import { CostCalculator } from './mapping/cost.js';
+import type { MappingOptions } from './mapping/map-traces.js';
+import { loadPriceTable } from './mapping/price-table.js';
+
+/** The pipeline and its single SQLite writer, as the receiver and `oct import` both use them. */
+export interface WritePath {
+  exporter: SqliteExporter;
+  processor: BatchProcessor;
+  mapping: MappingOptions;
+}
+
+/** Throws when the price table cannot be read (OCT_PRICING_FILE). */
+export function createWritePath(config: Config, logger: Logger): WritePath {
+  const exporter = new SqliteExporter(
+    { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
+    logger,
+  );
+  const processor = new BatchProcessor(
+    exporter,
+    {
+      capacity: config.queueCapacity,
+      maxRows: config.batchMaxRows,
+      timeoutMs: config.batchTimeoutMs,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    },
+    logger,
+  );
+  const mapping = {
+    maxTextBytes: config.maxTextBytes,
+    maxAttributesBytes: config.maxAttributesBytes,
+    costs: new CostCalculator(loadPriceTable(config.pricingFile)),
+    errorsFrom: config.errorsFrom,
+  };
+  return { exporter, processor, mapping };
+}
