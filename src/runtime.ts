@@ -7,6 +7,7 @@ import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { otlpLogsRoute } from './receiver/otlp/logs-route.js';
 import { otlpErrors } from './receiver/otlp/otlp-route.js';
 import { otlpTracesRoute } from './receiver/otlp/traces-route.js';
+import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
@@ -54,12 +55,9 @@ export class Runtime {
     };
     const otlp = { ...mapping, ...admission, logger };
     this.#reader = isLoopback(config.host) ? new TraceReader({ dbPath: config.dbPath }) : undefined;
-    const reads = this.#reader
-      ? readRoutes(
-          this.#reader,
-          nativeErrors(() => this.#receiverStats.read_requests_failed++),
-        )
-      : [];
+    const readErrors = nativeErrors(() => this.#receiverStats.read_requests_failed++);
+    // The dashboard shows what the read API answers, so it is served under the same rule.
+    const reads = this.#reader ? [...readRoutes(this.#reader, readErrors), ...pageRoutes(readErrors)] : [];
     this.#receiver = new HttpReceiver({
       host: config.host,
       port: config.port,
