@@ -6,6 +6,8 @@ export interface SeriesSpec {
   label: string;
   color: string;
   bars?: boolean;
+  /** Percentiles: a bucket without calls has none, so it is a gap and each bucket a point. */
+  sparse?: boolean;
   format(value: number | null): string;
 }
 
@@ -34,17 +36,16 @@ export class TimeChart {
         axes: [axis(), axis((v) => series[0].format(v))],
         series: [
           {},
-          ...series.map(
-            (s): uPlot.Series => ({
-              label: s.label,
-              stroke: css(s.color),
-              fill: s.bars ? css(s.color) : undefined,
-              width: s.bars ? 0 : 2,
-              paths: s.bars ? uPlot.paths.bars!({ size: [0.7, 40] }) : undefined,
-              points: { show: false },
-              value: (_u, v) => s.format(v),
-            }),
-          ),
+          ...series.map((s): uPlot.Series => ({
+            label: s.label,
+            stroke: css(s.color),
+            fill: s.bars ? css(s.color) : undefined,
+            width: s.bars ? 0 : 2,
+            paths: s.bars ? uPlot.paths.bars!({ size: [0.7, 40] }) : undefined,
+            points: { show: s.sparse === true, size: 5, fill: css(s.color) },
+            spanGaps: s.sparse === true,
+            value: (_u, v) => s.format(v),
+          })),
         ],
       },
       data,

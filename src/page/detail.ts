@@ -44,12 +44,18 @@ function render({ trace: t, errors, spans, spans_truncated }: TraceDetail): Node
   return [
     h('p', {}, link('#/calls', '← Calls')),
     h('h1', {}, name, ' ', statusBadge(t.status)),
-    h('dl', { class: 'facts' }, ...facts.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value === null || value === '' ? dash : value)])),
+    h(
+      'dl',
+      { class: 'facts' },
+      ...facts.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value === null || value === '' ? dash : value)]),
+    ),
     errors.length > 0 || t.status === 'error' ? errorSection(t, errors) : null,
     textSection('Prompt', 'prompt', t.input_text, t.input_bytes),
     textSection('Completion', 'completion', t.output_text, t.output_bytes),
     spans.length > 1 ? timeline(t, spans, spans_truncated) : null,
-    t.attributes === null ? null : h('details', {}, h('summary', {}, 'Attributes'), h('pre', { class: 'text' }, JSON.stringify(t.attributes, null, 2))),
+    t.attributes === null
+      ? null
+      : h('details', {}, h('summary', {}, 'Attributes'), h('pre', { class: 'text' }, JSON.stringify(t.attributes, null, 2))),
   ].filter((n): n is HTMLElement => n !== null);
 }
 
@@ -65,17 +71,30 @@ function errorSection(t: TraceItem, errors: ErrorItem[]): HTMLElement {
     ),
   );
   const fallback = errors.length === 0 ? h('p', {}, [t.error_type, t.status_message].filter(Boolean).join(': ') || 'failed') : null;
-  return h('section', { class: 'errors', 'aria-labelledby': 'errors-title' }, h('h2', { id: 'errors-title' }, 'Errors'), fallback, h('ul', {}, ...items));
+  return h(
+    'section',
+    { class: 'errors', 'aria-labelledby': 'errors-title' },
+    h('h2', { id: 'errors-title' }, 'Errors'),
+    fallback,
+    h('ul', {}, ...items),
+  );
 }
 
 function textSection(title: string, id: string, text: string | null, originalBytes: number | null): HTMLElement {
   const stored = text === null ? 0 : new TextEncoder().encode(text).length;
-  const cut = originalBytes !== null && originalBytes > stored ? ` (first ${bytes(stored)} of ${bytes(originalBytes)} stored)` : text === null ? '' : ` (${bytes(stored)})`;
+  const cut =
+    originalBytes !== null && originalBytes > stored
+      ? ` (first ${bytes(stored)} of ${bytes(originalBytes)} stored)`
+      : text === null
+        ? ''
+        : ` (${bytes(stored)})`;
   return h(
     'section',
     { 'aria-labelledby': `${id}-title` },
     h('h2', { id: `${id}-title` }, title, h('span', { class: 'hint' }, cut)),
-    text === null ? h('p', { class: 'empty' }, 'Not recorded (most instrumentations leave content off by default).') : h('pre', { class: 'text', id, tabindex: '0' }, text),
+    text === null
+      ? h('p', { class: 'empty' }, 'Not recorded (most instrumentations leave content off by default).')
+      : h('pre', { class: 'text', id, tabindex: '0' }, text),
   );
 }
 
@@ -102,14 +121,29 @@ function timeline(current: TraceItem, spans: TraceItem[], truncated: boolean): H
     // CSSOM properties, not style attributes, which the page's CSP refuses.
     bar.style.left = `${left.toFixed(2)}%`;
     bar.style.width = `${width.toFixed(2)}%`;
-    const name = h('span', { class: 'span-label' }, isCurrent ? h('strong', { 'aria-current': 'true' }, label) : link(`#/call/${encodeURIComponent(s.trace_id)}`, label));
+    const name = h(
+      'span',
+      { class: 'span-label' },
+      isCurrent ? h('strong', { 'aria-current': 'true' }, label) : link(`#/call/${encodeURIComponent(s.trace_id)}`, label),
+    );
     name.style.paddingLeft = `${Math.min(d, 8) * 0.9}rem`;
-    return h('li', { class: `span ${s.status}${isCurrent ? ' current' : ''}` }, name, h('span', { class: 'span-track' }, bar), h('span', { class: 'num' }, ms(s.duration_ms)));
+    return h(
+      'li',
+      { class: `span ${s.status}${isCurrent ? ' current' : ''}` },
+      name,
+      h('span', { class: 'span-track' }, bar),
+      h('span', { class: 'num' }, ms(s.duration_ms)),
+    );
   });
   return h(
     'section',
     { 'aria-labelledby': 'timeline-title' },
-    h('h2', { id: 'timeline-title' }, `Same trace: ${spans.length} spans`, h('span', { class: 'hint' }, truncated ? ' (first 1,000)' : ` over ${ms(range)}`)),
+    h(
+      'h2',
+      { id: 'timeline-title' },
+      `Same trace: ${spans.length} spans`,
+      h('span', { class: 'hint' }, truncated ? ' (first 1,000)' : ` over ${ms(range)}`),
+    ),
     h('ol', { class: 'timeline' }, ...rows),
   );
 }

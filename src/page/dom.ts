@@ -19,7 +19,10 @@ export function link(hash: string, text: Child, attributes: Record<string, strin
 
 /** Replaces `parent`'s children, keeping keyboard focus on the element with the same `data-key` if there was one. */
 export function replaceKeepingFocus(parent: HTMLElement, ...children: Node[]): void {
-  const focused = document.activeElement instanceof HTMLElement && parent.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+  const focused =
+    document.activeElement instanceof HTMLElement && parent.contains(document.activeElement)
+      ? document.activeElement.dataset.key
+      : undefined;
   parent.replaceChildren(...children);
   if (focused !== undefined) parent.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
 }

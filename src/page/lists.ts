@@ -88,7 +88,11 @@ export function errorsView(main: HTMLElement, params: URLSearchParams): View {
   });
 }
 
-function listView<T extends { start_time?: number; occurred_at?: number }>(main: HTMLElement, params: URLSearchParams, spec: ListSpec<T>): View {
+function listView<T extends { start_time?: number; occurred_at?: number }>(
+  main: HTMLElement,
+  params: URLSearchParams,
+  spec: ListSpec<T>,
+): View {
   const form = filterForm(spec, params);
   const body = h('div', { class: 'list' });
   main.replaceChildren(h('h1', {}, spec.title), form, body);
@@ -156,7 +160,12 @@ function table<T extends { start_time?: number; occurred_at?: number }>(spec: Li
     }
     return row;
   });
-  const head = h('tr', {}, h('th', { scope: 'col', class: 'time' }, 'Time'), ...spec.columns.map((c) => h('th', { scope: 'col', class: c.className }, c.label)));
+  const head = h(
+    'tr',
+    {},
+    h('th', { scope: 'col', class: 'time' }, 'Time'),
+    ...spec.columns.map((c) => h('th', { scope: 'col', class: c.className }, c.label)),
+  );
   return h('table', { class: 'rows' }, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 

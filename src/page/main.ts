@@ -38,7 +38,8 @@ async function refresh(): Promise<void> {
   } catch (err) {
     status.textContent = err instanceof ApiError ? err.message : 'oct is not answering';
     status.classList.add('failed');
-    if (err instanceof ApiError && err.status === 404 && current === view) main.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, err.message));
+    if (err instanceof ApiError && err.status === 404 && current === view)
+      main.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, err.message));
   } finally {
     refreshing = false;
   }

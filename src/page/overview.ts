@@ -38,8 +38,8 @@ const CHARTS: ChartSpec[] = [
   {
     title: 'Latency',
     series: [
-      { label: 'p95', color: '--error', format: (v) => ms(v), value: (r) => r.p95_ms },
-      { label: 'p50', color: '--accent', format: (v) => ms(v), value: (r) => r.p50_ms },
+      { label: 'p95', color: '--error', sparse: true, format: (v) => ms(v), value: (r) => r.p95_ms },
+      { label: 'p50', color: '--accent', sparse: true, format: (v) => ms(v), value: (r) => r.p50_ms },
     ],
   },
 ];
@@ -70,7 +70,7 @@ function totals(rows: StatsRow[]): Totals[] {
   return [...byGroup.values()].sort((a, b) => b.calls - a.calls);
 }
 
-/** One x value per bucket of the window (uPlot counts seconds); buckets without calls are zero for counts, gaps for the rest. */
+/** One x value per bucket of the window (uPlot counts seconds); a bucket without calls sums to zero and has no percentiles. */
 function aligned(stats: Stats, spec: ChartSpec): uPlot.AlignedData {
   const step = BUCKET_MS[stats.bucket];
   const byBucket = new Map(stats.rows.map((r) => [r.bucket_start, r]));
@@ -81,7 +81,8 @@ function aligned(stats: Stats, spec: ChartSpec): uPlot.AlignedData {
     ...spec.series.map((s) =>
       xs.map((b) => {
         const row = byBucket.get(b);
-        return row === undefined ? (s.bars ? 0 : null) : s.value(row);
+        const value = row === undefined ? null : s.value(row);
+        return value === null && s.sparse !== true ? 0 : value;
       }),
     ),
   ];
@@ -104,7 +105,11 @@ export function overviewView(main: HTMLElement, params: URLSearchParams): View {
     tiles,
     h('div', { class: 'charts' }, ...chartBoxes),
     groups,
-    h('p', { class: 'hint' }, `Model calls only (agent and workflow spans are not counted twice); ${window.bucket === 'hour' ? 'hourly' : 'daily'} UTC buckets.`),
+    h(
+      'p',
+      { class: 'hint' },
+      `Model calls only (agent and workflow spans are not counted twice); ${window.bucket === 'hour' ? 'hourly' : 'daily'} UTC buckets.`,
+    ),
   );
   let charts: TimeChart[] = [];
   let shown = '';
@@ -122,7 +127,10 @@ export function overviewView(main: HTMLElement, params: URLSearchParams): View {
       shown = json;
       const [sum] = totals(all.rows.map((r) => ({ ...r, group: null })));
       tiles.replaceChildren(...tileList(sum));
-      groups.replaceChildren(groupTable('By model (as asked for)', totals(byModel.rows), false), groupTable('By service', totals(byService.rows), true));
+      groups.replaceChildren(
+        groupTable('By model (as asked for)', totals(byModel.rows), false),
+        groupTable('By service', totals(byService.rows), true),
+      );
     },
     dispose() {
       charts.forEach((c) => c.destroy());
@@ -131,7 +139,14 @@ export function overviewView(main: HTMLElement, params: URLSearchParams): View {
 }
 
 function tileList(sum: Totals | undefined): HTMLElement[] {
-  const tile = (label: string, value: string, note?: string) => h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, label), h('span', { class: 'tile-value' }, value), note ? h('span', { class: 'hint' }, note) : null);
+  const tile = (label: string, value: string, note?: string) =>
+    h(
+      'div',
+      { class: 'tile' },
+      h('span', { class: 'tile-label' }, label),
+      h('span', { class: 'tile-value' }, value),
+      note ? h('span', { class: 'hint' }, note) : null,
+    );
   if (sum === undefined) return [tile('Calls', '0', 'nothing in this window yet')];
   return [
     tile('Calls', count(sum.calls)),
@@ -163,7 +178,9 @@ function groupTable(title: string, rows: Totals[], linkService: boolean): HTMLEl
                 'tr',
                 {},
                 h('th', { scope: 'row' }, name(r.group)),
-                ...[count(r.calls), count(r.errors), short(r.input), short(r.output), usd(r.cost), ms(r.peakP95)].map((v) => h('td', { class: 'num' }, v)),
+                ...[count(r.calls), count(r.errors), short(r.input), short(r.output), usd(r.cost), ms(r.peakP95)].map((v) =>
+                  h('td', { class: 'num' }, v),
+                ),
               ),
             ),
           ),
