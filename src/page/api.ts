@@ -25,6 +25,8 @@ export interface TraceItem {
   cache_write_tokens: number | null;
   reasoning_tokens: number | null;
   cost_usd: number | null;
+  /** `reported` by the client, `price_table` (computed by oct), or null. */
+  cost_source: string | null;
   status: 'ok' | 'error';
   status_message: string | null;
   error_type: string | null;

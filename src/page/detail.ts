@@ -33,7 +33,7 @@ function render({ trace: t, errors, spans, spans_truncated }: TraceDetail): Node
     ['Total tokens', count(t.total_tokens)],
     ['Cache read / write', `${count(t.cache_read_tokens)} / ${count(t.cache_write_tokens)}`],
     ['Reasoning tokens', count(t.reasoning_tokens)],
-    ['Cost', usd(t.cost_usd)],
+    ['Cost', t.cost_source === 'price_table' ? `${usd(t.cost_usd)} (oct's price table)` : usd(t.cost_usd)],
     ['Finish reasons', t.finish_reasons?.join(', ')],
     ['Conversation', t.conversation_id],
     ['User', t.user_id],

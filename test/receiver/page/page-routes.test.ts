@@ -21,7 +21,9 @@ describe('the dashboard routes', () => {
     const { url } = await startOct();
     const missing = await fetch(`${url}/page/nope.js`);
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: string }).error).toMatch(/^no route for GET \/page\/nope\.js; oct serves .*GET \/page\/main\.js/);
+    expect(((await missing.json()) as { error: string }).error).toMatch(
+      /^no route for GET \/page\/nope\.js; oct serves .*GET \/page\/main\.js/,
+    );
     const post = await fetch(`${url}/`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
