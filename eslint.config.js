@@ -48,6 +48,17 @@ export default tseslint.config(
   layer('mapping', ['receiver', 'storage', 'express']),
   // The read side sits beside the write path and shares only the model with it.
   layer('query', ['receiver', 'mapping', 'pipeline', 'storage', 'express']),
+  // The dashboard runs in the browser and talks to oct only over HTTP: it imports nothing of the server, nor of node.
+  {
+    files: ['src/page/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', 'node:*', 'express'], message: 'src/page talks to oct over HTTP only (the read API).' }] },
+      ],
+    },
+  },
   {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],

@@ -13,6 +13,7 @@ import { signalExport } from './receiver/otlp/export-signal.js';
 import { logsSignal } from './receiver/otlp/logs-signal.js';
 import { otlpErrors, otlpMetricsRoute, otlpRoute } from './receiver/otlp/otlp-route.js';
 import { tracesSignal } from './receiver/otlp/traces-signal.js';
+import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
@@ -55,12 +56,9 @@ export class Runtime {
     const logs = logsSignal(otlp);
     const closeTimeoutMs = Math.min(5_000, config.shutdownTimeoutMs);
     this.#reader = isLoopback(config.host) ? new TraceReader({ dbPath: config.dbPath }) : undefined;
-    const reads = this.#reader
-      ? readRoutes(
-          this.#reader,
-          nativeErrors(() => this.#receiverStats.read_requests_failed++),
-        )
-      : [];
+    const readErrors = nativeErrors(() => this.#receiverStats.read_requests_failed++);
+    // The dashboard shows what the read API answers, so it is served under the same rule.
+    const reads = this.#reader ? [...readRoutes(this.#reader, readErrors), ...pageRoutes(readErrors)] : [];
     this.#receiver = new HttpReceiver({
       host: config.host,
       port: config.port,
