@@ -12,6 +12,8 @@ import { newReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 
+const MIB = 1024 * 1024;
+
 /**
  * Wires config → storage → pipeline → HTTP receiver. Data flows one way: the receiver offers
  * events to the batch processor, which hands batches to the SQLite exporter; the read API has
@@ -32,7 +34,14 @@ export class Runtime {
     this.config = config;
     this.#logger = logger;
     this.#exporter = new SqliteExporter(
-      { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
+      {
+        dbPath: config.dbPath,
+        maxTextBytes: config.maxTextBytes,
+        pendingContentTtlS: config.pendingContentTtlS,
+        synchronous: config.ack === 'commit' ? 'FULL' : 'NORMAL',
+        retention: { retentionDays: config.retentionDays, maxDbBytes: config.maxDbMb * MIB },
+        minFreeDiskBytes: config.minFreeDiskMb * MIB,
+      },
       logger,
     );
     this.#processor = new BatchProcessor(
@@ -42,6 +51,7 @@ export class Runtime {
         maxRows: config.batchMaxRows,
         timeoutMs: config.batchTimeoutMs,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        ack: config.ack,
       },
       logger,
     );
@@ -78,7 +88,9 @@ export class Runtime {
 
   /** Starts downstream first, so every stage has a running consumer before data arrives. */
   async start(): Promise<AddressInfo & { url: string }> {
-    await this.#exporter.start();
+    await this.#exporter.start().catch((err: unknown) => {
+      throw new Error(`OCT_DB_PATH: ${(err as Error).message}`);
+    });
     await this.#reader?.start();
     await this.#processor.start();
     await this.#receiver.start();
@@ -96,11 +108,13 @@ export class Runtime {
   }
 
   health() {
+    const storage = this.#exporter.storageHealth();
     return {
-      status: this.#stopping ? 'stopping' : 'ok',
+      status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
       pipeline: this.#processor.stats(),
       receiver: { ...this.#receiverStats },
       content: this.#exporter.contentStats(),
+      storage,
     };
   }
 
