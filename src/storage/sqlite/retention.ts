@@ -38,7 +38,7 @@ type Phase = 'age' | 'size' | 'done';
 export class Retention {
   readonly #options: RetentionOptions;
   readonly #db: Database;
-  readonly #sql: Record<'tracesUpTo' | 'errorsUpTo' | 'traceTimeAt' | 'errorTimeAt', Statement>;
+  readonly #sql: Record<'tracesUpTo' | 'errorsUpTo' | 'traceTimeAt' | 'errorTimeAt' | 'rows', Statement>;
   readonly #stats: RetentionStats = {
     passes: 0,
     last_pass_at: null,
@@ -59,14 +59,16 @@ export class Retention {
     this.#options = options;
     // Oldest first along the time indexes; rowid IN (…) because DELETE … LIMIT is not compiled into SQLite by default.
     const upTo = (table: string, time: string) =>
-      db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${time} <= ? ORDER BY ${time} LIMIT ${CHUNK_ROWS})`);
+      db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${time} <= ? ORDER BY ${time} LIMIT ?)`);
     const timeAt = (table: string, time: string) =>
-      db.prepare(`SELECT coalesce((SELECT ${time} FROM ${table} ORDER BY ${time} LIMIT 1 OFFSET ${CHUNK_ROWS - 1}), max(${time})) FROM ${table}`).pluck();
+      db.prepare(`SELECT coalesce((SELECT ${time} FROM ${table} ORDER BY ${time} LIMIT 1 OFFSET ?), max(${time})) FROM ${table}`).pluck();
     this.#sql = {
       tracesUpTo: upTo('traces', 'start_time'),
       errorsUpTo: upTo('errors', 'occurred_at'),
       traceTimeAt: timeAt('traces', 'start_time'),
       errorTimeAt: timeAt('errors', 'occurred_at'),
+      // Rows inserted since the oldest one still there, without counting: an upper bound, since rows are appended in time order.
+      rows: db.prepare('SELECT coalesce((SELECT max(rowid) - min(rowid) + 1 FROM traces), 0) + coalesce((SELECT max(rowid) - min(rowid) + 1 FROM errors), 0)').pluck(),
     };
   }
 
@@ -118,7 +120,7 @@ export class Retention {
 
   /** Deletes a chunk of expired rows; false when none were left. */
   #deleteExpired(): boolean {
-    return this.#delete(this.#cutoff) > 0;
+    return this.#delete(this.#cutoff, CHUNK_ROWS) > 0;
   }
 
   /** While over the cap, deletes the oldest chunk of both tables; false when under the target or empty. */
@@ -128,15 +130,20 @@ export class Retention {
     const bytes = this.databaseBytes();
     if (bytes <= (this.#shrinking ? cap * CAP_TARGET : cap)) return false;
     this.#shrinking = true;
-    const times = [this.#sql.traceTimeAt.get(), this.#sql.errorTimeAt.get()].filter((t): t is number => typeof t === 'number');
+    // No more rows than the excess holds at the average row size, so a small cap is not overshot by a whole chunk.
+    const rows = this.#sql.rows.get() as number;
+    if (rows === 0) return false;
+    const chunk = Math.max(1, Math.min(CHUNK_ROWS, Math.ceil(((bytes - cap * CAP_TARGET) * rows) / bytes)));
+    const times = [this.#sql.traceTimeAt.get(chunk - 1), this.#sql.errorTimeAt.get(chunk - 1)].filter((t): t is number => typeof t === 'number');
     if (times.length === 0) return false;
-    const upTo = Math.min(...times);
-    return this.#delete(upTo) > 0;
+    return this.#delete(Math.min(...times), chunk) > 0;
   }
 
-  /** Up to a chunk of each table with a time at or before `upTo`, in one transaction. */
-  #delete(upTo: number): number {
-    const [t, e] = this.#db.transaction(() => [this.#sql.tracesUpTo.run(upTo).changes, this.#sql.errorsUpTo.run(upTo).changes]).immediate();
+  /** Up to `chunk` rows of each table with a time at or before `upTo`, in one transaction. */
+  #delete(upTo: number, chunk: number): number {
+    const [t, e] = this.#db
+      .transaction(() => [this.#sql.tracesUpTo.run(upTo, chunk).changes, this.#sql.errorsUpTo.run(upTo, chunk).changes])
+      .immediate();
     this.#transactions++;
     this.#stats.deleted.traces += t;
     this.#stats.deleted.errors += e;
