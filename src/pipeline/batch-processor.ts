@@ -154,7 +154,9 @@ export class BatchProcessor implements Component {
         const message = (err as Error).message;
         this.#logger.error(`batch of ${batch.length} events could not be written and is dropped: ${message}`);
         committed?.(
-          this.#draining ? SHUTTING_DOWN : { admitted: false, reason: 'storage_unavailable', detail: `a batch could not be written (${message})` },
+          this.#draining
+            ? SHUTTING_DOWN
+            : { admitted: false, reason: 'storage_unavailable', detail: `a batch could not be written (${message})` },
         );
         this.#settled(batch.length);
       },

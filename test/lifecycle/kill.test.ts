@@ -20,7 +20,11 @@ async function killUnderLoad(ack: 'queue' | 'commit', kills: number): Promise<{ 
       while (running) {
         const items = Array.from({ length: 5 }, (_, i) => ({ model: 'gpt-4o', input: `kill ${k} item ${i}`, input_tokens: 3 }));
         try {
-          const res = await fetch(`${url}/api/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(items) });
+          const res = await fetch(`${url}/api/v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(items),
+          });
           if (res.status === 202) acknowledged.push(...((await res.json()) as { trace_ids: string[] }).trace_ids);
         } catch {
           // The connection died with the process: not acknowledged.

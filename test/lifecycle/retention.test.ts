@@ -43,7 +43,10 @@ describe('retention', () => {
     const now = Date.now();
     // The pass starts with the exporter, so the expired rows are written by a first exporter and the pass runs in a second.
     const first = await openExporter({ retention: { retentionDays: 0, maxDbBytes: 0 } });
-    await write(first.exporter, Array.from({ length: 6_000 }, (_, i) => traceEvent({ start_time: now - 40 * DAY + i })));
+    await write(
+      first.exporter,
+      Array.from({ length: 6_000 }, (_, i) => traceEvent({ start_time: now - 40 * DAY + i })),
+    );
     await first.exporter.shutdown();
     const { exporter, dbPath } = await openExporter({ dbPath: first.dbPath, retention: { retentionDays: 30, maxDbBytes: 0 } });
     // Batches handed over while the pass runs are committed between its transactions.

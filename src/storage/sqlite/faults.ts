@@ -20,7 +20,14 @@ export function storageFault(err: unknown): string | undefined {
   const c = code(err);
   const message = (err as Error).message;
   if (c === 'SQLITE_FULL' || c === 'ENOSPC' || /\bENOSPC\b|disk is full/i.test(message)) return `the disk is full (${message})`;
-  if (c.startsWith('SQLITE_READONLY') || c.startsWith('SQLITE_CANTOPEN') || c === 'SQLITE_PERM' || c === 'EROFS' || c === 'EACCES' || c === 'EPERM')
+  if (
+    c.startsWith('SQLITE_READONLY') ||
+    c.startsWith('SQLITE_CANTOPEN') ||
+    c === 'SQLITE_PERM' ||
+    c === 'EROFS' ||
+    c === 'EACCES' ||
+    c === 'EPERM'
+  )
     return `the database is not writable (${message})`;
   if (c.startsWith('SQLITE_IOERR') || c === 'EIO') return `the database had an I/O error (${message})`;
   return undefined;

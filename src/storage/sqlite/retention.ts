@@ -68,7 +68,11 @@ export class Retention {
       traceTimeAt: timeAt('traces', 'start_time'),
       errorTimeAt: timeAt('errors', 'occurred_at'),
       // Rows inserted since the oldest one still there, without counting: an upper bound, since rows are appended in time order.
-      rows: db.prepare('SELECT coalesce((SELECT max(rowid) - min(rowid) + 1 FROM traces), 0) + coalesce((SELECT max(rowid) - min(rowid) + 1 FROM errors), 0)').pluck(),
+      rows: db
+        .prepare(
+          'SELECT coalesce((SELECT max(rowid) - min(rowid) + 1 FROM traces), 0) + coalesce((SELECT max(rowid) - min(rowid) + 1 FROM errors), 0)',
+        )
+        .pluck(),
     };
   }
 
@@ -134,7 +138,9 @@ export class Retention {
     const rows = this.#sql.rows.get() as number;
     if (rows === 0) return false;
     const chunk = Math.max(1, Math.min(CHUNK_ROWS, Math.ceil(((bytes - cap * CAP_TARGET) * rows) / bytes)));
-    const times = [this.#sql.traceTimeAt.get(chunk - 1), this.#sql.errorTimeAt.get(chunk - 1)].filter((t): t is number => typeof t === 'number');
+    const times = [this.#sql.traceTimeAt.get(chunk - 1), this.#sql.errorTimeAt.get(chunk - 1)].filter(
+      (t): t is number => typeof t === 'number',
+    );
     if (times.length === 0) return false;
     return this.#delete(Math.min(...times), chunk) > 0;
   }

@@ -165,7 +165,9 @@ export class SqliteExporter implements Exporter {
         this.#logger.error(`${message.reason}: refusing new data with 503; the ${this.#pending.size} batches held are kept and retried`);
         return this.#setState({ writable: false, reason: message.reason, since: message.since });
       case 'resumed':
-        this.#logger.info(`the database takes writes again after ${Math.round((Date.now() - this.#refusedSince()) / 1000)} s; admitting data`);
+        this.#logger.info(
+          `the database takes writes again after ${Math.round((Date.now() - this.#refusedSince()) / 1000)} s; admitting data`,
+        );
         return this.#setState({ writable: true });
       case 'stats':
         this.#stats = message.stats;
