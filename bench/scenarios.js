@@ -102,21 +102,26 @@ function wrkFigures(w, spansPerReq, cpu) {
 /** 1. content: 512 chat spans with content per protobuf request, as fast as oct takes them. */
 export async function content(ctx, env = {}) {
   const { spans } = ctx.payloads.content.pb[0];
-  return withOct(ctx, 'content', async (oct) => {
-    const c0 = cpuSeconds(oct.pid),
-      th0 = threadCpuSeconds(oct.pid);
-    const w = await runWrk({
-      url: oct.url,
-      secs: ctx.cfg.contentSecs,
-      conns: 4,
-      manifest: ctx.manifests.content,
-      stampBase: nextStampBase(),
-    });
-    const threads = threadCores(th0, threadCpuSeconds(oct.pid), w.secs);
-    const check = await verify(ctx, 'content', oct, { clientOk: w.ok, perRequest: spans, inFlight: 4 });
-    const cpu = cpuSeconds(oct.pid) - c0; // includes writing what was still queued when wrk stopped
-    return { ...wrkFigures(w, spans, cpu), threads, peak_rss_mib: round(peakRssMiB(oct.pid)), ...check };
-  }, env);
+  return withOct(
+    ctx,
+    'content',
+    async (oct) => {
+      const c0 = cpuSeconds(oct.pid),
+        th0 = threadCpuSeconds(oct.pid);
+      const w = await runWrk({
+        url: oct.url,
+        secs: ctx.cfg.contentSecs,
+        conns: 4,
+        manifest: ctx.manifests.content,
+        stampBase: nextStampBase(),
+      });
+      const threads = threadCores(th0, threadCpuSeconds(oct.pid), w.secs);
+      const check = await verify(ctx, 'content', oct, { clientOk: w.ok, perRequest: spans, inFlight: 4 });
+      const cpu = cpuSeconds(oct.pid) - c0; // includes writing what was still queued when wrk stopped
+      return { ...wrkFigures(w, spans, cpu), threads, peak_rss_mib: round(peakRssMiB(oct.pid)), ...check };
+    },
+    env,
+  );
 }
 
 /** 2. growth: content load until the table holds `growthRows` rows (or the time budget is spent). */
@@ -202,54 +207,59 @@ export async function growth(ctx) {
 /** 3. testbed: 100 small spans per request at a fixed 100 requests/s, latency and visibility. */
 export async function testbed(ctx, env = {}) {
   const { spans } = ctx.payloads.testbed.pb[0];
-  return withOct(ctx, 'testbed', async (oct) => {
-    let c0, c1, t0, t1, th0, th1;
-    const g = await runNodeLoad(
-      {
-        mode: 'rate',
-        url: oct.url,
-        bodies: ctx.payloads.testbed.pb,
-        rps: 100,
-        secs: ctx.cfg.testbedSecs,
-        stampBase: nextStampBase(),
-        dbPath: oct.dbPath,
-        visibilityEvery: 10,
-      },
-      {
-        onStart: () => {
-          c0 = cpuSeconds(oct.pid);
-          th0 = threadCpuSeconds(oct.pid);
-          t0 = performance.now();
+  return withOct(
+    ctx,
+    'testbed',
+    async (oct) => {
+      let c0, c1, t0, t1, th0, th1;
+      const g = await runNodeLoad(
+        {
+          mode: 'rate',
+          url: oct.url,
+          bodies: ctx.payloads.testbed.pb,
+          rps: 100,
+          secs: ctx.cfg.testbedSecs,
+          stampBase: nextStampBase(),
+          dbPath: oct.dbPath,
+          visibilityEvery: 10,
         },
-        onEnd: () => {
-          c1 = cpuSeconds(oct.pid);
-          th1 = threadCpuSeconds(oct.pid);
-          t1 = performance.now();
+        {
+          onStart: () => {
+            c0 = cpuSeconds(oct.pid);
+            th0 = threadCpuSeconds(oct.pid);
+            t0 = performance.now();
+          },
+          onEnd: () => {
+            c1 = cpuSeconds(oct.pid);
+            th1 = threadCpuSeconds(oct.pid);
+            t1 = performance.now();
+          },
         },
-      },
-    );
-    const ok = Object.entries(g.statuses).reduce((s, [k, n]) => s + (k >= 200 && k < 300 ? n : 0), 0);
-    const check = await verify(ctx, 'testbed', oct, { clientOk: ok, perRequest: spans });
-    const window = (t1 - t0) / 1000;
-    return {
-      secs: round(window, 2),
-      requests_ok: ok,
-      requests_503: g.statuses['503'] ?? 0,
-      spans_per_s: round((ok * spans) / window),
-      oct_cpu_pct: round((100 * (c1 - c0)) / window, 1),
-      threads: threadCores(th0, th1, window),
-      cpu_s_per_1k: ok ? round(((cpuSeconds(oct.pid) - c0) / (ok * spans)) * 1000, 4) : null,
-      peak_rss_mib: round(peakRssMiB(oct.pid)),
-      p50_ms: round(g.latency_ms.p50, 2),
-      p99_ms: round(g.latency_ms.p99, 2),
-      visibility_p50_ms: round(g.visibility_ms.p50, 1),
-      visibility_p99_ms: round(g.visibility_ms.p99, 1),
-      visibility_samples: g.visibility_ms.n,
-      never_visible: g.never_visible,
-      generator_cores: round(g.generator_cpu_s / window, 2),
-      ...check,
-    };
-  }, env);
+      );
+      const ok = Object.entries(g.statuses).reduce((s, [k, n]) => s + (k >= 200 && k < 300 ? n : 0), 0);
+      const check = await verify(ctx, 'testbed', oct, { clientOk: ok, perRequest: spans });
+      const window = (t1 - t0) / 1000;
+      return {
+        secs: round(window, 2),
+        requests_ok: ok,
+        requests_503: g.statuses['503'] ?? 0,
+        spans_per_s: round((ok * spans) / window),
+        oct_cpu_pct: round((100 * (c1 - c0)) / window, 1),
+        threads: threadCores(th0, th1, window),
+        cpu_s_per_1k: ok ? round(((cpuSeconds(oct.pid) - c0) / (ok * spans)) * 1000, 4) : null,
+        peak_rss_mib: round(peakRssMiB(oct.pid)),
+        p50_ms: round(g.latency_ms.p50, 2),
+        p99_ms: round(g.latency_ms.p99, 2),
+        visibility_p50_ms: round(g.visibility_ms.p50, 1),
+        visibility_p99_ms: round(g.visibility_ms.p99, 1),
+        visibility_samples: g.visibility_ms.n,
+        never_visible: g.never_visible,
+        generator_cores: round(g.generator_cpu_s / window, 2),
+        ...check,
+      };
+    },
+    env,
+  );
 }
 
 /** 8. commit: content and testbed again with OCT_ACK=commit (answers wait for the commit, synchronous=FULL). */

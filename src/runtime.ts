@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
+import { CostCalculator } from './mapping/cost.js';
+import { loadPriceTable } from './mapping/price-table.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
@@ -55,7 +57,13 @@ export class Runtime {
       },
       logger,
     );
-    const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    const costs = new CostCalculator(loadPriceTable(config.pricingFile));
+    const mapping = {
+      maxTextBytes: config.maxTextBytes,
+      maxAttributesBytes: config.maxAttributesBytes,
+      costs,
+      errorsFrom: config.errorsFrom,
+    };
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -76,7 +84,7 @@ export class Runtime {
       routes: [
         otlpTracesRoute(otlp),
         otlpLogsRoute(otlp),
-        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, costs }),
         ...reads,
       ],
       defaultErrors: otlpErrors(),

@@ -46,6 +46,8 @@ export interface Config {
   ack: AckMode;
   /** Which spans produce error rows: every span, or GenAI spans only (OCT_ERRORS_FROM). */
   errorsFrom: 'all' | 'genai';
+  /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
+  pricingFile: string | null;
   /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
@@ -69,6 +71,7 @@ export function defaultConfig(): Config {
     minFreeDiskMb: 256,
     ack: 'queue',
     errorsFrom: 'all',
+    pricingFile: null,
     logLevel: 'info',
   };
 }

@@ -85,5 +85,11 @@ export const SETTINGS: readonly Setting[] = [
   setting('OCT_MIN_FREE_DISK_MB', 'minFreeDiskMb', int(0, 1 << 30, 'MiB'), 'below this much free disk oct stops admitting (503)'),
   setting('OCT_ACK', 'ack', oneOf('queue', 'commit'), 'answer once queued, or once committed to the database'),
   setting('OCT_ERRORS_FROM', 'errorsFrom', oneOf('all', 'genai'), 'which failed spans produce error rows'),
+  setting(
+    'OCT_PRICING_FILE',
+    'pricingFile',
+    text('a file path'),
+    "your own price table (pricing/model-prices.json's format), consulted first",
+  ),
   setting('OCT_LOG_LEVEL', 'logLevel', oneOf('info', 'warn', 'silent'), 'what oct logs'),
 ];

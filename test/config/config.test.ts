@@ -38,6 +38,7 @@ describe('configuration', () => {
       OCT_MIN_FREE_DISK_MB: '64',
       OCT_ACK: 'commit',
       OCT_ERRORS_FROM: 'genai',
+      OCT_PRICING_FILE: '/tmp/prices.json',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
@@ -60,6 +61,7 @@ describe('configuration', () => {
         ack: 'commit',
         pendingContentTtlS: 30,
         errorsFrom: 'genai',
+        pricingFile: '/tmp/prices.json',
         logLevel: 'warn',
       },
     });
