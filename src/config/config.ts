@@ -13,6 +13,8 @@ export interface Config {
   host: string;
   /** TCP port; 0 picks a free one (OCT_PORT). */
   port: number;
+  /** OTLP/gRPC port on `host`; 0 picks a free one, `off` serves no gRPC (OCT_GRPC_PORT). */
+  grpcPort: number | 'off';
   /** SQLite database file; its folder is created if missing (OCT_DB_PATH). */
   dbPath: string;
   /** Byte limit of stored input/output text, error messages and stack traces (OCT_MAX_TEXT_BYTES). */
@@ -56,6 +58,7 @@ export function defaultConfig(): Config {
   return {
     host: '127.0.0.1',
     port: 4318,
+    grpcPort: 4317,
     dbPath: './oct.db',
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
