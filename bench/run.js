@@ -29,6 +29,7 @@ const CONFIGS = {
     growthRows: 100_000,
     growthSlice: 10_000,
     growthBudgetSecs: 10,
+    retentionRows: 100_000,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -45,11 +46,12 @@ const CONFIGS = {
     growthRows: 1_000_000,
     growthSlice: 100_000,
     growthBudgetSecs: 180,
+    retentionRows: 1_000_000,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
-const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'growth'];
+const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth'];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;

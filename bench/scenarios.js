@@ -2,7 +2,9 @@
 // process, reads oct's CPU and memory from /proc, and checks that SQLite holds exactly the spans oct
 // accepted (a mismatch is recorded in ctx.failures and fails the bench).
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { startOct, waitDrained, countRows, dbBytes, walBytes, removeDb, track, REPO } from './oct-process.js';
 import { runWrk } from './load-wrk.js';
 import { cpuSeconds, peakRssMiB, sampleRss, threadCpuSeconds, threadCores } from './proc-stats.js';
@@ -15,10 +17,10 @@ let stampRange = 0;
 /** Each load run gets its own range of id stamps, so no two runs ever send the same span. */
 const nextStampBase = () => ++stampRange * 2 ** 22;
 
-async function withOct(ctx, name, fn) {
+async function withOct(ctx, name, fn, env = {}) {
   const dbPath = path.join(ctx.tmp, `${name}-${ctx.run}.db`);
   removeDb(dbPath);
-  const oct = await startOct(dbPath);
+  const oct = await startOct(dbPath, env);
   try {
     return await fn(oct);
   } finally {
@@ -98,23 +100,28 @@ function wrkFigures(w, spansPerReq, cpu) {
 }
 
 /** 1. content: 512 chat spans with content per protobuf request, as fast as oct takes them. */
-export async function content(ctx) {
+export async function content(ctx, env = {}) {
   const { spans } = ctx.payloads.content.pb[0];
-  return withOct(ctx, 'content', async (oct) => {
-    const c0 = cpuSeconds(oct.pid),
-      th0 = threadCpuSeconds(oct.pid);
-    const w = await runWrk({
-      url: oct.url,
-      secs: ctx.cfg.contentSecs,
-      conns: 4,
-      manifest: ctx.manifests.content,
-      stampBase: nextStampBase(),
-    });
-    const threads = threadCores(th0, threadCpuSeconds(oct.pid), w.secs);
-    const check = await verify(ctx, 'content', oct, { clientOk: w.ok, perRequest: spans, inFlight: 4 });
-    const cpu = cpuSeconds(oct.pid) - c0; // includes writing what was still queued when wrk stopped
-    return { ...wrkFigures(w, spans, cpu), threads, peak_rss_mib: round(peakRssMiB(oct.pid)), ...check };
-  });
+  return withOct(
+    ctx,
+    'content',
+    async (oct) => {
+      const c0 = cpuSeconds(oct.pid),
+        th0 = threadCpuSeconds(oct.pid);
+      const w = await runWrk({
+        url: oct.url,
+        secs: ctx.cfg.contentSecs,
+        conns: 4,
+        manifest: ctx.manifests.content,
+        stampBase: nextStampBase(),
+      });
+      const threads = threadCores(th0, threadCpuSeconds(oct.pid), w.secs);
+      const check = await verify(ctx, 'content', oct, { clientOk: w.ok, perRequest: spans, inFlight: 4 });
+      const cpu = cpuSeconds(oct.pid) - c0; // includes writing what was still queued when wrk stopped
+      return { ...wrkFigures(w, spans, cpu), threads, peak_rss_mib: round(peakRssMiB(oct.pid)), ...check };
+    },
+    env,
+  );
 }
 
 /** 2. growth: content load until the table holds `growthRows` rows (or the time budget is spent). */
@@ -198,56 +205,144 @@ export async function growth(ctx) {
 }
 
 /** 3. testbed: 100 small spans per request at a fixed 100 requests/s, latency and visibility. */
-export async function testbed(ctx) {
+export async function testbed(ctx, env = {}) {
   const { spans } = ctx.payloads.testbed.pb[0];
-  return withOct(ctx, 'testbed', async (oct) => {
-    let c0, c1, t0, t1, th0, th1;
-    const g = await runNodeLoad(
-      {
-        mode: 'rate',
-        url: oct.url,
-        bodies: ctx.payloads.testbed.pb,
-        rps: 100,
-        secs: ctx.cfg.testbedSecs,
-        stampBase: nextStampBase(),
-        dbPath: oct.dbPath,
-        visibilityEvery: 10,
-      },
-      {
-        onStart: () => {
-          c0 = cpuSeconds(oct.pid);
-          th0 = threadCpuSeconds(oct.pid);
-          t0 = performance.now();
+  return withOct(
+    ctx,
+    'testbed',
+    async (oct) => {
+      let c0, c1, t0, t1, th0, th1;
+      const g = await runNodeLoad(
+        {
+          mode: 'rate',
+          url: oct.url,
+          bodies: ctx.payloads.testbed.pb,
+          rps: 100,
+          secs: ctx.cfg.testbedSecs,
+          stampBase: nextStampBase(),
+          dbPath: oct.dbPath,
+          visibilityEvery: 10,
         },
-        onEnd: () => {
-          c1 = cpuSeconds(oct.pid);
-          th1 = threadCpuSeconds(oct.pid);
-          t1 = performance.now();
+        {
+          onStart: () => {
+            c0 = cpuSeconds(oct.pid);
+            th0 = threadCpuSeconds(oct.pid);
+            t0 = performance.now();
+          },
+          onEnd: () => {
+            c1 = cpuSeconds(oct.pid);
+            th1 = threadCpuSeconds(oct.pid);
+            t1 = performance.now();
+          },
         },
-      },
-    );
-    const ok = Object.entries(g.statuses).reduce((s, [k, n]) => s + (k >= 200 && k < 300 ? n : 0), 0);
-    const check = await verify(ctx, 'testbed', oct, { clientOk: ok, perRequest: spans });
-    const window = (t1 - t0) / 1000;
+      );
+      const ok = Object.entries(g.statuses).reduce((s, [k, n]) => s + (k >= 200 && k < 300 ? n : 0), 0);
+      const check = await verify(ctx, 'testbed', oct, { clientOk: ok, perRequest: spans });
+      const window = (t1 - t0) / 1000;
+      return {
+        secs: round(window, 2),
+        requests_ok: ok,
+        requests_503: g.statuses['503'] ?? 0,
+        spans_per_s: round((ok * spans) / window),
+        oct_cpu_pct: round((100 * (c1 - c0)) / window, 1),
+        threads: threadCores(th0, th1, window),
+        cpu_s_per_1k: ok ? round(((cpuSeconds(oct.pid) - c0) / (ok * spans)) * 1000, 4) : null,
+        peak_rss_mib: round(peakRssMiB(oct.pid)),
+        p50_ms: round(g.latency_ms.p50, 2),
+        p99_ms: round(g.latency_ms.p99, 2),
+        visibility_p50_ms: round(g.visibility_ms.p50, 1),
+        visibility_p99_ms: round(g.visibility_ms.p99, 1),
+        visibility_samples: g.visibility_ms.n,
+        never_visible: g.never_visible,
+        generator_cores: round(g.generator_cpu_s / window, 2),
+        ...check,
+      };
+    },
+    env,
+  );
+}
+
+/** 8. commit: content and testbed again with OCT_ACK=commit (answers wait for the commit, synchronous=FULL). */
+export async function commit(ctx) {
+  return { content: await content(ctx, { OCT_ACK: 'commit' }), testbed: await testbed(ctx, { OCT_ACK: 'commit' }) };
+}
+
+/**
+ * 9. retention: a table of `retentionRows` small rows, half of them 40 days old, then oct starts
+ * with the default 30-day retention under the testbed load: the start-up pass deletes the expired
+ * half while requests keep coming. Reports the pass (from /healthz) and the load's figures during it.
+ */
+export async function retention(ctx) {
+  const dbPath = path.join(ctx.tmp, `retention-${ctx.run}.db`);
+  removeDb(dbPath);
+  const seeded = await startOct(dbPath, { OCT_RETENTION_DAYS: '0' });
+  await seeded.stop();
+  const t0 = performance.now();
+  seedRows(dbPath, ctx.cfg.retentionRows);
+  const seedSecs = (performance.now() - t0) / 1000;
+  const oct = await startOct(dbPath);
+  try {
+    let passMs = null;
+    let deleted = null;
+    const poll = setInterval(async () => {
+      const r = (await oct.health().catch(() => null))?.storage?.retention;
+      if (r?.passes >= 1 && passMs == null) {
+        passMs = r.last_pass_ms;
+        deleted = r.deleted.traces;
+      }
+    }, 100);
+    const { spans } = ctx.payloads.testbed.pb[0];
+    const g = await runNodeLoad({
+      mode: 'rate',
+      url: oct.url,
+      bodies: ctx.payloads.testbed.pb,
+      rps: 100,
+      secs: ctx.cfg.testbedSecs,
+      stampBase: nextStampBase(),
+    });
+    clearInterval(poll);
+    const ok = Object.entries(g.statuses).reduce((n, [k, c]) => n + (k >= 200 && k < 300 ? c : 0), 0);
+    const h = await oct.health();
     return {
-      secs: round(window, 2),
-      requests_ok: ok,
+      seeded_rows: ctx.cfg.retentionRows,
+      seed_secs: round(seedSecs, 1),
+      pass_ms: passMs ?? h.storage?.retention?.last_pass_ms ?? null,
+      pass_done_during_load: passMs != null,
+      deleted_traces: deleted ?? h.storage?.retention?.deleted?.traces ?? null,
+      pass_transactions: h.storage?.retention?.last_pass_transactions ?? null,
+      spans_per_s: round((ok * spans) / ctx.cfg.testbedSecs),
       requests_503: g.statuses['503'] ?? 0,
-      spans_per_s: round((ok * spans) / window),
-      oct_cpu_pct: round((100 * (c1 - c0)) / window, 1),
-      threads: threadCores(th0, th1, window),
-      cpu_s_per_1k: ok ? round(((cpuSeconds(oct.pid) - c0) / (ok * spans)) * 1000, 4) : null,
-      peak_rss_mib: round(peakRssMiB(oct.pid)),
       p50_ms: round(g.latency_ms.p50, 2),
       p99_ms: round(g.latency_ms.p99, 2),
-      visibility_p50_ms: round(g.visibility_ms.p50, 1),
-      visibility_p99_ms: round(g.visibility_ms.p99, 1),
-      visibility_samples: g.visibility_ms.n,
-      never_visible: g.never_visible,
-      generator_cores: round(g.generator_cpu_s / window, 2),
-      ...check,
+      db_mib: round(dbBytes(dbPath) / 2 ** 20),
+      free_pages: h.storage?.free_pages ?? null,
     };
+  } finally {
+    await oct.stop();
+    removeDb(dbPath);
+  }
+}
+
+/** Small traces rows straight into the file, in time order like real data: the first half 40 days old. */
+function seedRows(dbPath, n) {
+  const db = new Database(dbPath);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const insert = db.prepare(
+    `INSERT INTO traces (trace_id, source, kind, is_aggregate, model, status, start_time, created_at, otel_trace_id, otel_span_id)
+     VALUES (?, 'native', 'llm', 0, 'gpt-4o', 'ok', ?, 0, ?, ?)`,
+  );
+  const now = Date.now();
+  const old = now - 40 * 86_400_000;
+  const chunk = db.transaction((from, to) => {
+    for (let i = from; i < to; i++) {
+      const expired = i < n / 2;
+      insert.run(randomUUID(), (expired ? old : now - 3_600_000) + i, i.toString(16).padStart(32, '0'), '1'.padStart(16, '0'));
+    }
   });
+  for (let i = 0; i < n; i += 10_000) chunk(i, Math.min(n, i + 10_000));
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
 }
 
 /** 4. native: single-event POST /api/v1/traces over keep-alive connections. */

@@ -99,7 +99,9 @@ export class Runtime {
 
   /** Starts downstream first, so every stage has a running consumer before data arrives. */
   async start(): Promise<AddressInfo & { url: string; grpcPort: number | undefined }> {
-    await this.#exporter.start();
+    await this.#exporter.start().catch((err: unknown) => {
+      throw new Error(`OCT_DB_PATH: ${(err as Error).message}`);
+    });
     await this.#reader?.start();
     await this.#processor.start();
     await this.#receiver.start();
@@ -121,11 +123,13 @@ export class Runtime {
   }
 
   health() {
+    const storage = this.#exporter.storageHealth();
     return {
-      status: this.#stopping ? 'stopping' : 'ok',
+      status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
       pipeline: this.#processor.stats(),
       receiver: snapshotReceiverStats(this.#receiverStats),
       content: this.#exporter.contentStats(),
+      storage,
     };
   }
 

@@ -6,6 +6,8 @@ import { CostCalculator } from './mapping/cost.js';
 import type { MappingOptions } from './mapping/map-traces.js';
 import { loadPriceTable } from './mapping/price-table.js';
 
+const MIB = 1024 * 1024;
+
 /** The pipeline and its single SQLite writer, as the receiver and `oct import` both use them. */
 export interface WritePath {
   exporter: SqliteExporter;
@@ -16,7 +18,14 @@ export interface WritePath {
 /** Throws when the price table cannot be read (OCT_PRICING_FILE). */
 export function createWritePath(config: Config, logger: Logger): WritePath {
   const exporter = new SqliteExporter(
-    { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
+    {
+      dbPath: config.dbPath,
+      maxTextBytes: config.maxTextBytes,
+      pendingContentTtlS: config.pendingContentTtlS,
+      synchronous: config.ack === 'commit' ? 'FULL' : 'NORMAL',
+      retention: { retentionDays: config.retentionDays, maxDbBytes: config.maxDbMb * MIB },
+      minFreeDiskBytes: config.minFreeDiskMb * MIB,
+    },
     logger,
   );
   const processor = new BatchProcessor(
@@ -26,6 +35,7 @@ export function createWritePath(config: Config, logger: Logger): WritePath {
       maxRows: config.batchMaxRows,
       timeoutMs: config.batchTimeoutMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
+      ack: config.ack,
     },
     logger,
   );

@@ -32,8 +32,8 @@ export interface RunningOct {
 export async function startOct(overrides: Partial<Config> = {}): Promise<RunningOct> {
   // The built server, exactly what `npm start` runs (`npm test` builds first); the writer thread needs compiled JS.
   const { Runtime } = await import('../dist/runtime.js');
-  const dbPath = path.join(tempDir(), 'oct.db');
-  const runtime = new Runtime({ ...defaultConfig(), port: 0, grpcPort: 0, dbPath, logLevel: 'silent', ...overrides });
+  const dbPath = overrides.dbPath ?? path.join(tempDir(), 'oct.db');
+  const runtime = new Runtime({ ...defaultConfig(), port: 0, grpcPort: 0, logLevel: 'silent', ...overrides, dbPath });
   const { url, grpcPort } = await runtime.start();
   const db = new Database(dbPath, { readonly: true });
   cleanups.push(async () => {

@@ -6,6 +6,8 @@ import { SETTINGS } from './settings.js';
  * Each is parsed as `SETTINGS` (settings.ts) says.
  */
 
+export type AckMode = 'queue' | 'commit';
+
 export interface Config {
   /** Interface to listen on (OCT_HOST). */
   host: string;
@@ -36,6 +38,14 @@ export interface Config {
    * still waiting for its span then is dropped and counted (OCT_PENDING_CONTENT_TTL_S).
    */
   pendingContentTtlS: number;
+  /** `traces` and `errors` rows older than this many days are deleted; 0 keeps everything (OCT_RETENTION_DAYS). */
+  retentionDays: number;
+  /** Past this many MiB of database the oldest rows are deleted until it is 10 % under; 0 is no cap (OCT_MAX_DB_MB). */
+  maxDbMb: number;
+  /** With less free space than this (MiB) on the database's file system, oct refuses writes with 503 (OCT_MIN_FREE_DISK_MB). */
+  minFreeDiskMb: number;
+  /** `queue`: answer once admitted to the queue; `commit`: once the request's rows are committed, synchronous=FULL (OCT_ACK). */
+  ack: AckMode;
   /** Which spans produce error rows: every span, or GenAI spans only (OCT_ERRORS_FROM). */
   errorsFrom: 'all' | 'genai';
   /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
@@ -59,6 +69,10 @@ export function defaultConfig(): Config {
     admissionWaitMs: 1_000,
     shutdownTimeoutMs: 10_000,
     pendingContentTtlS: 600,
+    retentionDays: 30,
+    maxDbMb: 0,
+    minFreeDiskMb: 256,
+    ack: 'queue',
     errorsFrom: 'all',
     pricingFile: null,
     logLevel: 'info',

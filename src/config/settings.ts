@@ -87,6 +87,10 @@ export const SETTINGS: readonly Setting[] = [
     int(1, 604_800, 'seconds'),
     'how long content sent as log records waits for its span',
   ),
+  setting('OCT_RETENTION_DAYS', 'retentionDays', int(0, 36_500, 'days'), 'traces and errors older than this are deleted (0 keeps all)'),
+  setting('OCT_MAX_DB_MB', 'maxDbMb', int(0, 1 << 30, 'MiB'), 'past this database size the oldest rows are deleted (0: no cap)'),
+  setting('OCT_MIN_FREE_DISK_MB', 'minFreeDiskMb', int(0, 1 << 30, 'MiB'), 'below this much free disk oct stops admitting (503)'),
+  setting('OCT_ACK', 'ack', oneOf('queue', 'commit'), 'answer once queued, or once committed to the database'),
   setting('OCT_ERRORS_FROM', 'errorsFrom', oneOf('all', 'genai'), 'which failed spans produce error rows'),
   setting(
     'OCT_PRICING_FILE',

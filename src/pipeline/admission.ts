@@ -1,5 +1,6 @@
 import type { PipelineEvent } from '../model/events.js';
 import type { BoundedQueue } from './bounded-queue.js';
+import type { CommitWatch } from './commit-watch.js';
 import type { EventSink, OfferResult } from './sink.js';
 
 /** Waiting requests hold at most this many queues' worth of events between them, so waiting memory stays bounded. */
@@ -12,6 +13,8 @@ const TOO_LARGE: OfferResult = Object.freeze({ admitted: false, reason: 'too_lar
 
 interface Waiter {
   events: PipelineEvent[];
+  /** Set when admitted in commit mode. */
+  commit?: Promise<OfferResult>;
   settle: (result: OfferResult) => void;
 }
 
@@ -20,14 +23,18 @@ export interface AdmissionStats {
   received: number;
   /** Events admitted to the queue (received = enqueued + refused). */
   enqueued: number;
-  /** Events refused because the queue was full, too small for the request, or shutting down. */
+  /** Events refused because the queue was full, too small for the request, the storage refused writes, or shutting down. */
   refused: number;
   waiting_requests: number;
   waiting_events: number;
   max_waiting_events: number;
 }
 
-/** All-or-none admission to the queue; `offerWithin` waits for room in arrival order (the Collector's block_on_overflow). */
+/**
+ * All-or-none admission to the queue; `offerWithin` waits for room in arrival order (the Collector's
+ * block_on_overflow) and, given a CommitWatch (OCT_ACK=commit), for the commit of the request's events.
+ * While the storage refuses writes (`suspend`) every request is refused at once.
+ */
 export class Admission implements EventSink {
   readonly capacity: number;
   readonly #queue: BoundedQueue<PipelineEvent>;
@@ -37,10 +44,16 @@ export class Admission implements EventSink {
   readonly #waiters: Waiter[] = [];
   #waitingEvents = 0;
   #closed = false;
+  /** Why the storage refuses writes, while it does. */
+  #suspended: OfferResult | undefined;
+  readonly #commits: CommitWatch | undefined;
+  /** The commit of the request `#push` admitted last, in commit mode. */
+  #lastCommit: Promise<OfferResult> | undefined;
   readonly #counts = { received: 0, enqueued: 0, refused: 0 };
 
-  constructor(queue: BoundedQueue<PipelineEvent>, onChange: () => void) {
+  constructor(queue: BoundedQueue<PipelineEvent>, onChange: () => void, commits?: CommitWatch) {
     this.#queue = queue;
+    this.#commits = commits;
     this.#onChange = onChange;
     this.capacity = queue.capacity;
     this.#maxWaitingEvents = WAITING_QUEUES * queue.capacity;
@@ -57,16 +70,15 @@ export class Admission implements EventSink {
   async offerWithin(events: PipelineEvent[], waitMs: number): Promise<OfferResult> {
     const n = events.length;
     const first = this.#tryAdmit(events);
+    if (first === ADMITTED) return this.#acknowledge(this.#count(n, first), this.#lastCommit);
     if (first !== QUEUE_FULL || waitMs <= 0 || this.#waitingEvents + n > this.#maxWaitingEvents) return this.#count(n, first);
     this.#waitingEvents += n;
+    const waiter: Waiter = { events, settle: () => {} };
     const result = await new Promise<OfferResult>((resolve) => {
-      const waiter: Waiter = {
-        events,
-        settle: (r) => {
-          clearTimeout(timer);
-          this.#waitingEvents -= n;
-          resolve(r);
-        },
+      waiter.settle = (r) => {
+        clearTimeout(timer);
+        this.#waitingEvents -= n;
+        resolve(r);
       };
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
@@ -75,13 +87,27 @@ export class Admission implements EventSink {
       this.#waiters.push(waiter);
       this.#onChange();
     });
-    return this.#count(n, result);
+    return this.#acknowledge(this.#count(n, result), waiter.commit);
   }
 
   /** Room was freed: admits waiting requests, oldest first, for as long as they fit. */
   admitWaiting(): void {
     // The head is shifted only after its push, so the batcher still sees it waiting.
-    while (this.#waiters.length > 0 && this.#push(this.#waiters[0].events)) this.#waiters.shift()!.settle(ADMITTED);
+    while (this.#waiters.length > 0 && this.#push(this.#waiters[0].events)) {
+      const waiter = this.#waiters.shift()!;
+      waiter.commit = this.#lastCommit;
+      waiter.settle(ADMITTED);
+    }
+  }
+
+  /** The storage refuses writes: waiting requests and every later offer are refused until `resume`. */
+  suspend(detail: string): void {
+    this.#suspended = Object.freeze({ admitted: false, reason: 'storage_unavailable', detail });
+    for (const waiter of this.#waiters.splice(0)) waiter.settle(this.#suspended);
+  }
+
+  resume(): void {
+    this.#suspended = undefined;
   }
 
   /** Refuses waiting requests and every later offer as shutting_down. */
@@ -102,13 +128,22 @@ export class Admission implements EventSink {
   #tryAdmit(events: PipelineEvent[]): OfferResult {
     if (this.#closed) return SHUTTING_DOWN;
     if (events.length > this.capacity) return TOO_LARGE;
+    if (this.#suspended) return this.#suspended;
     return this.#waiters.length === 0 && this.#push(events) ? ADMITTED : QUEUE_FULL;
   }
 
   #push(events: PipelineEvent[]): boolean {
     if (!this.#queue.push(events, performance.now())) return false;
+    // Registered before the batcher can take them, so no commit is missed.
+    const last = this.#queue.pushed;
+    this.#lastCommit = events.length > 0 ? this.#commits?.committed(last - events.length + 1, last) : undefined;
     this.#onChange();
     return true;
+  }
+
+  /** An admitted request is answered at once, or in commit mode once its events are committed. */
+  async #acknowledge(admitted: OfferResult, commit: Promise<OfferResult> | undefined): Promise<OfferResult> {
+    return admitted.admitted && commit ? commit : admitted;
   }
 
   #count(n: number, result: OfferResult): OfferResult {

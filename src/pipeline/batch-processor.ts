@@ -1,9 +1,12 @@
+import type { AckMode } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { PipelineEvent } from '../model/events.js';
 import { Admission, type AdmissionStats } from './admission.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { CommitWatch } from './commit-watch.js';
 import type { Component } from './component.js';
 import type { Exporter } from './exporter.js';
+import type { OfferResult } from './sink.js';
 
 export interface BatchProcessorOptions {
   /** Events admitted but not yet written: queued plus the batches being written. */
@@ -14,7 +17,12 @@ export interface BatchProcessorOptions {
   timeoutMs: number;
   /** Shutdown gives up draining after this long; what is left is counted as lost. */
   shutdownTimeoutMs: number;
+  /** `commit`: requests are answered once their events are committed (OCT_ACK); default `queue`. */
+  ack?: AckMode;
 }
+
+const SHUTTING_DOWN: OfferResult = Object.freeze({ admitted: false, reason: 'shutting_down' });
+const WRITTEN: OfferResult = Object.freeze({ admitted: true });
 
 /** Batches with the exporter at once, so the writer thread commits them back to back while this thread decodes. */
 export const MAX_FLUSHES_IN_FLIGHT = 16;
@@ -37,7 +45,11 @@ export interface PipelineStats extends AdmissionStats {
   max_flushes_in_flight: number;
 }
 
-/** Hands the queued events to the exporter in batches of at most `maxRows`, in order. */
+/**
+ * Hands the queued events to the exporter in batches of at most `maxRows`, in order. While the
+ * exporter says its storage refuses writes, admission refuses every request; the batches it holds
+ * stay counted in the queue until they are written.
+ */
 export class BatchProcessor implements Component {
   /** The receivers' sink. */
   readonly admission: Admission;
@@ -52,6 +64,9 @@ export class BatchProcessor implements Component {
   #gaveUp = false;
   #shutdown: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
+  readonly #commits: CommitWatch | undefined;
+  /** Events taken for batches so far: the sequence number of the last one. */
+  #takenThrough = 0;
   readonly #stats = { persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
 
   constructor(exporter: Exporter, options: BatchProcessorOptions, logger: Logger) {
@@ -59,7 +74,9 @@ export class BatchProcessor implements Component {
     this.#options = options;
     this.#logger = logger;
     this.#queue = new BoundedQueue(options.capacity);
-    this.admission = new Admission(this.#queue, () => this.#schedule());
+    this.#commits = options.ack === 'commit' ? new CommitWatch() : undefined;
+    this.admission = new Admission(this.#queue, () => this.#schedule(), this.#commits);
+    exporter.onStorageState?.((state) => (state.writable ? this.admission.resume() : this.admission.suspend(state.reason)));
   }
 
   async start(): Promise<void> {}
@@ -95,6 +112,7 @@ export class BatchProcessor implements Component {
     clearTimeout(this.#timer);
     const lost = this.#queue.clear();
     this.#stats.lost += lost;
+    this.#commits?.abandon(SHUTTING_DOWN);
     this.#logger.error(`shutdown timed out after ${this.#options.shutdownTimeoutMs} ms with ${lost} events not written; they are lost`);
   }
 
@@ -115,6 +133,8 @@ export class BatchProcessor implements Component {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const batch = this.#queue.take(this.#options.maxRows);
+    this.#takenThrough += batch.length;
+    const committed = this.#commits?.taken(this.#takenThrough);
     this.#flushesInFlight++;
     this.#stats.batches++;
     this.#stats[trigger === 'size' ? 'size_triggered' : 'timeout_triggered']++;
@@ -125,12 +145,19 @@ export class BatchProcessor implements Component {
         this.#stats.persisted += result.persisted;
         this.#stats.failed += result.failed;
         this.#stats.duplicates += result.duplicates;
+        committed?.(WRITTEN);
         this.#settled(batch.length);
       },
       (err: unknown) => {
         if (this.#gaveUp) return;
         this.#stats.failed += batch.length;
-        this.#logger.error(`batch of ${batch.length} events could not be written and is dropped: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        this.#logger.error(`batch of ${batch.length} events could not be written and is dropped: ${message}`);
+        committed?.(
+          this.#draining
+            ? SHUTTING_DOWN
+            : { admitted: false, reason: 'storage_unavailable', detail: `a batch could not be written (${message})` },
+        );
         this.#settled(batch.length);
       },
     );

@@ -5,6 +5,8 @@ export class BoundedQueue<T> {
   #arrivedAt: number[] = [];
   #head = 0;
   #taken = 0;
+  /** Events ever pushed: the sequence number of the last one. */
+  #pushed = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -12,6 +14,10 @@ export class BoundedQueue<T> {
 
   get length(): number {
     return this.#items.length - this.#head;
+  }
+
+  get pushed(): number {
+    return this.#pushed;
   }
 
   /** Events waiting plus those taken and not yet released. */
@@ -26,6 +32,7 @@ export class BoundedQueue<T> {
       this.#items.push(item);
       this.#arrivedAt.push(now);
     }
+    this.#pushed += items.length;
     return true;
   }
 

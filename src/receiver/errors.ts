@@ -83,6 +83,13 @@ export const ERRORS = {
   ),
   OCT_ERR_QUEUE_FULL: entry(503, GrpcCode.UNAVAILABLE, true, () => 'queue is full; retry later'),
   OCT_ERR_SHUTTING_DOWN: entry(503, GrpcCode.UNAVAILABLE, true, () => 'oct is shutting down; retry later'),
+  /** The disk guard: a full disk or a database oct may not write; what was admitted before is kept and written later. */
+  OCT_ERR_STORAGE_UNAVAILABLE: entry(
+    503,
+    GrpcCode.UNAVAILABLE,
+    true,
+    (reason: string) => `${reason}; oct is not storing new data, retry later`,
+  ),
   /** Read API: a query parameter that is unknown, repeated or out of range; the message names it. */
   OCT_ERR_INVALID_PARAMETER: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => reason),
   OCT_ERR_UNKNOWN_TRACE: entry(404, GrpcCode.NOT_FOUND, false, (traceId: string) => `no trace with trace_id '${traceId}'`),

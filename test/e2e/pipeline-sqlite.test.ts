@@ -65,6 +65,8 @@ describe('batch processor into SQLite', () => {
     const { processor, sink, exporter, reader } = await startPipeline();
     for (const event of traceEvents(120)) expect(sink.offer([event])).toEqual({ admitted: true });
     await waitFor(() => count(reader, 'traces') === 120, 5_000, '120 rows');
+    // A reader can see the last commit before the writer thread's reply reaches the pipeline.
+    await waitFor(() => processor.stats().pending === 0, 5_000, 'the last batch settled');
     expect(exporter.batches.map((b) => b.size)).toEqual([50, 50, 20]);
     expect(processor.stats()).toMatchObject({ size_triggered: 2, timeout_triggered: 1, persisted: 120, pending: 0 });
   });

@@ -46,5 +46,7 @@ export async function admit(
       return octError('OCT_ERR_QUEUE_FULL');
     case 'shutting_down':
       return octError('OCT_ERR_SHUTTING_DOWN');
+    case 'storage_unavailable':
+      return octError('OCT_ERR_STORAGE_UNAVAILABLE', offered.detail ?? 'the database does not take writes');
   }
 }

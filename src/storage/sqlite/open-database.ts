@@ -14,25 +14,40 @@ const CACHE_MIB = 32;
 /** How long one write waits for a lock held by another connection before reporting busy. */
 const BUSY_TIMEOUT_MS = 100;
 
-/** Opens (creating its folder if needed) and migrates the read-write connection. */
-export function openDatabase(dbPath: string): Database.Database {
+/**
+ * NORMAL in WAL mode: a committed batch survives a crash of oct; a power cut may lose the last few.
+ * FULL also syncs the WAL at each commit, so a commit that was acknowledged survives a power cut.
+ */
+export type Synchronous = 'NORMAL' | 'FULL';
+
+/**
+ * Opens (creating its folder if needed) and migrates the read-write connection, then proves it can
+ * write: SQLite opens a file it may not write read-only without a word, and the first batch would fail.
+ */
+export function openDatabase(dbPath: string, synchronous: Synchronous = 'NORMAL'): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
   const db = new Database(dbPath, { timeout: BUSY_TIMEOUT_MS });
   try {
     db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a committed batch survives a crash of oct; a power cut may lose the last few.
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${synchronous}`);
     db.pragma(`cache_size = -${CACHE_MIB * 1024}`);
     // The checkpointer thread copies the WAL back (wal/), not the committing thread.
     db.pragma('wal_autocheckpoint = 0');
     // A restarting WAL is truncated, so its file size is its size (wal/catch-up.ts).
     db.pragma('journal_size_limit = 0');
     migrate(db);
+    proveWritable(db);
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/** One real commit that changes nothing: rewriting the header's user_version. */
+function proveWritable(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => db.pragma(`user_version = ${version}`)).immediate();
 }
 
 /** Folds the WAL back into the main file, so a stopped oct leaves one self-contained file. */

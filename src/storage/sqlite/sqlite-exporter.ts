@@ -1,10 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logger.js';
 import type { PipelineEvent } from '../../model/events.js';
-import type { Exporter, ExportResult } from '../../pipeline/exporter.js';
+import type { Exporter, ExportResult, StorageState } from '../../pipeline/exporter.js';
 import type { ContentStats } from './content-join.js';
+import type { Synchronous } from './open-database.js';
+import type { RetentionOptions } from './retention.js';
 import { DEFAULT_WAL_LIMITS, type WalLimits } from './wal/progress.js';
-import type { FromWriter, ToWriter, WriterData } from './writer-worker.js';
+import type { FromWriter, StorageStats, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
   dbPath: string;
@@ -14,7 +16,25 @@ export interface SqliteExporterOptions {
   pendingContentTtlS: number;
   /** When the WAL restarts and how big it may grow; tests use small ones. */
   walLimits?: WalLimits;
+  /** FULL when an answer waits for the commit (OCT_ACK=commit). */
+  synchronous?: Synchronous;
+  /** OCT_RETENTION_DAYS and OCT_MAX_DB_MB; by default rows are kept. */
+  retention?: RetentionOptions;
+  /** How often a retention pass runs; tests use short ones. */
+  retentionIntervalMs?: number;
+  /** OCT_MIN_FREE_DISK_MB in bytes; 0 (the default here) turns the free-space check off. */
+  minFreeDiskBytes?: number;
 }
+
+/** `/healthz` storage: whether writes are taken, the database's size and room, retention counters. */
+export interface StorageHealth extends Partial<StorageStats> {
+  writable: boolean;
+  reason: string | null;
+  /** Epoch ms since when writes are refused. */
+  since: number | null;
+}
+
+export const RETENTION_INTERVAL_MS = 60_000;
 
 const MAX_LOGGED_FAILURES = 10;
 
@@ -27,8 +47,9 @@ interface PendingWrite {
 /**
  * The single writer, as a pipeline component: batches go to the writer thread, which holds the
  * only read-write connection oct opens and writes each batch in one transaction. Rows the database
- * refuses are counted as failed and logged here (at most ten lines per batch); a busy database is
- * waited out in the writer thread, never reported as failed rows.
+ * refuses are counted as failed and logged here (at most ten lines per batch); a busy database, a
+ * full disk or a file it may not write are waited out in the writer thread, never reported as failed
+ * rows (one log line when refusing starts, one when it ends).
  */
 export class SqliteExporter implements Exporter {
   readonly #options: SqliteExporterOptions;
@@ -37,6 +58,9 @@ export class SqliteExporter implements Exporter {
   readonly #pending = new Map<number, PendingWrite>();
   #worker: Worker | undefined;
   #content: ContentStats = { pending: 0, joined: 0, superseded: 0, expired: 0 };
+  #state: StorageState = { writable: true };
+  #stats: StorageStats | undefined;
+  readonly #listeners: ((state: StorageState) => void)[] = [];
   #nextId = 0;
   #closed: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
@@ -55,6 +79,10 @@ export class SqliteExporter implements Exporter {
       pendingContentTtlMs: this.#options.pendingContentTtlS * 1000,
       walLimits: this.#options.walLimits ?? DEFAULT_WAL_LIMITS,
       abort: this.#abort,
+      synchronous: this.#options.synchronous ?? 'NORMAL',
+      retention: this.#options.retention ?? { retentionDays: 0, maxDbBytes: 0 },
+      retentionIntervalMs: this.#options.retentionIntervalMs ?? RETENTION_INTERVAL_MS,
+      minFreeDiskBytes: this.#options.minFreeDiskBytes ?? 0,
     };
     const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData });
     this.#worker = worker;
@@ -71,7 +99,7 @@ export class SqliteExporter implements Exporter {
           resolve();
         } else if (message.type === 'fatal') {
           this.#worker = undefined;
-          reject(new Error(`cannot open ${this.#options.dbPath}: ${message.message}`));
+          reject(new Error(`cannot open or write ${this.#options.dbPath}: ${message.message}`));
         } else this.#receive(message);
       });
       worker.on('exit', () => this.#exited());
@@ -86,6 +114,20 @@ export class SqliteExporter implements Exporter {
       this.#pending.set(id, { size: batch.length, resolve, reject });
       worker.postMessage({ type: 'write', id, batch } satisfies ToWriter);
     });
+  }
+
+  onStorageState(listener: (state: StorageState) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  storageHealth(): StorageHealth {
+    const state = this.#state;
+    return {
+      writable: state.writable,
+      reason: state.writable ? null : state.reason,
+      since: state.writable ? null : state.since,
+      ...this.#stats,
+    };
   }
 
   /** Log-borne content as of the last written batch: records waiting for their span, joined, superseded, expired. */
@@ -119,6 +161,17 @@ export class SqliteExporter implements Exporter {
       case 'warning':
         this.#logger.warn(message.message);
         return;
+      case 'refusing':
+        this.#logger.error(`${message.reason}: refusing new data with 503; the ${this.#pending.size} batches held are kept and retried`);
+        return this.#setState({ writable: false, reason: message.reason, since: message.since });
+      case 'resumed':
+        this.#logger.info(
+          `the database takes writes again after ${Math.round((Date.now() - this.#refusedSince()) / 1000)} s; admitting data`,
+        );
+        return this.#setState({ writable: true });
+      case 'stats':
+        this.#stats = message.stats;
+        return;
       case 'written': {
         const { refused, content, ...result } = message.outcome;
         this.#content = content;
@@ -138,6 +191,15 @@ export class SqliteExporter implements Exporter {
         this.#closed?.();
         return;
     }
+  }
+
+  #refusedSince(): number {
+    return this.#state.writable ? Date.now() : this.#state.since;
+  }
+
+  #setState(state: StorageState): void {
+    this.#state = state;
+    for (const listener of this.#listeners) listener(state);
   }
 
   #settle(id: number, action: (pending: PendingWrite) => void): void {

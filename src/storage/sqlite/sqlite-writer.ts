@@ -3,6 +3,7 @@ import type { PipelineEvent } from '../../model/events.js';
 import type { ExportResult } from '../../pipeline/exporter.js';
 import { ContentJoin, type ContentStats } from './content-join.js';
 import { DoubleTracing } from './double-tracing.js';
+import { isBusy, StorageFaultError, storageFault } from './faults.js';
 import { INSERT_ERROR, INSERT_TRACE } from './schema.js';
 
 export interface SqliteWriterOptions {
@@ -82,7 +83,8 @@ export class SqliteWriter {
           if (insertOne(event) === 1) outcome.persisted++;
           else outcome.duplicates++;
         } catch (err) {
-          if (isBusy(err)) throw err;
+          // Only a row's own fault refuses the row; a busy or failing database fails the whole batch.
+          if (isBusy(err) || storageFault(err) !== undefined) throw err;
           outcome.failed++;
           outcome.refused.push({ type: event.type, traceId: event.row.trace_id, reason: (err as Error).message });
         }
@@ -97,14 +99,17 @@ export class SqliteWriter {
     return this.#content.stats();
   }
 
-  /** Writes one batch in one transaction; throws DatabaseBusyError when the lock is held elsewhere. */
+  /**
+   * Writes one batch in one transaction. Throws DatabaseBusyError when the lock is held elsewhere
+   * and StorageFaultError when the storage refuses writes (faults.ts); either way nothing was written.
+   */
   write(batch: PipelineEvent[]): WriteOutcome {
     try {
       let outcome: BatchOutcome;
       try {
         outcome = this.#writeBatch.immediate(batch);
       } catch (err) {
-        if (isBusy(err)) throw err;
+        if (isBusy(err) || storageFault(err) !== undefined) throw err;
         // Some row was refused: the transaction rolled back; write row by row to keep the rest.
         outcome = this.#writeIsolated.immediate(batch);
       }
@@ -112,12 +117,9 @@ export class SqliteWriter {
       return { ...outcome, content: this.#content.stats() };
     } catch (err) {
       if (isBusy(err)) throw new DatabaseBusyError((err as Error).message);
+      const fault = storageFault(err);
+      if (fault !== undefined) throw new StorageFaultError(fault);
       throw err;
     }
   }
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }

@@ -2,7 +2,10 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../model/events.js';
 import type { ContentStats } from './content-join.js';
-import { closeDatabase, openDatabase } from './open-database.js';
+import { DiskGuard } from './disk-guard.js';
+import { StorageFaultError } from './faults.js';
+import { closeDatabase, openDatabase, type Synchronous } from './open-database.js';
+import { Retention, type RetentionOptions, type RetentionStats } from './retention.js';
 import { DatabaseBusyError, SqliteWriter, type SqliteWriterOptions, type WriteOutcome } from './sqlite-writer.js';
 import { checkpointOnCommit, WalCatchUp, walFile, walMaxBytes } from './wal/catch-up.js';
 import type { CheckpointerData, FromCheckpointer } from './wal/checkpointer.js';
@@ -12,7 +15,10 @@ import { WalProgress, type WalLimits } from './wal/progress.js';
  * The writer thread: owns oct's only read-write SQLite connection, so commits and index updates
  * never stall the HTTP event loop. It starts the checkpointer thread (wal/checkpointer.ts), which
  * copies the WAL back meanwhile. Messages from the exporter: `write` (one batch → one `written` or
- * `failed` reply) and `close`.
+ * `failed` reply) and `close`. Between batches it runs the retention passes (retention.ts), one
+ * small transaction per turn of its event loop. A batch the storage refuses (faults.ts, or too
+ * little free disk) is kept and retried until it is written: `refusing` when that starts,
+ * `resumed` when a write succeeds again, so the pipeline stops and restarts admitting.
  */
 
 export type ToWriter = { type: 'write'; id: number; batch: PipelineEvent[] } | { type: 'close' };
@@ -24,6 +30,9 @@ export type FromWriter =
   | { type: 'failed'; id: number; message: string }
   | { type: 'abandoned'; id: number }
   | { type: 'warning'; message: string }
+  | { type: 'refusing'; reason: string; since: number }
+  | { type: 'resumed' }
+  | { type: 'stats'; stats: StorageStats }
   | { type: 'closed'; message?: string };
 
 export interface WriterData extends SqliteWriterOptions {
@@ -31,10 +40,29 @@ export interface WriterData extends SqliteWriterOptions {
   walLimits: WalLimits;
   /** Int32 flag set by the exporter on shutdown; wakes a busy-wait so the batch is abandoned. */
   abort: SharedArrayBuffer;
+  synchronous: Synchronous;
+  retention: RetentionOptions;
+  /** How often a retention pass starts (the first at start-up). */
+  retentionIntervalMs: number;
+  minFreeDiskBytes: number;
+}
+
+/** The database's size and room as of the last report, and the retention counters. */
+export interface StorageStats {
+  database_bytes: number;
+  free_pages: number;
+  page_size: number;
+  wal_bytes: number;
+  free_disk_bytes: number;
+  retention: RetentionStats;
 }
 
 const RETRY_MIN_MS = 20;
 const RETRY_MAX_MS = 250;
+/** A refusing storage is retried at most this often: the disk fills and frees over seconds, not milliseconds. */
+const FAULT_RETRY_MAX_MS = 1_000;
+/** Size and room are reported (and the size cap checked) at most this often while batches flow. */
+const REPORT_INTERVAL_MS = 1_000;
 /** How often the checkpointer copies newly committed WAL frames back. */
 const CHECKPOINT_INTERVAL_MS = 100;
 
@@ -47,14 +75,28 @@ let db: Database.Database;
 let writer: SqliteWriter;
 let catchUp: WalCatchUp;
 let checkpointer: Worker;
+let retention: Retention;
+let guard: DiskGuard;
+let wal: ReturnType<typeof walFile>;
 let closing = false;
+/** Set while a batch waits for the storage to take writes again. */
+let refusing: string | undefined;
+let lastReport = 0;
+let nextPass: NodeJS.Timeout | undefined;
+let nextPassAt = 0;
+let lastCheckpointFailure = '';
 try {
-  db = openDatabase(data.dbPath);
+  db = openDatabase(data.dbPath, data.synchronous);
   writer = new SqliteWriter(db, data);
+  retention = new Retention(db, data.retention);
+  guard = new DiskGuard(data.dbPath, data.minFreeDiskBytes, () => retention.freePages() * pageSize());
+  wal = walFile(db, data.dbPath);
   const progress = WalProgress.allocate();
-  catchUp = new WalCatchUp(walFile(db, data.dbPath), new WalProgress(progress), walMaxBytes(db, data.walLimits));
+  catchUp = new WalCatchUp(wal, new WalProgress(progress), walMaxBytes(db, data.walLimits));
   checkpointer = await startCheckpointer({ dbPath: data.dbPath, progress, intervalMs: CHECKPOINT_INTERVAL_MS, limits: data.walLimits });
   send({ type: 'ready', content: writer.contentStats() });
+  report();
+  startPass();
 } catch (err) {
   send({ type: 'fatal', message: (err as Error).message });
   process.exit(1); // in a worker this ends only this thread; the exporter rejects start()
@@ -84,6 +126,7 @@ function startCheckpointer(checkpointerData: CheckpointerData): Promise<Worker> 
 /** Stops the checkpointer, then closes the database with a final checkpoint. */
 async function close(): Promise<void> {
   closing = true;
+  clearTimeout(nextPass);
   await new Promise<void>((resolve) => {
     checkpointer.once('exit', () => resolve());
     checkpointer.postMessage({ type: 'close' });
@@ -97,19 +140,102 @@ async function close(): Promise<void> {
   port.close();
 }
 
-/** Writes a batch, waiting out a lock held by another connection (blocking only this thread). */
+/**
+ * Writes a batch, waiting out a lock held by another connection or a storage that refuses writes
+ * (blocking only this thread; retention steps run meanwhile, since deleting may make room).
+ */
 function write(id: number, batch: PipelineEvent[]): void {
   for (let attempt = 0; ; attempt++) {
-    try {
-      const outcome = writer.write(batch);
-      catchUp.afterCommit();
-      return send({ type: 'written', id, outcome });
-    } catch (err) {
-      if (!(err instanceof DatabaseBusyError)) return send({ type: 'failed', id, message: (err as Error).message });
-      if (attempt === 0) send({ type: 'busy', id });
-      // Sleeps with backoff; shutdown sets the abort flag and wakes it.
-      Atomics.wait(abort, 0, 0, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt));
-      if (Atomics.load(abort, 0) !== 0) return send({ type: 'abandoned', id });
+    let fault = guard.check();
+    if (fault === undefined) {
+      try {
+        const outcome = writer.write(batch);
+        afterCommit();
+        if (refusing !== undefined) {
+          refusing = undefined;
+          send({ type: 'resumed' });
+        }
+        send({ type: 'written', id, outcome });
+        if (performance.now() - lastReport >= REPORT_INTERVAL_MS) report();
+        return;
+      } catch (err) {
+        if (err instanceof StorageFaultError) fault = err.message;
+        else if (!(err instanceof DatabaseBusyError)) return send({ type: 'failed', id, message: (err as Error).message });
+        else if (attempt === 0) send({ type: 'busy', id });
+      }
     }
+    if (fault !== undefined && refusing === undefined) {
+      refusing = fault;
+      send({ type: 'refusing', reason: fault, since: Date.now() });
+      report();
+    }
+    if (fault !== undefined) {
+      if (!retention.running && Date.now() >= nextPassAt) retention.begin(Date.now());
+      if (retention.running) retentionStep();
+    }
+    // Sleeps with backoff; shutdown sets the abort flag and wakes it.
+    Atomics.wait(abort, 0, 0, Math.min(fault === undefined ? RETRY_MAX_MS : FAULT_RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt));
+    if (Atomics.load(abort, 0) !== 0) return send({ type: 'abandoned', id });
   }
+}
+
+function startPass(): void {
+  if (closing) return;
+  retention.begin(Date.now());
+  setImmediate(runPass);
+}
+
+/** One delete transaction per turn, so batches that arrived meanwhile are written between two. */
+function runPass(): void {
+  if (closing || !retention.running) return;
+  if (retentionStep()) setImmediate(runPass);
+}
+
+function retentionStep(): boolean {
+  const more = retention.step(Date.now());
+  afterCommit();
+  if (more) return true;
+  report();
+  nextPassAt = Date.now() + data.retentionIntervalMs;
+  clearTimeout(nextPass);
+  nextPass = setTimeout(startPass, data.retentionIntervalMs);
+  return false;
+}
+
+/** A checkpoint that fails (a full disk) must not fail the batch that just committed; it is retried after the next commit. */
+function afterCommit(): void {
+  try {
+    catchUp.afterCommit();
+    lastCheckpointFailure = '';
+  } catch (err) {
+    const message = (err as Error).message;
+    if (message !== lastCheckpointFailure) send({ type: 'warning', message: `WAL checkpoint failed: ${message}` });
+    lastCheckpointFailure = message;
+  }
+}
+
+/** Sends size and room; a database over its cap between two passes starts one now. */
+function report(): void {
+  lastReport = performance.now();
+  const database_bytes = retention.databaseBytes();
+  send({
+    type: 'stats',
+    stats: {
+      database_bytes,
+      free_pages: retention.freePages(),
+      page_size: pageSize(),
+      wal_bytes: wal.bytes(),
+      free_disk_bytes: guard.freeDiskBytes(),
+      retention: retention.stats(),
+    },
+  });
+  const cap = data.retention.maxDbBytes;
+  if (cap > 0 && database_bytes > cap && !retention.running && !closing) {
+    clearTimeout(nextPass);
+    startPass();
+  }
+}
+
+function pageSize(): number {
+  return db.pragma('page_size', { simple: true }) as number;
 }

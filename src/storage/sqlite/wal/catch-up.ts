@@ -44,15 +44,16 @@ export class WalCatchUp {
     const overLimit = this.#file.bytes() >= this.#maxBytes;
     if (!overLimit && !this.#progress.writerCatchUp) return;
     this.#progress.writerCheckpointing = true;
-    while (!this.#file.checkpoint()) {
-      if (!overLimit) {
-        this.#progress.writerCheckpointing = false;
-        return;
+    // A checkpoint that throws (a full disk) must not leave the checkpointer paused for good.
+    try {
+      while (!this.#file.checkpoint()) {
+        if (!overLimit) return;
+        Atomics.wait(PAUSE, 0, 0, 2);
       }
-      Atomics.wait(PAUSE, 0, 0, 2);
+      this.#progress.writerCatchUp = false;
+    } finally {
+      this.#progress.writerCheckpointing = false;
     }
-    this.#progress.writerCatchUp = false;
-    this.#progress.writerCheckpointing = false;
   }
 }
 
