@@ -15,7 +15,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * only at info (never one line per request), so this costs nothing under load.
  */
 export async function startOct(dbPath, extraEnv = {}) {
-  const env = { ...process.env, OCT_PORT: '0', OCT_DB_PATH: dbPath, OCT_LOG_LEVEL: 'info', ...extraEnv };
+  const env = { ...process.env, OCT_PORT: '0', OCT_GRPC_PORT: '0', OCT_DB_PATH: dbPath, OCT_LOG_LEVEL: 'info', ...extraEnv };
   const child = track(spawn(process.execPath, [path.join(REPO, 'dist/main.js')], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] }));
   let log = '';
   const url = await new Promise((resolve, reject) => {

@@ -1,19 +1,27 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
+import { CostCalculator } from './mapping/cost.js';
+import { loadPriceTable } from './mapping/price-table.js';
+import type { PipelineEvent } from './model/events.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
+import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
+import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
-import { otlpLogsRoute } from './receiver/otlp/logs-route.js';
-import { otlpErrors } from './receiver/otlp/otlp-route.js';
-import { otlpTracesRoute } from './receiver/otlp/traces-route.js';
+import { CONTENT_HINT_DEFAULTS, ContentHint } from './receiver/otlp/content-hint.js';
+import { LOGS_RESPONSE, TRACES_RESPONSE } from './receiver/otlp/encode-response.js';
+import { signalExport } from './receiver/otlp/export-signal.js';
+import { logsSignal } from './receiver/otlp/logs-signal.js';
+import { otlpErrors, otlpMetricsRoute, otlpRoute } from './receiver/otlp/otlp-route.js';
+import { tracesSignal } from './receiver/otlp/traces-signal.js';
 import { readRoutes } from './receiver/read/read-routes.js';
-import { newReceiverStats } from './receiver/receiver-stats.js';
+import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 
 /**
- * Wires config → storage → pipeline → HTTP receiver. Data flows one way: the receiver offers
+ * Wires config → storage → pipeline → receivers (HTTP, gRPC). Data flows one way: the receivers offer
  * events to the batch processor, which hands batches to the SQLite exporter; the read API has
  * reader threads of its own.
  */
@@ -23,6 +31,8 @@ export class Runtime {
   readonly #exporter: SqliteExporter;
   readonly #processor: BatchProcessor;
   readonly #receiver: HttpReceiver;
+  /** Unset when OCT_GRPC_PORT is `off`. */
+  readonly #grpc: GrpcReceiver | undefined;
   /** Unset when the read API is off (a non-loopback listener: it would serve prompts to anyone). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
@@ -45,7 +55,13 @@ export class Runtime {
       },
       logger,
     );
-    const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    const costs = new CostCalculator(loadPriceTable(config.pricingFile));
+    const mapping = {
+      maxTextBytes: config.maxTextBytes,
+      maxAttributesBytes: config.maxAttributesBytes,
+      costs,
+      errorsFrom: config.errorsFrom,
+    };
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -53,6 +69,10 @@ export class Runtime {
       stats: this.#receiverStats,
     };
     const otlp = { ...mapping, ...admission, logger };
+    const hint = new ContentHint({ ...CONTENT_HINT_DEFAULTS, logsArrived: () => this.#receiverStats.otlp_logs_received > 0, logger });
+    const traces = { ...tracesSignal(otlp), admitted: (events: readonly PipelineEvent[]) => hint.observe(events) };
+    const logs = logsSignal(otlp);
+    const closeTimeoutMs = Math.min(5_000, config.shutdownTimeoutMs);
     this.#reader = isLoopback(config.host) ? new TraceReader({ dbPath: config.dbPath }) : undefined;
     const reads = this.#reader
       ? readRoutes(
@@ -64,29 +84,50 @@ export class Runtime {
       host: config.host,
       port: config.port,
       routes: [
-        otlpTracesRoute(otlp),
-        otlpLogsRoute(otlp),
-        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+        otlpRoute(traces, otlp),
+        otlpRoute(logs, otlp),
+        otlpMetricsRoute(otlp),
+        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, costs }),
         ...reads,
       ],
       defaultErrors: otlpErrors(),
       health: () => this.health(),
-      closeTimeoutMs: Math.min(5_000, config.shutdownTimeoutMs),
+      closeTimeoutMs,
       logger,
     });
+    this.#grpc =
+      config.grpcPort === 'off'
+        ? undefined
+        : new GrpcReceiver({
+            host: config.host,
+            port: config.grpcPort,
+            services: [
+              signalService('opentelemetry.proto.collector.trace.v1.TraceService', signalExport(traces, otlp), TRACES_RESPONSE),
+              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE),
+              metricsService(this.#receiverStats),
+            ],
+            maxMessageBytes: config.maxBodyBytes,
+            closeTimeoutMs,
+            stats: this.#receiverStats,
+            logger,
+          });
   }
 
   /** Starts downstream first, so every stage has a running consumer before data arrives. */
-  async start(): Promise<AddressInfo & { url: string }> {
+  async start(): Promise<AddressInfo & { url: string; grpcPort: number | undefined }> {
     await this.#exporter.start();
     await this.#reader?.start();
     await this.#processor.start();
     await this.#receiver.start();
+    await this.#grpc?.start();
     const address = this.#receiver.address();
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#logger.info(`listening on ${url}, writing to ${this.config.dbPath}`);
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    const grpcPort = this.#grpc?.port();
+    const grpc = grpcPort === undefined ? 'OTLP/gRPC off' : `OTLP/gRPC on ${host}:${grpcPort}`;
+    this.#logger.info(`listening on ${url}, ${grpc}, writing to ${this.config.dbPath}`);
     if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
-    return { ...address, url };
+    return { ...address, url, grpcPort };
   }
 
   /** Stops upstream first, so each stage drains into one that is still running. Idempotent. */
@@ -99,14 +140,14 @@ export class Runtime {
     return {
       status: this.#stopping ? 'stopping' : 'ok',
       pipeline: this.#processor.stats(),
-      receiver: { ...this.#receiverStats },
+      receiver: snapshotReceiverStats(this.#receiverStats),
       content: this.#exporter.contentStats(),
     };
   }
 
   async #stop(): Promise<void> {
     const started = performance.now();
-    await this.#receiver.shutdown();
+    await Promise.all([this.#receiver.shutdown(), this.#grpc?.shutdown()]);
     await this.#reader?.shutdown();
     await this.#processor.shutdown();
     await this.#exporter.shutdown();

@@ -21,6 +21,8 @@ export function tempDir(): string {
 export interface RunningOct {
   runtime: Runtime;
   url: string;
+  /** `http://127.0.0.1:<port>` of the OTLP/gRPC receiver, as an exporter's `url`; unset when it is off. */
+  grpcUrl: string | undefined;
   dbPath: string;
   /** A read-only connection to oct's database, as a dashboard would open it. */
   db: Database.Database;
@@ -31,14 +33,14 @@ export async function startOct(overrides: Partial<Config> = {}): Promise<Running
   // The built server, exactly what `npm start` runs (`npm test` builds first); the writer thread needs compiled JS.
   const { Runtime } = await import('../dist/runtime.js');
   const dbPath = path.join(tempDir(), 'oct.db');
-  const runtime = new Runtime({ ...defaultConfig(), port: 0, dbPath, logLevel: 'silent', ...overrides });
-  const { url } = await runtime.start();
+  const runtime = new Runtime({ ...defaultConfig(), port: 0, grpcPort: 0, dbPath, logLevel: 'silent', ...overrides });
+  const { url, grpcPort } = await runtime.start();
   const db = new Database(dbPath, { readonly: true });
   cleanups.push(async () => {
     db.close();
     await runtime.shutdown();
   });
-  return { runtime, url, dbPath, db };
+  return { runtime, url, grpcUrl: grpcPort === undefined ? undefined : `http://127.0.0.1:${grpcPort}`, dbPath, db };
 }
 
 /**

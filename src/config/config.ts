@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   /** TCP port; 0 picks a free one (OCT_PORT). */
   port: number;
+  /** OTLP/gRPC port on `host`; 0 picks a free one, `off` serves no gRPC (OCT_GRPC_PORT). */
+  grpcPort: number | 'off';
   /** SQLite database file; its folder is created if missing (OCT_DB_PATH). */
   dbPath: string;
   /** Byte limit of stored input/output text, error messages and stack traces (OCT_MAX_TEXT_BYTES). */
@@ -36,6 +38,8 @@ export interface Config {
   pendingContentTtlS: number;
   /** Which spans produce error rows: every span, or GenAI spans only (OCT_ERRORS_FROM). */
   errorsFrom: 'all' | 'genai';
+  /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
+  pricingFile: string | null;
   /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
@@ -44,6 +48,7 @@ export function defaultConfig(): Config {
   return {
     host: '127.0.0.1',
     port: 4318,
+    grpcPort: 4317,
     dbPath: './oct.db',
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
@@ -55,6 +60,7 @@ export function defaultConfig(): Config {
     shutdownTimeoutMs: 10_000,
     pendingContentTtlS: 600,
     errorsFrom: 'all',
+    pricingFile: null,
     logLevel: 'info',
   };
 }

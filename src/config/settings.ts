@@ -34,6 +34,12 @@ export const int = (min: number, max: number, unit?: string): Parser<number> => 
   },
 });
 
+/** A TCP port, or `off`. */
+export const portOrOff = (): Parser<number | 'off'> => ({
+  expected: `an integer from 0 to 65535 or 'off'`,
+  parse: (raw) => (raw.toLowerCase() === 'off' ? 'off' : int(0, 65_535).parse(raw)),
+});
+
 export const oneOf = <T extends string>(...values: T[]): Parser<T> => ({
   expected:
     values.length === 2
@@ -65,6 +71,7 @@ function setting<K extends keyof Config>(env: string, key: K, parser: Parser<Con
 export const SETTINGS: readonly Setting[] = [
   setting('OCT_HOST', 'host', text('a host name or IP address'), 'interface to listen on'),
   setting('OCT_PORT', 'port', int(0, 65_535), 'TCP port (0 picks a free one)'),
+  setting('OCT_GRPC_PORT', 'grpcPort', portOrOff(), 'OTLP/gRPC port on OCT_HOST (0 picks a free one; off: no gRPC)'),
   setting('OCT_DB_PATH', 'dbPath', text('a file path'), 'SQLite database file; its folder is created if missing', 'db'),
   setting('OCT_MAX_TEXT_BYTES', 'maxTextBytes', int(1, 1 << 30), 'byte limit of stored input/output text, error messages and stack traces'),
   setting('OCT_MAX_ATTRIBUTES_BYTES', 'maxAttributesBytes', int(64, 1 << 30), 'byte limit of each stored attributes JSON'),
@@ -81,5 +88,11 @@ export const SETTINGS: readonly Setting[] = [
     'how long content sent as log records waits for its span',
   ),
   setting('OCT_ERRORS_FROM', 'errorsFrom', oneOf('all', 'genai'), 'which failed spans produce error rows'),
+  setting(
+    'OCT_PRICING_FILE',
+    'pricingFile',
+    text('a file path'),
+    "your own price table (pricing/model-prices.json's format), consulted first",
+  ),
   setting('OCT_LOG_LEVEL', 'logLevel', oneOf('info', 'warn', 'silent'), 'what oct logs'),
 ];

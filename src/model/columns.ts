@@ -1,4 +1,4 @@
-import { ERROR_ORIGINS, EVENT_SOURCES, TRACE_KINDS, type ErrorRow, type TraceRow } from './events.js';
+import { COST_SOURCES, ERROR_ORIGINS, EVENT_SOURCES, TRACE_KINDS, type ErrorRow, type TraceRow } from './events.js';
 
 /**
  * The columns of `traces` and `errors`, in table order: the schema contract dashboards depend on
@@ -17,6 +17,8 @@ export interface Column {
   oneOf?: readonly (string | number)[];
   /** Set by storage to the time the row is written; not a field of the row. */
   insertTime?: true;
+  /** The migration that added it to existing tables (they append it, so it comes after the first release's columns). */
+  addedIn?: number;
 }
 
 /** The column a row field of type V needs. */
@@ -78,6 +80,7 @@ export const TRACES_TABLE = {
   attributes: TEXT,
   resource_attributes: TEXT,
   created_at: CREATED_AT,
+  cost_source: { type: 'TEXT', oneOf: COST_SOURCES, addedIn: 4 },
 } satisfies Columns<TraceRow>;
 
 export const ERRORS_TABLE = {

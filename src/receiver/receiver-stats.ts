@@ -1,10 +1,13 @@
-/** Receiver counters shown on `/healthz`, named after the Collector's receiver metrics. */
-export interface ReceiverStats {
+/** The transports OTLP arrives on; `/healthz` shows the OTLP counters of each under `otlp_transports`. */
+export type Transport = 'http' | 'grpc';
+
+/** OTLP counters, named after the Collector's receiver metrics; kept in total and per transport. */
+export interface OtlpStats {
   /** Spans in decoded OTLP requests. */
   otlp_spans_received: number;
   /** Spans admitted to the pipeline (GenAI rows and error rows were queued for them). */
   otlp_spans_accepted: number;
-  /** Spans of requests refused with 503/413 because the queue could not take them. */
+  /** Spans of requests refused (503/413, UNAVAILABLE/RESOURCE_EXHAUSTED) because the queue could not take them. */
   otlp_spans_refused: number;
   /** Spans rejected one by one for invalid ids (reported through partial_success). */
   otlp_spans_rejected: number;
@@ -14,22 +17,30 @@ export interface ReceiverStats {
   otlp_logs_received: number;
   /** Log records admitted to the pipeline: GenAI content, and ignored records (which add no event). */
   otlp_logs_accepted: number;
-  /** Log records of requests refused with 503/413 because the queue could not take them. */
+  /** Log records of requests refused because the queue could not take them. */
   otlp_logs_refused: number;
   /** GenAI log records rejected for invalid trace/span ids (reported through partial_success). */
   otlp_logs_rejected: number;
   /** Log records that are not GenAI content (or GenAI records with no content to store). */
   otlp_logs_ignored: number;
-  /** OTLP requests (traces and logs) answered with a 4xx/5xx. */
+  /** Metric data points received and dropped: oct stores no metrics, but answers their exports. */
+  otlp_metric_points_ignored: number;
+  /** OTLP requests (traces, logs, metrics) answered with an error. */
   otlp_requests_failed: number;
+}
+
+/** Receiver counters shown on `/healthz`: OTLP totals over all transports, then the rest. */
+export interface ReceiverStats extends OtlpStats {
   /** Native items admitted, and native requests answered with a 4xx/5xx. */
   native_items_accepted: number;
   native_requests_failed: number;
   /** Read API requests answered with a 4xx/5xx. */
   read_requests_failed: number;
+  /** The OTLP counters again, split by the transport they arrived on. */
+  otlp_transports: Record<Transport, OtlpStats>;
 }
 
-export function newReceiverStats(): ReceiverStats {
+function newOtlpStats(): OtlpStats {
   return {
     otlp_spans_received: 0,
     otlp_spans_accepted: 0,
@@ -41,9 +52,28 @@ export function newReceiverStats(): ReceiverStats {
     otlp_logs_refused: 0,
     otlp_logs_rejected: 0,
     otlp_logs_ignored: 0,
+    otlp_metric_points_ignored: 0,
     otlp_requests_failed: 0,
+  };
+}
+
+export function newReceiverStats(): ReceiverStats {
+  return {
+    ...newOtlpStats(),
     native_items_accepted: 0,
     native_requests_failed: 0,
     read_requests_failed: 0,
+    otlp_transports: { http: newOtlpStats(), grpc: newOtlpStats() },
   };
+}
+
+/** Adds `n` to an OTLP counter, in the total and in the transport's own. */
+export function countOtlp(stats: ReceiverStats, transport: Transport, counter: keyof OtlpStats, n = 1): void {
+  stats[counter] += n;
+  stats.otlp_transports[transport][counter] += n;
+}
+
+/** A copy for `/healthz`, so later requests do not change an answer being written. */
+export function snapshotReceiverStats(stats: ReceiverStats): ReceiverStats {
+  return { ...stats, otlp_transports: { http: { ...stats.otlp_transports.http }, grpc: { ...stats.otlp_transports.grpc } } };
 }

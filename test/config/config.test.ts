@@ -8,6 +8,7 @@ describe('configuration', () => {
     expect(defaultConfig()).toMatchObject({
       host: '127.0.0.1',
       port: 4318,
+      grpcPort: 4317,
       dbPath: './oct.db',
       maxTextBytes: 65_536,
       queueCapacity: 512,
@@ -23,6 +24,7 @@ describe('configuration', () => {
     const result = loadConfig({
       OCT_HOST: '0.0.0.0',
       OCT_PORT: '9999',
+      OCT_GRPC_PORT: 'OFF',
       OCT_DB_PATH: '/tmp/x.db',
       OCT_MAX_TEXT_BYTES: '100',
       OCT_MAX_ATTRIBUTES_BYTES: '2048',
@@ -34,6 +36,7 @@ describe('configuration', () => {
       OCT_ADMISSION_WAIT_MS: '250',
       OCT_PENDING_CONTENT_TTL_S: '30',
       OCT_ERRORS_FROM: 'genai',
+      OCT_PRICING_FILE: '/tmp/prices.json',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
@@ -41,6 +44,7 @@ describe('configuration', () => {
       config: {
         host: '0.0.0.0',
         port: 9999,
+        grpcPort: 'off',
         dbPath: '/tmp/x.db',
         maxTextBytes: 100,
         maxAttributesBytes: 2048,
@@ -52,6 +56,7 @@ describe('configuration', () => {
         admissionWaitMs: 250,
         pendingContentTtlS: 30,
         errorsFrom: 'genai',
+        pricingFile: '/tmp/prices.json',
         logLevel: 'warn',
       },
     });
@@ -60,6 +65,7 @@ describe('configuration', () => {
   it.each([
     ['OCT_PORT', 'abc', "OCT_PORT is invalid: expected an integer from 0 to 65535 (actual: 'abc')"],
     ['OCT_PORT', '70000', "OCT_PORT is invalid: expected an integer from 0 to 65535 (actual: '70000')"],
+    ['OCT_GRPC_PORT', 'on', "OCT_GRPC_PORT is invalid: expected an integer from 0 to 65535 or 'off' (actual: 'on')"],
     ['OCT_MAX_TEXT_BYTES', '-1', "OCT_MAX_TEXT_BYTES is invalid: expected an integer from 1 to 1073741824 (actual: '-1')"],
     ['OCT_QUEUE_CAPACITY', '1.5', "OCT_QUEUE_CAPACITY is invalid: expected an integer from 1 to 1000000 (actual: '1.5')"],
     [

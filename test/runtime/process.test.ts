@@ -8,7 +8,8 @@ import { tempDir, waitFor } from '../helpers.js';
 const MAIN = new URL('../../dist/main.js', import.meta.url).pathname;
 
 function startProcess(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string } {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env } });
+  // A free gRPC port unless the test names one: parallel tests cannot all have 4317.
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', OCT_GRPC_PORT: '0', ...env } });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -83,6 +84,18 @@ describe('the oct process', () => {
     expect(await exited(second.child)).toBe(1);
     expect(second.output()).toMatch(/^oct: could not start: listen EADDRINUSE/m);
     expect(second.output()).not.toMatch(/\n\s+at /); // no stack trace
+    const exit = exited(first.child);
+    first.child.kill('SIGINT');
+    expect(await exit).toBe(0);
+  });
+
+  it('exits 1 with one line when the gRPC port is taken', async () => {
+    const first = startProcess({ OCT_PORT: '0', OCT_DB_PATH: path.join(tempDir(), 'a.db') });
+    const grpcPort = await waitFor(() => first.output().match(/OTLP\/gRPC on \S+:(\d+),/)?.[1], 10_000, 'the listening line');
+    const second = startProcess({ OCT_PORT: '0', OCT_GRPC_PORT: grpcPort, OCT_DB_PATH: path.join(tempDir(), 'b.db') });
+    expect(await exited(second.child)).toBe(1);
+    expect(second.output()).toMatch(new RegExp(`^oct: could not start: OTLP/gRPC could not listen on 127.0.0.1:${grpcPort}: `, 'm'));
+    expect(second.output()).not.toMatch(/\n\s+at /);
     const exit = exited(first.child);
     first.child.kill('SIGINT');
     expect(await exit).toBe(0);

@@ -33,13 +33,18 @@ export interface PartialSuccess {
  * `{}` in JSON, an empty protobuf body.
  */
 export function encodeExportResponse(response: ExportResponse, format: WireFormat, partial?: PartialSuccess): Buffer {
-  if (!partial) return format === 'json' ? FULL_SUCCESS_JSON : EMPTY;
+  if (!partial) return encodeFullSuccess(format);
   const errorMessage = truncate(partial.errorMessage);
   if (format === 'json') {
     // proto3 JSON writes int64 as a decimal string.
     return Buffer.from(JSON.stringify({ partialSuccess: { [response.rejectedKey]: String(partial.rejected), errorMessage } }));
   }
   return toBuffer(response.type.encode({ partialSuccess: { [response.rejectedKey]: partial.rejected, errorMessage } }).finish());
+}
+
+/** The full success every `Export…ServiceResponse` shares: `{}` in JSON, an empty protobuf message. */
+export function encodeFullSuccess(format: WireFormat): Buffer {
+  return format === 'json' ? FULL_SUCCESS_JSON : EMPTY;
 }
 
 /** A `google.rpc.Status`, the body of every OTLP/HTTP 4xx/5xx. */
