@@ -1,6 +1,6 @@
 import type { Attributes, Scope } from '../../model/otlp.js';
 import { keyValue, VALUE_STRINDEX, valueError } from './any-value.js';
-import { DecodeError, warnStrindex } from './decode-errors.js';
+import { DecodeError, protobufProblem, warnStrindex } from './decode-errors.js';
 import { Wire } from './wire.js';
 
 /**
@@ -51,7 +51,7 @@ export class OtlpProtobufReader {
         }
       }
     } catch (err) {
-      throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
+      throw protobufProblem(err);
     }
     if (this.#rejection !== null) throw this.#rejection;
     return groups;

@@ -27,10 +27,9 @@ export class Wire extends protobuf.BufferReader {
    * returns the enclosing message's end, for `leave`.
    */
   enter(depth: number): number {
-    const length = this.uint32();
+    const length = this.length();
     if (depth > MAX_MESSAGE_DEPTH) throw Error('maximum nesting depth exceeded');
     const end = this.pos + length;
-    if (end > this.len) throw RangeError('index out of range');
     const outerEnd = this.len;
     this.len = end;
     return outerEnd;
@@ -38,7 +37,7 @@ export class Wire extends protobuf.BufferReader {
 
   /** Leaves the sub-message `enter` entered, which must end exactly at its end. */
   leave(outerEnd: number): void {
-    if (this.pos !== this.len) throw RangeError('index out of range');
+    if (this.pos !== this.len) throw RangeError(`a field at offset ${this.pos} runs past the end of its message`);
     this.len = outerEnd;
   }
 
@@ -54,7 +53,7 @@ export class Wire extends protobuf.BufferReader {
         this.skip(8);
         break;
       case 2:
-        this.skip(this.uint32());
+        this.skip(this.length());
         break;
       case 3:
         for (let t = this.uint32(); (t & 7) !== 4; t = this.uint32()) this.skipField(t, depth + 1);
@@ -67,10 +66,46 @@ export class Wire extends protobuf.BufferReader {
     }
   }
 
-  /** Skips a string field: like `string()`, clamped to the message end, never an error. */
+  /**
+   * A length prefix, which must fit in what is left of the current message (`fit`) or is clamped
+   * to it (strings, as protobufjs reads them). protobufjs's `uint32()` keeps the low 32 bits of a
+   * longer varint, so a prefix of 2^63 read as 0 and a corrupt body was accepted.
+   */
+  length(fit = true): number {
+    const start = this.pos;
+    const buf = this.buf;
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (this.pos >= this.len) throw RangeError(`length prefix at offset ${start} is cut off by the end of its message`);
+      const byte = buf[this.pos++];
+      value += (byte & 127) * 2 ** shift;
+      if (byte < 128) break;
+      if (shift === 63) throw Error('invalid varint encoding');
+    }
+    const left = this.len - this.pos;
+    if (value > left && (fit || value >= 2 ** 32))
+      throw RangeError(`length prefix ${value} at offset ${start} exceeds the ${left} bytes left in its message`);
+    return Math.min(value, left);
+  }
+
+  override bytes(): Uint8Array {
+    const length = this.length();
+    const start = this.pos;
+    this.pos += length;
+    return this.buf.subarray(start, this.pos);
+  }
+
+  override string(): string {
+    const length = this.length(false);
+    const start = this.pos;
+    this.pos += length;
+    return this.buf.toString('utf8', start, this.pos);
+  }
+
+  /** Skips a string field: like `string()`, clamped to the message end. */
   skipString(): void {
-    const length = this.uint32();
-    this.pos = Math.min(this.pos + length, this.len);
+    const length = this.length(false);
+    this.pos += length;
   }
 
   /**
@@ -78,9 +113,8 @@ export class Wire extends protobuf.BufferReader {
    * when it is not `size` bytes long (the caller rejects the record).
    */
   id(size: number): string | number {
-    const length = this.uint32();
+    const length = this.length();
     const start = this.pos;
-    if (start + length > this.len) throw this.#outOfRange(length);
     this.pos = start + length;
     if (length === size) return this.buf.toString('hex', start, start + length);
     return length === 0 ? '' : length;
@@ -88,9 +122,9 @@ export class Wire extends protobuf.BufferReader {
 
   /** A string field like `string()`, through the cache of attribute keys. */
   key(): string {
-    const length = this.uint32();
+    const length = this.length(false);
     const start = this.pos;
-    this.pos = Math.min(start + length, this.len);
+    this.pos = start + length;
     return KEYS.get(this.buf, start, this.pos);
   }
 
@@ -139,9 +173,8 @@ export class Wire extends protobuf.BufferReader {
     throw Error('invalid varint encoding');
   }
 
-  /** The message protobufjs gives a read past the end. */
   #outOfRange(length: number): RangeError {
-    return RangeError(`index out of range: ${this.pos} + ${length || 1} > ${this.len}`);
+    return RangeError(`a ${length}-byte field at offset ${this.pos} runs past the end of its message`);
   }
 }
 
