@@ -10,6 +10,7 @@ import { otlpTracesRoute } from './receiver/otlp/traces-route.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
+import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 
 /**
@@ -20,10 +21,10 @@ import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 export class Runtime {
   readonly config: Config;
   readonly #logger: Logger;
-  readonly #exporter: SqliteExporter;
+  readonly #exporter: SqliteExporter | PostgresExporter;
   readonly #processor: BatchProcessor;
   readonly #receiver: HttpReceiver;
-  /** Unset when the read API is off (a non-loopback listener: it would serve prompts to anyone). */
+  /** Unset when the read API is off: a non-loopback listener (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
   #stopping: Promise<void> | undefined;
@@ -31,10 +32,11 @@ export class Runtime {
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
-    this.#exporter = new SqliteExporter(
-      { dbPath: config.dbPath, maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS },
-      logger,
-    );
+    const content = { maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS };
+    this.#exporter =
+      config.databaseUrl === null
+        ? new SqliteExporter({ dbPath: config.dbPath, ...content }, logger)
+        : new PostgresExporter({ url: config.databaseUrl, ...content }, logger);
     this.#processor = new BatchProcessor(
       this.#exporter,
       {
@@ -53,7 +55,7 @@ export class Runtime {
       stats: this.#receiverStats,
     };
     const otlp = { ...mapping, ...admission, logger };
-    this.#reader = isLoopback(config.host) ? new TraceReader({ dbPath: config.dbPath }) : undefined;
+    this.#reader = isLoopback(config.host) && config.databaseUrl === null ? new TraceReader({ dbPath: config.dbPath }) : undefined;
     const reads = this.#reader
       ? readRoutes(
           this.#reader,
@@ -84,8 +86,10 @@ export class Runtime {
     await this.#receiver.start();
     const address = this.#receiver.address();
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    this.#logger.info(`listening on ${url}, writing to ${this.config.dbPath}`);
-    if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
+    const { databaseUrl } = this.config;
+    this.#logger.info(`listening on ${url}, writing to ${databaseUrl === null ? this.config.dbPath : withoutPassword(databaseUrl)}`);
+    if (databaseUrl !== null) this.#logger.info('read API off: it reads the SQLite file; query PostgreSQL directly (README "When one machine is not enough")');
+    else if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
     return { ...address, url };
   }
 
@@ -101,6 +105,7 @@ export class Runtime {
       pipeline: this.#processor.stats(),
       receiver: { ...this.#receiverStats },
       content: this.#exporter.contentStats(),
+      ...(this.#exporter instanceof PostgresExporter && { storage: this.#exporter.storageState() }),
     };
   }
 
@@ -115,4 +120,10 @@ export class Runtime {
       `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,
     );
   }
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
 }

@@ -13,6 +13,8 @@ export interface Config {
   port: number;
   /** SQLite database file; its folder is created if missing (OCT_DB_PATH). */
   dbPath: string;
+  /** A PostgreSQL connection URL: when set, oct writes there instead of the SQLite file (OCT_DATABASE_URL). */
+  databaseUrl: string | null;
   /** Byte limit of stored input/output text, error messages and stack traces (OCT_MAX_TEXT_BYTES). */
   maxTextBytes: number;
   /** Byte limit of each stored `attributes` / `resource_attributes` JSON (OCT_MAX_ATTRIBUTES_BYTES). */
@@ -45,6 +47,7 @@ export function defaultConfig(): Config {
     host: '127.0.0.1',
     port: 4318,
     dbPath: './oct.db',
+    databaseUrl: null,
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
     maxBodyBytes: 64 * 1024 * 1024,
@@ -69,8 +72,12 @@ export function loadConfig(env: Env = process.env): ConfigResult {
   const errors: string[] = [];
   for (const s of SETTINGS) {
     const raw = env[s.env];
-    if (raw === undefined || raw.trim() === '') continue;
-    if (!s.apply(config, raw.trim())) errors.push(`${s.env} is invalid: expected ${s.expected} (actual: '${raw}')`);
+    if (!isSet(raw)) continue;
+    if (!s.apply(config, raw.trim())) errors.push(`${s.env} is invalid: expected ${s.expected} (actual: '${s.shown(raw)}')`);
+  }
+  // OCT_DB_PATH has a default, so only an explicit one conflicts.
+  if (config.databaseUrl !== null && isSet(env.OCT_DB_PATH)) {
+    errors.push('OCT_DATABASE_URL and OCT_DB_PATH are both set: set OCT_DATABASE_URL for PostgreSQL or OCT_DB_PATH for SQLite, not both');
   }
   if (errors.length === 0 && config.batchMaxRows > config.queueCapacity) {
     errors.push(
@@ -79,6 +86,8 @@ export function loadConfig(env: Env = process.env): ConfigResult {
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
+
+const isSet = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
 
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
