@@ -42,6 +42,7 @@ describe('configuration', () => {
         host: '0.0.0.0',
         port: 9999,
         dbPath: '/tmp/x.db',
+        databaseUrl: null,
         maxTextBytes: 100,
         maxAttributesBytes: 2048,
         maxBodyBytes: 4096,
