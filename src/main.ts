@@ -1,4 +1,4 @@
-import { loadConfig } from './config/config.js';
+import { loadConfig, type Config } from './config/config.js';
 import { Runtime } from './runtime.js';
 
 // The only place that exits the process: everything else returns errors.
@@ -8,13 +8,20 @@ if (!loaded.ok) {
   process.exit(2);
 }
 
-const runtime = new Runtime(loaded.config);
-try {
-  await runtime.start();
-} catch (err) {
-  process.stderr.write(`oct: could not start: ${(err as Error).message}\n`);
-  await runtime.shutdown().catch(() => {});
-  process.exit(1);
+const runtime = await start(loaded.config);
+
+/** A running oct, or exit 1 with the reason: a bad price table, a database oct cannot open, a port in use. */
+async function start(config: Config): Promise<Runtime> {
+  let runtime: Runtime | undefined;
+  try {
+    runtime = new Runtime(config);
+    await runtime.start();
+    return runtime;
+  } catch (err) {
+    process.stderr.write(`oct: could not start: ${(err as Error).message}\n`);
+    await runtime?.shutdown().catch(() => {});
+    process.exit(1);
+  }
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

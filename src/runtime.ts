@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
 import { createLogger, type Logger } from './logger.js';
+import { CostCalculator } from './mapping/cost.js';
+import { loadPriceTable } from './mapping/price-table.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
@@ -47,7 +49,13 @@ export class Runtime {
       },
       logger,
     );
-    const mapping = { maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, errorsFrom: config.errorsFrom };
+    const costs = new CostCalculator(loadPriceTable(config.pricingFile));
+    const mapping = {
+      maxTextBytes: config.maxTextBytes,
+      maxAttributesBytes: config.maxAttributesBytes,
+      costs,
+      errorsFrom: config.errorsFrom,
+    };
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -68,7 +76,7 @@ export class Runtime {
       routes: [
         otlpTracesRoute(otlp),
         otlpLogsRoute(otlp),
-        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes }),
+        ...nativeRoutes({ ...admission, maxTextBytes: config.maxTextBytes, maxAttributesBytes: config.maxAttributesBytes, costs }),
         ...reads,
       ],
       defaultErrors: otlpErrors(),
@@ -88,7 +96,8 @@ export class Runtime {
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     const { databaseUrl } = this.config;
     this.#logger.info(`listening on ${url}, writing to ${databaseUrl === null ? this.config.dbPath : withoutPassword(databaseUrl)}`);
-    if (databaseUrl !== null) this.#logger.info('read API off: it reads the SQLite file; query PostgreSQL directly (README "When one machine is not enough")');
+    if (databaseUrl !== null)
+      this.#logger.info('read API off: it reads the SQLite file; query PostgreSQL directly (README "When one machine is not enough")');
     else if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
     return { ...address, url };
   }

@@ -33,6 +33,7 @@ export function traceEvent(overrides: Partial<TraceRow> = {}): PipelineEvent {
     cache_write_tokens: null,
     reasoning_tokens: null,
     cost_usd: null,
+    cost_source: null,
     status: 'ok',
     status_message: null,
     error_type: null,

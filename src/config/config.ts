@@ -38,6 +38,8 @@ export interface Config {
   pendingContentTtlS: number;
   /** Which spans produce error rows: every span, or GenAI spans only (OCT_ERRORS_FROM). */
   errorsFrom: 'all' | 'genai';
+  /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
+  pricingFile: string | null;
   /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
@@ -58,6 +60,7 @@ export function defaultConfig(): Config {
     shutdownTimeoutMs: 10_000,
     pendingContentTtlS: 600,
     errorsFrom: 'all',
+    pricingFile: null,
     logLevel: 'info',
   };
 }

@@ -107,5 +107,11 @@ export const SETTINGS: readonly Setting[] = [
     'how long content sent as log records waits for its span',
   ),
   setting('OCT_ERRORS_FROM', 'errorsFrom', oneOf('all', 'genai'), 'which failed spans produce error rows'),
+  setting(
+    'OCT_PRICING_FILE',
+    'pricingFile',
+    text('a file path'),
+    "your own price table (pricing/model-prices.json's format), consulted first",
+  ),
   setting('OCT_LOG_LEVEL', 'logLevel', oneOf('info', 'warn', 'silent'), 'what oct logs'),
 ];

@@ -7,11 +7,11 @@ import type { ErrorRow, PipelineEvent, TraceRow } from '../model/events.js';
 import { boundedJson, boundedText, cutText } from '../model/text.js';
 import type { NativeError, NativeMessage, NativeTrace } from '../model/native.js';
 import { kindOfOperation } from './operations.js';
-import type { TextLimits } from './options.js';
+import type { RowOptions, TextLimits } from './options.js';
 import { compactJson, renderBlocks } from './render.js';
 import { totalTokens } from './usage.js';
 
-export type { TextLimits };
+export type { RowOptions, TextLimits };
 
 /** The events of one request, and the `trace_id` of each item's primary row, in input order. */
 export interface NativeEvents {
@@ -31,11 +31,12 @@ export function renderMessages(messages: readonly NativeMessage[]): string {
 }
 
 /** One `traces` row per item, plus an `errors` row for each item with `status: "error"`. */
-export function traceEvents(items: readonly NativeTrace[], receivedAt: number, limits: TextLimits): NativeEvents {
+export function traceEvents(items: readonly NativeTrace[], receivedAt: number, options: RowOptions): NativeEvents {
   const events: PipelineEvent[] = [];
   const traceIds: string[] = [];
   for (const item of items) {
-    const row = traceRow(item, receivedAt, limits);
+    const row = traceRow(item, receivedAt, options);
+    options.costs.apply(row);
     events.push({ type: 'trace', row });
     traceIds.push(row.trace_id);
     if (row.status === 'error') events.push({ type: 'error', row: failedCallRow(row) });
@@ -83,6 +84,7 @@ function traceRow(item: NativeTrace, receivedAt: number, { maxTextBytes, maxAttr
     cache_write_tokens: item.cache_write_tokens ?? null,
     reasoning_tokens: item.reasoning_tokens ?? null,
     cost_usd: item.cost_usd ?? null,
+    cost_source: null,
     status: item.status ?? 'ok',
     status_message: cut(item.status_message),
     error_type: cut(item.error_type),

@@ -61,6 +61,7 @@ function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOpti
     result.ignoredSpans++;
   } else {
     trace = traceRowOf(view, family, identity, resource.attributesJson(), options);
+    options.costs.apply(trace);
     result.events.push({ type: 'trace', row: trace });
   }
   if (trace === null && options.errorsFrom === 'genai') return;

@@ -1,4 +1,5 @@
-/** What the OTLP and native entry points are told about bounds and which errors to keep. */
+/** What the OTLP and native entry points are told about bounds, costs and which errors to keep. */
+import type { CostCalculator } from './cost.js';
 
 /** Byte bounds of the stored text columns and of the attributes JSON. */
 export interface TextLimits {
@@ -6,7 +7,12 @@ export interface TextLimits {
   maxAttributesBytes: number;
 }
 
-export interface MappingOptions extends TextLimits {
+export interface RowOptions extends TextLimits {
+  /** Fills `cost_usd` from the price table when a row reports tokens but no cost. */
+  costs: CostCalculator;
+}
+
+export interface MappingOptions extends RowOptions {
   /** `genai`: error rows only for spans that also give a traces row. */
   errorsFrom: 'all' | 'genai';
 }

@@ -94,6 +94,7 @@ export function traceRowOf(
     cache_write_tokens: usage.cache_write_tokens,
     reasoning_tokens: usage.reasoning_tokens,
     cost_usd: usage.cost_usd,
+    cost_source: null,
     status,
     status_message: statusMessage,
     error_type: errorType,

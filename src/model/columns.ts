@@ -1,4 +1,4 @@
-import { ERROR_ORIGINS, EVENT_SOURCES, TRACE_KINDS, type ErrorRow, type TraceRow } from './events.js';
+import { COST_SOURCES, ERROR_ORIGINS, EVENT_SOURCES, TRACE_KINDS, type ErrorRow, type TraceRow } from './events.js';
 
 /**
  * The columns of `traces` and `errors`, in table order: the schema contract dashboards depend on
@@ -19,6 +19,8 @@ export interface Column {
   insertTime?: true;
   /** TEXT holding JSON: PostgreSQL stores it as JSONB. */
   json?: true;
+  /** The migration that added it to existing tables (they append it, so it comes after the first release's columns). */
+  addedIn?: number;
 }
 
 /** The column a row field of type V needs. */
@@ -81,6 +83,7 @@ export const TRACES_TABLE = {
   attributes: JSON_TEXT,
   resource_attributes: JSON_TEXT,
   created_at: CREATED_AT,
+  cost_source: { type: 'TEXT', oneOf: COST_SOURCES, addedIn: 4 },
 } satisfies Columns<TraceRow>;
 
 export const ERRORS_TABLE = {

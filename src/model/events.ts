@@ -6,9 +6,12 @@
 export const TRACE_KINDS = ['llm', 'embedding', 'tool', 'agent', 'retrieval', 'workflow', 'other'] as const;
 export const EVENT_SOURCES = ['otlp', 'native'] as const;
 export const ERROR_ORIGINS = ['exception_event', 'span_status', 'native'] as const;
+/** Where `cost_usd` came from: the client, or oct's price table. */
+export const COST_SOURCES = ['reported', 'price_table'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
 export type EventSource = (typeof EVENT_SOURCES)[number];
 export type ErrorOrigin = (typeof ERROR_ORIGINS)[number];
+export type CostSource = (typeof COST_SOURCES)[number];
 
 /** One model / embedding / tool / agent / retrieval / workflow call: a `traces` row. */
 export interface TraceRow {
@@ -40,6 +43,7 @@ export interface TraceRow {
   cache_write_tokens: number | null;
   reasoning_tokens: number | null;
   cost_usd: number | null;
+  cost_source: CostSource | null;
   status: 'ok' | 'error';
   status_message: string | null;
   error_type: string | null;

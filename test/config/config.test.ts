@@ -34,6 +34,7 @@ describe('configuration', () => {
       OCT_ADMISSION_WAIT_MS: '250',
       OCT_PENDING_CONTENT_TTL_S: '30',
       OCT_ERRORS_FROM: 'genai',
+      OCT_PRICING_FILE: '/tmp/prices.json',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
@@ -53,6 +54,7 @@ describe('configuration', () => {
         admissionWaitMs: 250,
         pendingContentTtlS: 30,
         errorsFrom: 'genai',
+        pricingFile: '/tmp/prices.json',
         logLevel: 'warn',
       },
     });

@@ -13,6 +13,7 @@ const NO_USAGE = {
   cache_write_tokens: null,
   reasoning_tokens: null,
   cost_usd: null,
+  cost_source: null,
 };
 const NO_IDENTITY = { response_id: null, conversation_id: null, user_id: null, tool_name: null, agent_name: null };
 const NO_ERROR = { status: 'ok' as const, status_message: null, error_type: null };
@@ -130,6 +131,7 @@ describe('OpenTelemetry GenAI, current (v1.37+)', () => {
     cache_write_tokens: 10,
     reasoning_tokens: 5,
     cost_usd: null,
+    cost_source: null,
     ...NO_ERROR,
     finish_reasons: '["stop"]',
     response_id: 'chatcmpl-123',
@@ -468,6 +470,7 @@ describe('OpenInference (Arize / Phoenix)', () => {
       cache_write_tokens: null,
       reasoning_tokens: 3,
       cost_usd: 0.0012,
+      cost_source: 'reported',
       ...NO_ERROR,
       finish_reasons: null,
       ...NO_IDENTITY,
@@ -725,6 +728,7 @@ describe('Vercel AI SDK', () => {
       cache_write_tokens: null,
       reasoning_tokens: 2,
       cost_usd: null,
+      cost_source: null,
       ...NO_ERROR,
       finish_reasons: null,
       ...NO_IDENTITY,
@@ -828,6 +832,7 @@ describe('OpenLIT', () => {
       cache_write_tokens: null,
       reasoning_tokens: null,
       cost_usd: 0.000045,
+      cost_source: 'reported',
       ...NO_ERROR,
       finish_reasons: '["stop"]',
       ...NO_IDENTITY,
@@ -895,6 +900,7 @@ describe('Pydantic AI', () => {
       convention: 'pydantic-ai',
       kind: 'llm',
       cost_usd: 0.0031,
+      cost_source: 'reported',
       input_text: 'system: Be terse.\n\nuser: Hi',
       output_text: 'assistant: Hello.',
     });

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { ErrorRow, TraceRow } from '../../src/model/events.js';
+import { CostCalculator } from '../../src/mapping/cost.js';
 import { mapTracesRequest, type MappingOptions, type MappingResult } from '../../src/mapping/map-traces.js';
 import type { AnyValue, Attributes, Span, SpanEvent, TracesRequest } from '../../src/model/otlp.js';
 
@@ -14,7 +15,9 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 /** Matches any v4 UUID in `toEqual` (vitest types asymmetric matchers as `any`). */
 export const ANY_UUID: unknown = expect.stringMatching(UUID);
 
-export const OPTIONS: MappingOptions = { maxTextBytes: 65_536, maxAttributesBytes: 16_384, errorsFrom: 'all' };
+/** Mapping tests see costs only as reported; pricing has tests of its own (test/mapping/cost.test.ts). */
+export const NO_PRICES = new CostCalculator({ user: [], shipped: [] });
+export const OPTIONS: MappingOptions = { maxTextBytes: 65_536, maxAttributesBytes: 16_384, costs: NO_PRICES, errorsFrom: 'all' };
 
 /** Plain test data → AnyValue: plain objects become kvlists, arrays recurse, the rest is kept. */
 export function anyValue(value: unknown): AnyValue {

@@ -3,8 +3,9 @@ import type { ContentRow } from '../../src/model/events.js';
 import { mapLogsRequest } from '../../src/mapping/map-logs.js';
 import { decodeLogsJson } from '../../src/receiver/otlp/decode-logs-json.js';
 import { logRecord, logsRequest, type RecordSpec } from '../logs-fixture.js';
+import { NO_PRICES } from './fixtures.js';
 
-const OPTIONS = { maxTextBytes: 65_536, maxAttributesBytes: 16_384, errorsFrom: 'all' as const };
+const OPTIONS = { maxTextBytes: 65_536, maxAttributesBytes: 16_384, costs: NO_PRICES, errorsFrom: 'all' as const };
 
 const map = (specs: (RecordSpec | object)[]) =>
   mapLogsRequest(decodeLogsJson(Buffer.from(logsRequest(specs.map((s) => ('event' in s ? logRecord(s) : s))))), OPTIONS);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorRow, TraceRow } from '../../src/model/events.js';
 import type { NativeTrace } from '../../src/model/native.js';
 import { errorEvents, renderMessages, traceEvents } from '../../src/mapping/map-native.js';
-import { mapOne } from './fixtures.js';
+import { mapOne, NO_PRICES } from './fixtures.js';
 
-const LIMITS = { maxTextBytes: 1000, maxAttributesBytes: 1000 };
+const LIMITS = { maxTextBytes: 1000, maxAttributesBytes: 1000, costs: NO_PRICES };
 const RECEIVED = Date.UTC(2024, 4, 1, 12, 0, 0);
 
 function row(item: NativeTrace): TraceRow {

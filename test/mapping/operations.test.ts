@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { TraceKind } from '../../src/model/events.js';
 import { traceEvents } from '../../src/mapping/map-native.js';
 import { KIND_BY_OPERATION } from '../../src/mapping/operations.js';
-import { mapOne } from './fixtures.js';
+import { mapOne, NO_PRICES } from './fixtures.js';
 
-const LIMITS = { maxTextBytes: 1000, maxAttributesBytes: 1000 };
+const LIMITS = { maxTextBytes: 1000, maxAttributesBytes: 1000, costs: NO_PRICES };
 
 const EXPECTED: [string, TraceKind][] = [
   ['chat', 'llm'],

@@ -1,5 +1,6 @@
 import type { EventSink } from '../../pipeline/sink.js';
-import { errorEvents, traceEvents, type NativeEvents, type TextLimits } from '../../mapping/map-native.js';
+import type { CostCalculator } from '../../mapping/cost.js';
+import { errorEvents, traceEvents, type NativeEvents, type RowOptions } from '../../mapping/map-native.js';
 import { readBody } from '../body.js';
 import { ERRORS, octError, OctError } from '../errors.js';
 import { answer, JSON_UTF8, type ErrorDialect } from '../http/answer.js';
@@ -13,6 +14,7 @@ export interface NativeOptions {
   maxBodyBytes: number;
   maxTextBytes: number;
   maxAttributesBytes: number;
+  costs: CostCalculator;
   /** How long a request may wait for room in a full queue before its 503. */
   admissionWaitMs: number;
   stats: ReceiverStats;
@@ -23,7 +25,7 @@ interface Endpoint<T> {
   path: string;
   noun: string;
   validate: (body: object) => Validation<T>;
-  toEvents: (items: T[], receivedAt: number, limits: TextLimits) => NativeEvents;
+  toEvents: (items: T[], receivedAt: number, options: RowOptions) => NativeEvents;
 }
 
 const JSON_ONLY = { 'application/json': 'json' } as const;

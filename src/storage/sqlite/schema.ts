@@ -4,12 +4,35 @@ import { ERRORS_TABLE, TRACES_TABLE, type Column } from '../../model/columns.js'
 /**
  * Schema migrations, applied in order at start-up; `PRAGMA user_version` records how many ran.
  * Dashboards depend on these names: change them only through a new migration and README.md.
- * Migration 1 creates `traces` and `errors` from model/columns.ts, so a column added there also
- * needs a migration that adds it to existing databases (test/storage/sqlite/schema.test.ts).
+ * Migration 1 creates `traces` and `errors` from model/columns.ts as the first release had them; a
+ * column added later names its migration (`addedIn`), which adds it to new and existing databases
+ * alike (test/storage/sqlite/schema.test.ts).
  *
  * `traces` and `errors` are rowid tables, so rows are stored in insertion (time) order; the
  * random UUID v4 `trace_id` only decides the order of its own primary-key index.
  */
+/** Model calls only (agent and workflow spans repeat their children's tokens), with times for tools that want seconds or text. */
+const LLM_CALLS_VIEW = `
+  CREATE VIEW llm_calls AS
+  SELECT trace_id, otel_trace_id, otel_span_id, service_name, provider,
+         coalesce(request_model, model) AS model, model AS response_model, kind, operation, status, error_type,
+         input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+         cost_usd, cost_source, start_time, start_time / 1000 AS start_time_s,
+         strftime('%Y-%m-%dT%H:%M:%fZ', start_time / 1000.0, 'unixepoch') AS start_time_iso,
+         duration_ms, ttft_ms, conversation_id, user_id, input_text, output_text
+  FROM traces
+  WHERE is_aggregate = 0 AND kind IN ('llm', 'embedding');`;
+
+/** The last 24 hours of errors, newest first: what an "are we failing now" panel shows. */
+const ERRORS_RECENT_VIEW = `
+  CREATE VIEW errors_recent AS
+  SELECT trace_id, llm_trace_id, otel_trace_id, otel_span_id, service_name, span_name, origin, error_type, message,
+         occurred_at, occurred_at / 1000 AS occurred_at_s,
+         strftime('%Y-%m-%dT%H:%M:%fZ', occurred_at / 1000.0, 'unixepoch') AS occurred_at_iso
+  FROM errors
+  WHERE occurred_at >= (CAST(strftime('%s', 'now') AS INTEGER) - 86400) * 1000
+  ORDER BY occurred_at DESC;`;
+
 const MIGRATIONS: readonly string[] = [
   `
   ${createTable('traces', TRACES_TABLE)}
@@ -55,6 +78,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX traces_user_time ON traces (user_id, start_time) WHERE user_id IS NOT NULL;
   CREATE INDEX errors_otel_trace_time ON errors (otel_trace_id, occurred_at) WHERE otel_trace_id IS NOT NULL;
   `,
+  // 4: where cost_usd came from (costs before this migration were all reported by clients), and
+  // views for dashboards.
+  `
+  ${addColumns('traces', TRACES_TABLE, 4)}
+  UPDATE traces SET cost_source = 'reported' WHERE cost_usd IS NOT NULL;
+  ${LLM_CALLS_VIEW}
+  ${ERRORS_RECENT_VIEW}
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -82,21 +113,32 @@ export const TRACE_COLUMNS = Object.entries<Column>(TRACES_TABLE)
   .filter(([, c]) => !c.insertTime)
   .map(([name]) => name);
 
+/** The table as the first release created it: columns added later come from their own migration. */
 function createTable(table: string, columns: Record<string, Column>): string {
-  const width = Math.max(...Object.keys(columns).map((name) => name.length));
-  const lines = Object.entries(columns).map(([name, c]) =>
-    [
-      name.padEnd(width),
-      c.type,
-      c.primaryKey && 'PRIMARY KEY',
-      c.notNull && 'NOT NULL',
-      c.default !== undefined && `DEFAULT ${c.default}`,
-      c.oneOf && `CHECK (${name} IN (${c.oneOf.map(sqlLiteral).join(', ')}))`,
-    ]
-      .filter(Boolean)
-      .join(' '),
-  );
+  const first = Object.entries(columns).filter(([, c]) => c.addedIn === undefined);
+  const width = Math.max(...first.map(([name]) => name.length));
+  const lines = first.map(([name, c]) => columnDefinition(name.padEnd(width), name, c));
   return `CREATE TABLE ${table} (\n    ${lines.join(',\n    ')}\n  );`;
+}
+
+function addColumns(table: string, columns: Record<string, Column>, migration: number): string {
+  return Object.entries(columns)
+    .filter(([, c]) => c.addedIn === migration)
+    .map(([name, c]) => `ALTER TABLE ${table} ADD COLUMN ${columnDefinition(name, name, c)};`)
+    .join('\n  ');
+}
+
+function columnDefinition(label: string, name: string, c: Column): string {
+  return [
+    label,
+    c.type,
+    c.primaryKey && 'PRIMARY KEY',
+    c.notNull && 'NOT NULL',
+    c.default !== undefined && `DEFAULT ${c.default}`,
+    c.oneOf && `CHECK (${name} IN (${c.oneOf.map(sqlLiteral).join(', ')}))`,
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 function insertRow(table: string, columns: Record<string, Column>): string {

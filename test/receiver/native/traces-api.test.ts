@@ -74,6 +74,7 @@ describe('POST /api/v1/traces', () => {
       cache_write_tokens: 5,
       reasoning_tokens: 6,
       cost_usd: 0.00125,
+      cost_source: 'reported',
       status: 'ok',
       status_message: 'fine',
       error_type: 'None',
@@ -132,7 +133,8 @@ describe('POST /api/v1/traces', () => {
       cache_read_tokens: null,
       cache_write_tokens: null,
       reasoning_tokens: null,
-      cost_usd: null,
+      cost_usd: 0.0006, // claude-sonnet-4 at the shipped $3 / $15 per 1M tokens
+      cost_source: 'price_table',
       status: 'ok',
       status_message: null,
       error_type: null,

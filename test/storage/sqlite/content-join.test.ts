@@ -74,7 +74,8 @@ describe('log-borne content in the SQLite exporter', () => {
     // Back to schema version 1: the upgrade adds the table (and the later indexes) and keeps the rows.
     const db = new Database(dbPath);
     db.exec(
-      'DROP TABLE pending_content; DROP INDEX traces_conversation_time; DROP INDEX traces_user_time; DROP INDEX errors_otel_trace_time',
+      'DROP TABLE pending_content; DROP INDEX traces_conversation_time; DROP INDEX traces_user_time; DROP INDEX errors_otel_trace_time; ' +
+        'DROP VIEW llm_calls; DROP VIEW errors_recent; ALTER TABLE traces DROP COLUMN cost_source',
     );
     db.pragma('user_version = 1');
     db.close();
