@@ -16,9 +16,9 @@ import { pgServer } from './postgres/setup.js';
 export interface Opened {
   exporter: Exporter & { contentStats(): ContentStats };
   /** Rows of a query that reads the same on both engines (`?` placeholders; numbers come back as numbers). */
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query: <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
   /** A second exporter on the same database, started (a restart of oct). */
-  reopen(): Promise<Opened>;
+  reopen: () => Promise<Opened>;
 }
 
 export interface Engine {
@@ -81,7 +81,8 @@ export const postgres: Engine = {
 
 /** Numbers as numbers, as better-sqlite3 returns them. */
 const types = {
-  getTypeParser: (oid: number, format?: string) => (oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format as 'text')),
+  getTypeParser: (oid: number): ((value: string) => unknown) =>
+    oid === 20 || oid === 1700 ? Number : (pg.types.getTypeParser(oid, 'text') as (value: string) => unknown),
 };
 
 export async function pgClient(url: string): Promise<pg.Client> {

@@ -128,9 +128,9 @@ export class PostgresExporter implements Exporter {
         this.#state.writable = false;
         this.#state.error = message;
         this.#disconnect();
-        if (this.#shutdown) throw new Error(`shut down while PostgreSQL was not writable: ${message}`);
+        if (this.#shutdown) throw new Error(`shut down while PostgreSQL was not writable: ${message}`, { cause: err });
         await this.#sleep(Math.min(this.#options.retryMaxMs ?? 2_000, (this.#options.retryMinMs ?? 100) * 2 ** Math.min(attempt, 10)));
-        if (this.#shutdown) throw new Error(`shut down while PostgreSQL was not writable: ${message}`);
+        if (this.#shutdown) throw new Error(`shut down while PostgreSQL was not writable: ${message}`, { cause: err });
       }
     }
   }

@@ -82,7 +82,6 @@ describe('several oct processes on one PostgreSQL database', () => {
   });
 
   it('joins a span and its content log records that arrive at different processes, whichever commits first', async () => {
-    const before = await totals();
     const spans = 40;
     const [system, user, choice] = CONVERSATION;
     await Promise.all(
