@@ -17,6 +17,7 @@ import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
+import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
 import type { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 import { createWritePath } from './write-path.js';
 
@@ -28,12 +29,12 @@ import { createWritePath } from './write-path.js';
 export class Runtime {
   readonly config: Config;
   readonly #logger: Logger;
-  readonly #exporter: SqliteExporter;
+  readonly #exporter: SqliteExporter | PostgresExporter;
   readonly #processor: BatchProcessor;
   readonly #receiver: HttpReceiver;
   /** Unset when OCT_GRPC_PORT is `off`. */
   readonly #grpc: GrpcReceiver | undefined;
-  /** Unset when the read API is off (a non-loopback listener: it would serve prompts to anyone). */
+  /** Unset when the read API is off: a non-loopback listener (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
   #stopping: Promise<void> | undefined;
@@ -55,7 +56,7 @@ export class Runtime {
     const traces = { ...tracesSignal(otlp), admitted: (events: readonly PipelineEvent[]) => hint.observe(events) };
     const logs = logsSignal(otlp);
     const closeTimeoutMs = Math.min(5_000, config.shutdownTimeoutMs);
-    this.#reader = isLoopback(config.host) ? new TraceReader({ dbPath: config.dbPath }) : undefined;
+    this.#reader = isLoopback(config.host) && config.databaseUrl === null ? new TraceReader({ dbPath: config.dbPath }) : undefined;
     const readErrors = nativeErrors(() => this.#receiverStats.read_requests_failed++);
     // The dashboard shows what the read API answers, so it is served under the same rule.
     const reads = this.#reader ? [...readRoutes(this.#reader, readErrors), ...pageRoutes(readErrors)] : [];
@@ -111,8 +112,13 @@ export class Runtime {
     const url = `http://${host}:${address.port}`;
     const grpcPort = this.#grpc?.port();
     const grpc = grpcPort === undefined ? 'OTLP/gRPC off' : `OTLP/gRPC on ${host}:${grpcPort}`;
-    this.#logger.info(`listening on ${url}, ${grpc}, writing to ${this.config.dbPath}`);
-    if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
+    const { databaseUrl } = this.config;
+    this.#logger.info(
+      `listening on ${url}, ${grpc}, writing to ${databaseUrl === null ? this.config.dbPath : withoutPassword(databaseUrl)}`,
+    );
+    if (databaseUrl !== null)
+      this.#logger.info('read API off: it reads the SQLite file; query PostgreSQL directly (README "When one machine is not enough")');
+    else if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
     return { ...address, url, grpcPort };
   }
 
@@ -123,7 +129,7 @@ export class Runtime {
   }
 
   health() {
-    const storage = this.#exporter.storageHealth();
+    const storage = this.#exporter instanceof PostgresExporter ? this.#exporter.storageState() : this.#exporter.storageHealth();
     return {
       status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
       pipeline: this.#processor.stats(),
@@ -144,4 +150,10 @@ export class Runtime {
       `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,
     );
   }
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
 }

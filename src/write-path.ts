@@ -1,6 +1,7 @@
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
 import { BatchProcessor } from './pipeline/batch-processor.js';
+import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
 import { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 import { CostCalculator } from './mapping/cost.js';
 import type { MappingOptions } from './mapping/map-traces.js';
@@ -8,26 +9,29 @@ import { loadPriceTable } from './mapping/price-table.js';
 
 const MIB = 1024 * 1024;
 
-/** The pipeline and its single SQLite writer, as the receiver and `oct import` both use them. */
+/** The pipeline and its single writer (SQLite, or PostgreSQL with OCT_DATABASE_URL), as the receiver and `oct import` both use them. */
 export interface WritePath {
-  exporter: SqliteExporter;
+  exporter: SqliteExporter | PostgresExporter;
   processor: BatchProcessor;
   mapping: MappingOptions;
 }
 
 /** Throws when the price table cannot be read (OCT_PRICING_FILE). */
 export function createWritePath(config: Config, logger: Logger): WritePath {
-  const exporter = new SqliteExporter(
-    {
-      dbPath: config.dbPath,
-      maxTextBytes: config.maxTextBytes,
-      pendingContentTtlS: config.pendingContentTtlS,
-      synchronous: config.ack === 'commit' ? 'FULL' : 'NORMAL',
-      retention: { retentionDays: config.retentionDays, maxDbBytes: config.maxDbMb * MIB },
-      minFreeDiskBytes: config.minFreeDiskMb * MIB,
-    },
-    logger,
-  );
+  const content = { maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS };
+  const exporter =
+    config.databaseUrl !== null
+      ? new PostgresExporter({ url: config.databaseUrl, ...content }, logger)
+      : new SqliteExporter(
+          {
+            dbPath: config.dbPath,
+            ...content,
+            synchronous: config.ack === 'commit' ? 'FULL' : 'NORMAL',
+            retention: { retentionDays: config.retentionDays, maxDbBytes: config.maxDbMb * MIB },
+            minFreeDiskBytes: config.minFreeDiskMb * MIB,
+          },
+          logger,
+        );
   const processor = new BatchProcessor(
     exporter,
     {

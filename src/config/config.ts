@@ -17,6 +17,8 @@ export interface Config {
   grpcPort: number | 'off';
   /** SQLite database file; its folder is created if missing (OCT_DB_PATH). */
   dbPath: string;
+  /** A PostgreSQL connection URL: when set, oct writes there instead of the SQLite file (OCT_DATABASE_URL). */
+  databaseUrl: string | null;
   /** Byte limit of stored input/output text, error messages and stack traces (OCT_MAX_TEXT_BYTES). */
   maxTextBytes: number;
   /** Byte limit of each stored `attributes` / `resource_attributes` JSON (OCT_MAX_ATTRIBUTES_BYTES). */
@@ -60,6 +62,7 @@ export function defaultConfig(): Config {
     port: 4318,
     grpcPort: 4317,
     dbPath: './oct.db',
+    databaseUrl: null,
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
     maxBodyBytes: 64 * 1024 * 1024,
@@ -92,8 +95,12 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
   const errors: string[] = [];
   for (const s of SETTINGS) {
     const [name, raw] = flags[s.flag] !== undefined ? [`--${s.flag}`, flags[s.flag]] : [s.env, env[s.env]];
-    if (raw === undefined || raw.trim() === '') continue;
-    if (!s.apply(config, raw.trim())) errors.push(`${name} is invalid: expected ${s.expected} (actual: '${raw}')`);
+    if (!isSet(raw)) continue;
+    if (!s.apply(config, raw.trim())) errors.push(`${name} is invalid: expected ${s.expected} (actual: '${s.shown(raw)}')`);
+  }
+  // OCT_DB_PATH has a default, so only an explicit one conflicts.
+  if (config.databaseUrl !== null && (isSet(env.OCT_DB_PATH) || isSet(flags.db))) {
+    errors.push('OCT_DATABASE_URL and OCT_DB_PATH are both set: set OCT_DATABASE_URL for PostgreSQL or OCT_DB_PATH for SQLite, not both');
   }
   if (errors.length === 0 && config.batchMaxRows > config.queueCapacity) {
     errors.push(
@@ -102,6 +109,8 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
+
+const isSet = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
 
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {

@@ -14,12 +14,15 @@ export interface Setting {
   readonly expected: string;
   /** One line for the help text. */
   readonly summary: string;
+  /** `raw` as the error line may show it (a password in a URL is not). */
+  readonly shown: (raw: string) => string;
   /** Parses and applies `raw`; false when `raw` is not a valid value. */
   readonly apply: (config: Config, raw: string) => boolean;
 }
 
 interface Parser<T> {
   readonly expected: string;
+  readonly shown?: (raw: string) => string;
   readonly parse: (raw: string) => T | undefined;
 }
 
@@ -51,6 +54,21 @@ export const oneOf = <T extends string>(...values: T[]): Parser<T> => ({
   parse: (raw) => values.find((v) => v === raw.toLowerCase()),
 });
 
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** A `postgres://` or `postgresql://` URL; `sslmode`, when given, one that node-postgres knows. */
+export const postgresUrl: Parser<string> = {
+  expected: `a postgres:// or postgresql:// URL (sslmode: ${SSL_MODES.join(', ')})`,
+  parse: (raw) => {
+    if (!URL.canParse(raw)) return undefined;
+    const url = new URL(raw);
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return undefined;
+    const sslmode = url.searchParams.get('sslmode');
+    return sslmode === null || SSL_MODES.includes(sslmode) ? raw : undefined;
+  },
+  shown: (raw) => raw.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@'),
+};
+
 /** `flag` defaults to the variable's name without `OCT_`, in kebab case (`OCT_MAX_TEXT_BYTES` → `max-text-bytes`). */
 function setting<K extends keyof Config>(env: string, key: K, parser: Parser<Config[K]>, summary: string, flag?: string): Setting {
   return {
@@ -58,6 +76,7 @@ function setting<K extends keyof Config>(env: string, key: K, parser: Parser<Con
     flag: flag ?? env.replace(/^OCT_/, '').toLowerCase().replaceAll('_', '-'),
     key,
     expected: parser.expected,
+    shown: parser.shown ?? ((raw) => raw),
     summary,
     apply: (config, raw) => {
       const value = parser.parse(raw);
@@ -73,6 +92,13 @@ export const SETTINGS: readonly Setting[] = [
   setting('OCT_PORT', 'port', int(0, 65_535), 'TCP port (0 picks a free one)'),
   setting('OCT_GRPC_PORT', 'grpcPort', portOrOff(), 'OTLP/gRPC port on OCT_HOST (0 picks a free one; off: no gRPC)'),
   setting('OCT_DB_PATH', 'dbPath', text('a file path'), 'SQLite database file; its folder is created if missing', 'db'),
+  setting(
+    'OCT_DATABASE_URL',
+    'databaseUrl',
+    postgresUrl,
+    'PostgreSQL to write to instead of the SQLite file (several oct processes can share one database)',
+    'database-url',
+  ),
   setting('OCT_MAX_TEXT_BYTES', 'maxTextBytes', int(1, 1 << 30), 'byte limit of stored input/output text, error messages and stack traces'),
   setting('OCT_MAX_ATTRIBUTES_BYTES', 'maxAttributesBytes', int(64, 1 << 30), 'byte limit of each stored attributes JSON'),
   setting('OCT_MAX_BODY_BYTES', 'maxBodyBytes', int(1024, 2 ** 31), 'request body limit, raw and decompressed'),

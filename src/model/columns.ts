@@ -17,6 +17,8 @@ export interface Column {
   oneOf?: readonly (string | number)[];
   /** Set by storage to the time the row is written; not a field of the row. */
   insertTime?: true;
+  /** TEXT holding JSON: PostgreSQL stores it as JSONB. */
+  json?: true;
   /** The migration that added it to existing tables (they append it, so it comes after the first release's columns). */
   addedIn?: number;
 }
@@ -35,6 +37,7 @@ export type Columns<Row> = { [K in keyof Row]-?: ColumnFor<Row[K]> } & {
 const TEXT = { type: 'TEXT' } as const;
 const INTEGER = { type: 'INTEGER' } as const;
 const REAL = { type: 'REAL' } as const;
+const JSON_TEXT = { type: 'TEXT', json: true } as const;
 const CREATED_AT = { type: 'INTEGER', notNull: true, insertTime: true } as const;
 
 export const TRACES_TABLE = {
@@ -67,7 +70,7 @@ export const TRACES_TABLE = {
   status: { type: 'TEXT', notNull: true, oneOf: ['ok', 'error'] },
   status_message: TEXT,
   error_type: TEXT,
-  finish_reasons: TEXT,
+  finish_reasons: JSON_TEXT,
   response_id: TEXT,
   conversation_id: TEXT,
   user_id: TEXT,
@@ -77,8 +80,8 @@ export const TRACES_TABLE = {
   end_time: INTEGER,
   duration_ms: REAL,
   ttft_ms: REAL,
-  attributes: TEXT,
-  resource_attributes: TEXT,
+  attributes: JSON_TEXT,
+  resource_attributes: JSON_TEXT,
   created_at: CREATED_AT,
   cost_source: { type: 'TEXT', oneOf: COST_SOURCES, addedIn: 4 },
 } satisfies Columns<TraceRow>;
@@ -98,5 +101,5 @@ export const ERRORS_TABLE = {
   stacktrace: TEXT,
   occurred_at: { type: 'INTEGER', notNull: true },
   created_at: CREATED_AT,
-  attributes: TEXT,
+  attributes: JSON_TEXT,
 } satisfies Columns<ErrorRow>;

@@ -50,6 +50,7 @@ describe('configuration', () => {
         port: 9999,
         grpcPort: 'off',
         dbPath: '/tmp/x.db',
+        databaseUrl: null,
         maxTextBytes: 100,
         maxAttributesBytes: 2048,
         maxBodyBytes: 4096,

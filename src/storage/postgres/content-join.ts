@@ -1,0 +1,219 @@
+/**
+ * Joins log-borne GenAI content to its span's `traces` row inside the batch transactions, by the
+ * shared policy of model/content-join.ts, with the SQL of storage/sqlite/content-join.ts adapted to
+ * several oct processes writing one database: a span and its records may commit from different
+ * processes in either order. Each transaction takes a per-span advisory lock after its inserts and
+ * before it looks for the other half, so of two transactions for one span the second sees what the
+ * first committed (READ COMMITTED: every statement reads the latest commits). Locks are taken in
+ * key order, so batches never deadlock on them.
+ */
+import type { ClientBase } from 'pg';
+import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
+import { planContentJoin, type DirectionPlan, type HeldContent } from '../../model/content-join.js';
+import type { ContentRow, ErrorRow } from '../../model/events.js';
+import { boundedText } from '../../model/text.js';
+import type { ContentJoinOptions, ContentStats } from '../sqlite/content-join.js';
+
+interface Span {
+  traceId: string;
+  spanId: string;
+  /** The batch stored a record for it (its TTL restarts). */
+  touched: boolean;
+}
+
+/** What the current batch transaction did; added to the counters only once it commits. */
+interface BatchChanges {
+  spans: Map<string, Span>;
+  now: number;
+  /** Waiting records counted at the end of this batch, when it swept. */
+  counted: number | null;
+  pending: number;
+  joined: number;
+  superseded: number;
+  expired: number;
+}
+
+interface StoredRecord {
+  joined: boolean;
+  kind: 'content' | 'exception';
+  system_blocks: string | null;
+  input_blocks: string | null;
+  output_blocks: string | null;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+const INT64_MAX = (1n << 63n) - 1n;
+const SPAN = 'otel_trace_id = $1 AND otel_span_id = $2';
+
+export class PostgresContentJoin {
+  readonly #options: ContentJoinOptions;
+  readonly #insertError: (client: ClientBase, row: ErrorRow) => Promise<number>;
+  readonly #stats: ContentStats = { pending: 0, joined: 0, superseded: 0, expired: 0 };
+  #lastSweep = 0;
+  #batch = newBatch();
+
+  constructor(options: ContentJoinOptions, insertError: (client: ClientBase, row: ErrorRow) => Promise<number>) {
+    this.#options = options;
+    this.#insertError = insertError;
+  }
+
+  /** Reads how many records wait for their span (by every oct process on this database). */
+  async load(client: ClientBase): Promise<void> {
+    this.#stats.pending = await countWaiting(client);
+  }
+
+  stats(): ContentStats {
+    return { ...this.#stats };
+  }
+
+  begin(): void {
+    this.#batch = newBatch();
+  }
+
+  /** Stores one log record; 1 when stored, 0 when a retried export already stored it. */
+  async store(client: ClientBase, row: ContentRow): Promise<number> {
+    const batch = this.#batch;
+    const ids = [row.otel_trace_id, row.otel_span_id];
+    let stored = 0;
+    if (row.error !== null) {
+      const { rows } = await client.query<{ trace_id: string }>(`SELECT trace_id FROM traces WHERE ${SPAN}`, ids);
+      stored = await this.#insertError(client, { ...row.error, llm_trace_id: rows[0]?.trace_id ?? null });
+      // Linked now, or a duplicate: nothing to remember.
+      if (rows.length > 0 || stored === 0) return stored;
+    }
+    const json = (blocks: string[]) => (blocks.length === 0 ? null : JSON.stringify(blocks));
+    const { rowCount } = await client.query(
+      `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+      [
+        ...ids,
+        row.record_key,
+        row.error === null ? 'content' : 'exception',
+        String(row.time_unix_nano > INT64_MAX ? INT64_MAX : row.time_unix_nano),
+        json(row.system),
+        json(row.input),
+        json(row.output),
+        batch.now + this.#options.ttlMs,
+        batch.now,
+      ],
+    );
+    const inserted = rowCount ?? 0;
+    if (inserted === 1) {
+      batch.pending++;
+      batch.spans.set(`${row.otel_trace_id}/${row.otel_span_id}`, { traceId: row.otel_trace_id, spanId: row.otel_span_id, touched: true });
+    }
+    return row.error === null ? inserted : stored;
+  }
+
+  /** After a traces row with OTel ids was inserted: records for it may wait, stored by any process. */
+  traceInserted(traceId: string, spanId: string): void {
+    const key = `${traceId}/${spanId}`;
+    if (!this.#batch.spans.has(key)) this.#batch.spans.set(key, { traceId, spanId, touched: false });
+  }
+
+  /** Merges the spans the batch touched and deletes expired records; runs inside the batch transaction. */
+  async finish(client: ClientBase): Promise<void> {
+    const batch = this.#batch;
+    const spans = [...batch.spans.values()];
+    if (spans.length > 0) {
+      const keys = [...new Set(spans.map(lockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      await client.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [keys.map(String)]);
+      for (const span of await this.#withRecords(client, spans)) await this.#merge(client, span);
+    }
+    if (batch.now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
+      const { rows } = await client.query<{ joined: boolean }>('DELETE FROM pending_content WHERE expires_at <= $1 RETURNING joined', [
+        batch.now,
+      ]);
+      batch.expired += rows.filter((r) => !r.joined).length;
+      batch.counted = await countWaiting(client);
+    }
+  }
+
+  commit(): void {
+    const batch = this.#batch;
+    if (batch.counted !== null) this.#lastSweep = batch.now;
+    this.#stats.pending = batch.counted ?? this.#stats.pending + batch.pending;
+    this.#stats.joined += batch.joined;
+    this.#stats.superseded += batch.superseded;
+    this.#stats.expired += batch.expired;
+  }
+
+  /** The spans with records: those the batch stored records for, and inserted spans some process holds records for. */
+  async #withRecords(client: ClientBase, spans: Span[]): Promise<Span[]> {
+    const untouched = spans.filter((s) => !s.touched);
+    if (untouched.length === 0) return spans;
+    const { rows } = await client.query<{ otel_trace_id: string; otel_span_id: string }>(
+      `SELECT DISTINCT otel_trace_id, otel_span_id FROM pending_content
+       WHERE (otel_trace_id, otel_span_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [untouched.map((s) => s.traceId), untouched.map((s) => s.spanId)],
+    );
+    const waiting = new Set(rows.map((r) => `${r.otel_trace_id}/${r.otel_span_id}`));
+    return spans.filter((s) => s.touched || waiting.has(`${s.traceId}/${s.spanId}`));
+  }
+
+  async #merge(client: ClientBase, span: Span): Promise<void> {
+    const ids = [span.traceId, span.spanId];
+    const { rows: records } = await client.query<StoredRecord>(
+      `SELECT joined, kind, system_blocks, input_blocks, output_blocks FROM pending_content WHERE ${SPAN}
+       ORDER BY time_unix_nano, id LIMIT ${MAX_ITEMS_PER_SPAN}`,
+      ids,
+    );
+    if (records.length === 0) return;
+    // The TTL runs from the span's last record, so held messages outlive any later one.
+    if (span.touched)
+      await client.query(`UPDATE pending_content SET expires_at = $3 WHERE ${SPAN}`, [...ids, this.#batch.now + this.#options.ttlMs]);
+    const { rows } = await client.query<{ trace_id: string; has_input: boolean; has_output: boolean }>(
+      `SELECT trace_id, input_text IS NOT NULL AS has_input, output_text IS NOT NULL AS has_output FROM traces WHERE ${SPAN}`,
+      ids,
+    );
+    const trace = rows[0];
+    if (trace === undefined) return; // still waiting for the span
+    const plan = planContentJoin(records.map(held), { hasInput: trace.has_input, hasOutput: trace.has_output });
+    if (plan === null) return;
+    await this.#apply(client, plan.input, ids, trace.trace_id, 'system_blocks = NULL, input_blocks = NULL', 'input');
+    await this.#apply(client, plan.output, ids, trace.trace_id, 'output_blocks = NULL', 'output');
+    if (plan.linkErrors) {
+      await client.query(`UPDATE errors SET llm_trace_id = $3 WHERE ${SPAN} AND llm_trace_id IS NULL AND origin = 'exception_event'`, [
+        ...ids,
+        trace.trace_id,
+      ]);
+    }
+    const { rowCount } = await client.query(`UPDATE pending_content SET joined = true WHERE ${SPAN} AND NOT joined`, ids);
+    this.#batch.superseded += plan.superseded;
+    this.#batch.pending -= rowCount ?? 0;
+    this.#batch.joined += rowCount ?? 0;
+  }
+
+  async #apply(client: ClientBase, plan: DirectionPlan, ids: string[], traceId: string, drop: string, direction: 'input' | 'output') {
+    if (plan.action === 'drop') await client.query(`UPDATE pending_content SET ${drop} WHERE ${SPAN} AND NOT joined`, ids);
+    else if (plan.action === 'write') {
+      const { text, bytes } = boundedText(plan.text, this.#options.maxTextBytes);
+      await client.query(`UPDATE traces SET ${direction}_text = $1, ${direction}_bytes = $2 WHERE trace_id = $3`, [text, bytes, traceId]);
+    }
+  }
+}
+
+function newBatch(): BatchChanges {
+  return { spans: new Map(), now: Date.now(), counted: null, pending: 0, joined: 0, superseded: 0, expired: 0 };
+}
+
+async function countWaiting(client: ClientBase): Promise<number> {
+  const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pending_content WHERE NOT joined');
+  return Number(rows[0].n);
+}
+
+/** The span's advisory-lock key: its span id mixed with its trace id, as a signed 64-bit integer. */
+function lockKey(span: Span): bigint {
+  return BigInt.asIntN(64, BigInt(`0x${span.spanId}`) ^ BigInt(`0x${span.traceId.slice(16)}`));
+}
+
+function held(record: StoredRecord): HeldContent {
+  const blocks = (json: string | null): string[] => (json === null ? [] : (JSON.parse(json) as string[]));
+  return {
+    joined: record.joined,
+    kind: record.kind,
+    system: blocks(record.system_blocks),
+    input: blocks(record.input_blocks),
+    output: blocks(record.output_blocks),
+  };
+}
