@@ -24,6 +24,7 @@ function content(overrides: Partial<ContentRow> = {}): PipelineEvent {
       input: ['user: hi'],
       output: [],
       error: null,
+      fromSpan: false,
       ...overrides,
     },
   };

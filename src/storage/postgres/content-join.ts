@@ -83,8 +83,8 @@ export class PostgresContentJoin {
     }
     const json = (blocks: string[]) => (blocks.length === 0 ? null : JSON.stringify(blocks));
     const { rowCount } = await client.query(
-      `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+      `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, joined, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
       [
         ...ids,
         row.record_key,
@@ -93,13 +93,15 @@ export class PostgresContentJoin {
         json(row.system),
         json(row.input),
         json(row.output),
+        // The span's own instructions are in its row already: held as joined, never pending.
+        row.fromSpan,
         batch.now + this.#options.ttlMs,
         batch.now,
       ],
     );
     const inserted = rowCount ?? 0;
     if (inserted === 1) {
-      batch.pending++;
+      if (!row.fromSpan) batch.pending++;
       batch.spans.set(`${row.otel_trace_id}/${row.otel_span_id}`, { traceId: row.otel_trace_id, spanId: row.otel_span_id, touched: true });
     }
     return row.error === null ? inserted : stored;

@@ -21,7 +21,7 @@ export interface Health {
 /** An oct process writing to `databaseUrl`, on a free loopback port. */
 export async function startOctProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<OctProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', OCT_PORT: '0', OCT_DATABASE_URL: databaseUrl, OCT_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', OCT_PORT: '0', OCT_GRPC_PORT: '0', OCT_DATABASE_URL: databaseUrl, OCT_LOG_LEVEL: 'info', ...env },
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
