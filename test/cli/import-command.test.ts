@@ -40,7 +40,8 @@ describe('oct import', () => {
     const file = path.join(dir, 'capture.jsonl');
     fs.writeFileSync(file, collectorCapture());
     const dbPath = path.join(dir, 'oct.db');
-    const run = await runOct(['import', '--db', dbPath, file]);
+    // The capture's times are from 2025: retention (30 days by default) would delete them at the next start.
+    const run = await runOct(['import', '--retention-days', '0', '--db', dbPath, file]);
     expect(run.code).toBe(0);
     expect(run.stderr.split('\n')).toEqual([
       `oct: ${file}:2: resourceSpans[0].scopeSpans[0].spans[0].traceId: expected 32 hex digits, got 3 characters`,
@@ -60,7 +61,7 @@ describe('oct import', () => {
     // The same capture again, gzip-compressed under another name: every span is a duplicate.
     const gz = path.join(dir, 'capture.log.gz');
     fs.writeFileSync(gz, gzipSync(collectorCapture()));
-    const again = await runOct(['import', '--db', dbPath, gz]);
+    const again = await runOct(['import', '--retention-days', '0', '--db', dbPath, gz]);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(`oct: ${gz}:2: resourceSpans[0]`);
     // Only the content record may count as written again, depending on when its join runs.

@@ -33,7 +33,7 @@ describe('content whose span never arrives', () => {
   it('is held in SQLite, not in memory: 10,000 orphan records do not grow the RSS of oct', async () => {
     const dbPath = path.join(tempDir(), 'oct.db');
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', OCT_PORT: '0', OCT_DB_PATH: dbPath, OCT_BATCH_TIMEOUT_MS: '20' },
+      env: { PATH: process.env.PATH ?? '', OCT_PORT: '0', OCT_GRPC_PORT: '0', OCT_DB_PATH: dbPath, OCT_BATCH_TIMEOUT_MS: '20' },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
