@@ -1,7 +1,9 @@
-export type LogLevel = 'info' | 'warn' | 'silent';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'silent';
 
 /** One line per lifecycle event or failure; never one per request. */
 export interface Logger {
+  /** What a library said about a request oct refused in its own words; off unless OCT_LOG_LEVEL=debug. */
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -11,7 +13,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   const at = (name: string) => (message: string) => write(`${new Date().toISOString()} ${name} oct: ${message}`);
   const off = () => {};
   return {
-    info: level === 'info' ? at('INFO') : off,
+    debug: level === 'debug' ? at('DEBUG') : off,
+    info: level === 'debug' || level === 'info' ? at('INFO') : off,
     warn: level === 'silent' ? off : at('WARN'),
     error: level === 'silent' ? off : at('ERROR'),
   };

@@ -54,7 +54,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     if (inflater) {
       inflater.on('data', keep);
       inflater.once('end', done);
-      inflater.once('error', (err) => fail(octError('OCT_ERR_BODY_UNREADABLE', err.message)));
+      inflater.once('error', (err) => fail(octError('OCT_ERR_BODY_UNREADABLE', encoding).causedBy(err)));
       req.pipe(inflater);
     } else {
       req.once('end', done);

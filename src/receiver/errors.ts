@@ -65,7 +65,12 @@ export const ERRORS = {
     false,
     (limit: number) => `request body exceeds the limit of ${limit} bytes (after decompression); OCT_MAX_BODY_BYTES sets it`,
   ),
-  OCT_ERR_BODY_UNREADABLE: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => `could not read the request body: ${reason}`),
+  OCT_ERR_BODY_UNREADABLE: entry(
+    400,
+    GrpcCode.INVALID_ARGUMENT,
+    false,
+    (encoding: string) => `the request body is not valid ${encoding} data (Content-Encoding: ${encoding})`,
+  ),
   OCT_ERR_BODY_ABORTED: entry(400, GrpcCode.INVALID_ARGUMENT, false, () => 'request aborted by the client before the body was complete'),
   /** Undecodable protobuf or JSON; the decoder's message says what and where. */
   OCT_ERR_MALFORMED_BODY: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => reason),
@@ -107,6 +112,8 @@ export class OctError extends Error {
   override name = 'OctError';
   readonly code: ErrorCode;
   readonly problems: readonly string[];
+  /** What a library said (zlib, protobufjs), for the debug log; the answer has oct's own words. */
+  detail: string | undefined;
 
   constructor(code: ErrorCode, message: string, problems: readonly string[] = []) {
     super(message);
@@ -116,6 +123,12 @@ export class OctError extends Error {
 
   get entry(): Omit<ErrorEntry<never>, 'message'> {
     return ERRORS[this.code];
+  }
+
+  /** Keeps the message of the library error `cause`, if it is one, as the `detail`. */
+  causedBy(cause: unknown): this {
+    if (cause instanceof Error) this.detail = cause.message;
+    return this;
   }
 }
 

@@ -81,7 +81,7 @@ export class HttpReceiver implements Component {
     const list = routes.map((r) => `${r.method} ${r.path}`);
     const served = `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
     const notFound = (req: IncomingMessage, res: ServerResponse) => {
-      const path = (req.url ?? '/').split('?', 1)[0];
+      const path = pathOf(req);
       const errors = bySegment.get(firstSegment(path)) ?? defaultErrors;
       answerError(req, res, errors, octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served));
     };
@@ -105,6 +105,7 @@ export class HttpReceiver implements Component {
     errors.countFailure();
     if (!(err instanceof OctError))
       this.#options.logger.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+    else if (err.detail !== undefined) this.#options.logger.debug(`${req.method} ${pathOf(req)}: ${err.message} (${err.detail})`);
     // Once an answer has begun, the connection is all that is left to end.
     if (res.headersSent) return void res.destroy();
     answerError(req, res, errors, err instanceof OctError ? err : octError('OCT_ERR_INTERNAL'));
@@ -131,6 +132,11 @@ export class HttpReceiver implements Component {
     await closed;
     clearTimeout(timer);
   }
+}
+
+/** The request's path, without the query. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?', 1)[0];
 }
 
 /** `api` of `/api/v1/traces`. */

@@ -59,15 +59,19 @@ export function serviceDefinition(service: GrpcService): grpc.ServiceDefinition 
  */
 export function exportHandler(service: GrpcService, stats: ReceiverStats, logger: Logger): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    service.export(call.request).then(
-      (response) => callback(null, response),
-      (err: unknown) => {
-        countOtlp(stats, 'grpc', 'otlp_requests_failed');
-        if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
-        const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
-        callback({ code: error.entry.grpcCode, details: error.message });
-      },
-    );
+    // Through a promise, so an export that throws (an undecodable metrics body) is answered like one that rejects, not as UNKNOWN.
+    Promise.resolve(call.request)
+      .then((request) => service.export(request))
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          countOtlp(stats, 'grpc', 'otlp_requests_failed');
+          if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
+          else if (err.detail !== undefined) logger.debug(`gRPC ${service.name}/Export: ${err.message} (${err.detail})`);
+          const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
+          callback({ code: error.entry.grpcCode, details: error.message });
+        },
+      );
   };
   return { Export };
 }
