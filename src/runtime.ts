@@ -78,6 +78,8 @@ export class Runtime {
       defaultErrors: otlpErrors(),
       health: () => this.health(),
       closeTimeoutMs,
+      maxConnections: config.maxConnections,
+      connectionRefused: () => this.#receiverStats.http_connections_refused++,
       logger,
     });
     this.#grpc =

@@ -25,6 +25,8 @@ export interface Config {
   maxAttributesBytes: number;
   /** Request body limit, raw and decompressed (OCT_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** Open HTTP connections at most; connections past it are closed at once and counted (OCT_MAX_CONNECTIONS). */
+  maxConnections: number;
   /** Events admitted but not yet written (OCT_QUEUE_CAPACITY). */
   queueCapacity: number;
   /** A batch is written when it holds this many events (OCT_BATCH_MAX_ROWS)… */
@@ -66,6 +68,7 @@ export function defaultConfig(): Config {
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
     maxBodyBytes: 64 * 1024 * 1024,
+    maxConnections: 1024,
     queueCapacity: 512,
     batchMaxRows: 50,
     batchTimeoutMs: 500,

@@ -63,7 +63,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Reads off (and drops) what is left of the request, then calls `then`. */
-function readOff(req: IncomingMessage, then: () => void): void {
+export function readOff(req: IncomingMessage, then: () => void): void {
   if (req.readableEnded || req.destroyed) return then();
   req.once('end', then);
   req.once('close', then);

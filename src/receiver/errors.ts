@@ -7,6 +7,7 @@
 /** google.rpc.Code values oct uses. */
 export const GrpcCode = {
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,
@@ -70,6 +71,14 @@ export const ERRORS = {
     GrpcCode.INVALID_ARGUMENT,
     false,
     (encoding: string) => `the request body is not valid ${encoding} data (Content-Encoding: ${encoding})`,
+  ),
+  /** The minimum body rate (HTTP only): the connection is closed after this answer. */
+  OCT_ERR_BODY_TOO_SLOW: entry(
+    408,
+    GrpcCode.DEADLINE_EXCEEDED,
+    false,
+    (bytes: number, windowMs: number) =>
+      `the request body arrived slower than ${bytes} bytes in ${windowMs / 1000} s; oct closed the connection`,
   ),
   OCT_ERR_BODY_ABORTED: entry(400, GrpcCode.INVALID_ARGUMENT, false, () => 'request aborted by the client before the body was complete'),
   /** Undecodable protobuf or JSON; the decoder's message says what and where. */

@@ -36,6 +36,8 @@ export interface ReceiverStats extends OtlpStats {
   native_requests_failed: number;
   /** Read API requests answered with a 4xx/5xx. */
   read_requests_failed: number;
+  /** HTTP connections closed on arrival because OCT_MAX_CONNECTIONS were open. */
+  http_connections_refused: number;
   /** The OTLP counters again, split by the transport they arrived on. */
   otlp_transports: Record<Transport, OtlpStats>;
 }
@@ -63,6 +65,7 @@ export function newReceiverStats(): ReceiverStats {
     native_items_accepted: 0,
     native_requests_failed: 0,
     read_requests_failed: 0,
+    http_connections_refused: 0,
     otlp_transports: { http: newOtlpStats(), grpc: newOtlpStats() },
   };
 }

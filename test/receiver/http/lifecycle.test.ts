@@ -11,6 +11,8 @@ const receiver = () =>
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
     closeTimeoutMs: 1_000,
+    maxConnections: 100,
+    connectionRefused: () => {},
     logger: createLogger('silent'),
   });
 
