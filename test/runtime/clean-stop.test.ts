@@ -173,7 +173,7 @@ describe('SIGTERM', () => {
     let signalAt = 0;
     let stop = false;
     const acknowledged: number[] = [];
-    const codes = new Set<number>();
+    const codes = new Set<grpc.status>();
     const clients = Array.from({ length: 4 }, async (_, client) => {
       const c = rawClient(`http://127.0.0.1:${oct.grpcPort}`);
       for (let seq = 0; !stop; seq++) {
