@@ -55,3 +55,10 @@ export function readmeDefault(readme, variable) {
   const m = readme.match(new RegExp(`^\\| \`${variable}\` \\| \`([^\`]+)\``, 'm'));
   return m ? m[1] : null;
 }
+
+/** host:port of oct's OTLP/gRPC listener, from its start line. */
+export function grpcAddress(oct) {
+  const m = oct.log().match(/OTLP\/gRPC on (\S+?),/);
+  if (!m) throw new Error(`no OTLP/gRPC address in oct's start line:\n${oct.log()}`);
+  return m[1];
+}
