@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startOct } from '../bench/oct-process.js';
+import { spawn } from 'node:child_process';
+import { startOct, track } from '../bench/oct-process.js';
 
 export { startOct };
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -61,4 +62,20 @@ export function grpcAddress(oct) {
   const m = oct.log().match(/OTLP\/gRPC on (\S+?),/);
   if (!m) throw new Error(`no OTLP/gRPC address in oct's start line:\n${oct.log()}`);
   return m[1];
+}
+
+/** Runs holder.js (`read`: a snapshot, `write`: the write lock) for `ms`; resolves once it holds it, with a promise of its release. */
+export function hold(dbPath, mode, ms) {
+  const child = track(spawn(process.execPath, [new URL('holder.js', import.meta.url).pathname, dbPath, mode, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  let out = '';
+  const released = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (!out.includes('held')) reject(new Error(`holder (${mode}) exited with ${code} before holding`));
+    });
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.startsWith('held\n')) resolve({ heldAt: performance.now(), released });
+    });
+  });
 }
