@@ -43,9 +43,10 @@ export function post(url, body, { agent, path = '/v1/traces', headers = {} } = {
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'], text: Buffer.concat(chunks).toString(), writtenAt }),
-        );
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'], raw, text: raw.toString(), writtenAt });
+        });
         res.on('error', (err) => resolve({ status: 0, error: err.code ?? err.message, writtenAt }));
       },
     );

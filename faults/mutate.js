@@ -97,7 +97,23 @@ function wireType(buf, r) {
 
 const appendGarbage = (buf, r) => Buffer.concat([buf, Buffer.from(Array.from({ length: 1 + int(r, 32) }, () => int(r, 256)))]);
 
-const WRONG_VALUES = [null, 0, -1, 1e308, -1e308, 2 ** 64, '', 'x', '0x1f', '99999999999999999999999', true, [], {}, [1, 'a', null], { a: 1 }];
+const WRONG_VALUES = [
+  null,
+  0,
+  -1,
+  1e308,
+  -1e308,
+  2 ** 64,
+  '',
+  'x',
+  '0x1f',
+  '99999999999999999999999',
+  true,
+  [],
+  {},
+  [1, 'a', null],
+  { a: 1 },
+];
 
 /** Every [container, key] pair of a parsed JSON value. */
 function slots(root) {

@@ -66,7 +66,11 @@ export function grpcAddress(oct) {
 
 /** Runs holder.js (`read`: a snapshot, `write`: the write lock) for `ms`; resolves once it holds it, with a promise of its release. */
 export function hold(dbPath, mode, ms) {
-  const child = track(spawn(process.execPath, [new URL('holder.js', import.meta.url).pathname, dbPath, mode, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = track(
+    spawn(process.execPath, [new URL('holder.js', import.meta.url).pathname, dbPath, mode, String(ms)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   let out = '';
   const released = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

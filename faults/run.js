@@ -73,6 +73,9 @@ const header =
 console.log(`\n${header}\n\n${renderText(rows)}`);
 const dir = path.join(REPO, 'faults/results');
 fs.mkdirSync(dir, { recursive: true });
-fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ commit, started, secs, quick: ctx.quick, machine: m, rows }, null, 2) + '\n');
+fs.writeFileSync(
+  path.join(dir, 'latest.json'),
+  JSON.stringify({ commit, started, secs, quick: ctx.quick, machine: m, rows }, null, 2) + '\n',
+);
 fs.writeFileSync(path.join(dir, 'latest.md'), renderMarkdown(rows, header));
 process.exit(rows.some((r) => r.verdict === 'fail') ? 1 : 0);

@@ -153,7 +153,9 @@ export function metricsJson() {
     resourceMetrics: [
       {
         resource: { attributes: [] },
-        scopeMetrics: [{ scope: { name: 'fuzz' }, metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: String(nowNs()), asDouble: 0.5 }] } }] }],
+        scopeMetrics: [
+          { scope: { name: 'fuzz' }, metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: String(nowNs()), asDouble: 0.5 }] } }] },
+        ],
       },
     ],
   };

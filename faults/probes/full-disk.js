@@ -50,7 +50,10 @@ export async function run() {
     await until(() => load.acked.size > acksAtResume + 10, 30_000, 'requests acknowledged again');
     await load.stop();
     const { health } = await waitDrained(oct, 60_000);
-    const errorLines = oct.log().split('\n').filter((l) => l.includes('ERROR')).length;
+    const errorLines = oct
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('ERROR')).length;
     await oct.stop();
     const { acknowledged, lost } = checkStored(dbPath, load.acked);
     const integrity = integrityCheck(dbPath);

@@ -26,7 +26,12 @@ const TARGETS = [
   { route: '/v1/logs', kind: 'json', type: JSON_TYPE, make: json(wire.logsJson) },
   { route: '/v1/metrics', kind: 'pb', type: PB, make: wire.metricsPb },
   { route: '/v1/metrics', kind: 'json', type: JSON_TYPE, make: json(wire.metricsJson) },
-  { route: '/api/v1/traces', kind: 'json', type: JSON_TYPE, make: json(() => (Math.random() < 0.3 ? [wire.nativeTrace(), wire.nativeTrace()] : wire.nativeTrace())) },
+  {
+    route: '/api/v1/traces',
+    kind: 'json',
+    type: JSON_TYPE,
+    make: json(() => (Math.random() < 0.3 ? [wire.nativeTrace(), wire.nativeTrace()] : wire.nativeTrace())),
+  },
   { route: '/api/v1/errors', kind: 'json', type: JSON_TYPE, make: json(wire.nativeError) },
 ];
 const GRPC_TARGETS = [
@@ -50,6 +55,17 @@ function httpCase(r) {
     applied.push(`gzip ${corrupt}`);
   } else applied.push('gzip');
   return { target, body: gz, applied, headers: { ...headers, 'Content-Encoding': 'gzip' } };
+}
+
+/** The distinct faults by route and answer (the mutations of the first of each kind), at most 5. */
+function faultKinds(faults) {
+  const kinds = new Map();
+  for (const f of faults) {
+    const key = f.replace(/ \[.*?\]/, '');
+    kinds.set(key, kinds.get(key) ?? { first: f, n: 0 });
+    kinds.get(key).n++;
+  }
+  return [...kinds.values()].slice(0, 5).map(({ first, n }) => `${n} × ${first}`);
 }
 
 export async function run({ quick, log }) {
@@ -98,12 +114,14 @@ export async function run({ quick, log }) {
     const res = await post(oct.url, body);
     await waitDrained(oct, 30_000);
     const { lost } = checkStored(dbPath, new Map(res.status === 200 ? [[counter, 10]] : []));
-    after = res.status === 200 && lost === 0 ? 'a valid request afterwards: 200, stored' : `a valid request afterwards: ${res.status}, ${lost} lost`;
+    after =
+      res.status === 200 && lost === 0
+        ? 'a valid request afterwards: 200, stored'
+        : `a valid request afterwards: ${res.status}, ${lost} lost`;
   }
   await oct.stop();
   const fiveXx = Object.entries(statuses).reduce((n, [s, k]) => n + (Number(s) >= 500 ? k : 0), 0);
   const grpcFaults = [2, 13, 14, 15].reduce((n, code) => n + (grpcCodes[code] ?? 0), 0);
-  for (const f of faults.slice(0, 5)) log(f);
   const fmt = (o) =>
     Object.entries(o)
       .map(([k, v]) => `${k}×${v}`)
@@ -115,6 +133,12 @@ export async function run({ quick, log }) {
       '0 crashes, 0 5xx',
       survived && fiveXx === 0 && grpcFaults === 0 && sent >= total,
     ),
-    row(name, `oct ${survived ? 'running' : 'crashed'}; ${after}; ${socketErrors} socket errors`, 'still serves', after.endsWith('200, stored')),
+    row(
+      name,
+      `oct ${survived ? 'running' : 'crashed'}; ${after}; ${socketErrors} socket errors`,
+      'still serves',
+      after.endsWith('200, stored'),
+    ),
+    ...faultKinds(faults).map((f) => row(name, `a fault: ${f}`, 'none', false)),
   ];
 }

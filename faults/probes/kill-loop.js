@@ -9,7 +9,7 @@ import { killLoop } from './kill.js';
 export const name = 'kill-loop';
 
 export async function run({ quick, kills, log }) {
-  const n = quick ? Math.min(kills, 5) : kills;
+  const n = quick ? Math.min(kills, 3) : kills;
   const dbPath = path.join(tempDir(name), 'oct.db');
   const { acked, integrity, restarted } = await killLoop(dbPath, 'commit', n, log);
   const { acknowledged, lost, duplicates } = checkStored(dbPath, acked);

@@ -40,7 +40,7 @@ export async function killLoop(dbPath, ack, kills, log) {
 }
 
 export async function run({ quick, readme, log }) {
-  const kills = quick ? 3 : 10;
+  const kills = quick ? 2 : 10;
   const capacity = Number(readmeDefault(readme, 'OCT_QUEUE_CAPACITY'));
   const batch = Number(readmeDefault(readme, 'OCT_BATCH_MAX_ROWS'));
   const rows = [];

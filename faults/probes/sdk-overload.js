@@ -16,8 +16,11 @@ function exporters(url, rate, secs) {
   const script = new URL('../sdk-exporters.js', import.meta.url).pathname;
   return new Promise((resolve, reject) => {
     track(
-      execFile(process.execPath, [script, JSON.stringify({ url, exporters: EXPORTERS, rate, secs })], { maxBuffer: 1 << 20 }, (err, stdout) =>
-        err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').at(-1))),
+      execFile(
+        process.execPath,
+        [script, JSON.stringify({ url, exporters: EXPORTERS, rate, secs })],
+        { maxBuffer: 1 << 20 },
+        (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)))),
       ),
     );
   });

@@ -68,7 +68,8 @@ function openFilesLimit() {
 export async function run({ quick, log }) {
   const rows = [];
   // 1,000 slow connections beside a normal client.
-  if (openFilesLimit() < 2_200) rows.push(skip(name, `open-files limit ${openFilesLimit()} < 2,200: cannot hold 1,000 connections on both ends`));
+  if (openFilesLimit() < 2_200)
+    rows.push(skip(name, `open-files limit ${openFilesLimit()} < 2,200: cannot hold 1,000 connections on both ends`));
   else {
     const oct = await startOct(path.join(tempDir(name), 'oct.db'));
     const before = await normalP99(oct.url);

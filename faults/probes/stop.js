@@ -36,7 +36,12 @@ export async function run({ quick, log }) {
   const median = Math.round(percentile(stopMs, 50));
   const max = Math.round(Math.max(...stopMs));
   return [
-    row(name, `${trials} × SIGTERM under load: ${lost} of ${acknowledged.toLocaleString('en')} acknowledged spans lost`, 'lost 0', lost === 0),
+    row(
+      name,
+      `${trials} × SIGTERM under load: ${lost} of ${acknowledged.toLocaleString('en')} acknowledged spans lost`,
+      'lost 0',
+      lost === 0,
+    ),
     row(name, `stop (signal → exit) median ${median} ms, max ${max} ms`, `max < ${STOP_BOUND_MS} ms`, max < STOP_BOUND_MS),
     row(name, `${ackedAfter} requests sent > ${GRACE_MS} ms after the signal answered 200`, '0 (new requests get 503)', ackedAfter === 0),
     row(name, `${resetInFlight} requests reset after being fully sent before the signal`, '0', resetInFlight === 0),
