@@ -11,7 +11,7 @@ export const name = 'reader';
 const SPANS_PER_S = 2_000;
 
 export async function run({ quick, readme }) {
-  const holdMs = quick ? 10_000 : 60_000;
+  const holdMs = quick ? 5_000 : 60_000;
   const dbPath = path.join(tempDir(name), 'oct.db');
   const oct = await startOct(dbPath);
   const load = runLoad(oct.url, testbedTemplates(), { conns: 4, rps: SPANS_PER_S / 100 });
