@@ -30,6 +30,8 @@ const CONFIGS = {
     growthSlice: 10_000,
     growthBudgetSecs: 10,
     retentionRows: 100_000,
+    capMb: 16,
+    capSecs: 12,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -47,11 +49,13 @@ const CONFIGS = {
     growthSlice: 100_000,
     growthBudgetSecs: 180,
     retentionRows: 1_000_000,
+    capMb: 64,
+    capSecs: 150,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
-const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth'];
+const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth', 'cap'];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;
@@ -108,7 +112,7 @@ const ctx = {
 };
 
 const runs = [];
-const order = ALL.filter((name) => name !== 'growth' && only.includes(name));
+const order = ALL.filter((name) => name !== 'growth' && name !== 'cap' && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
   const results = { run };
@@ -133,6 +137,18 @@ if (only.includes('growth')) {
   } catch (err) {
     ctx.failures.push(`growth crashed: ${err.message}`);
     growth = { skipped: err.message };
+  }
+}
+
+let cap = { skipped: 'not selected by --only' };
+if (only.includes('cap')) {
+  say(`cap: content load for ${cfg.capSecs} s with OCT_MAX_DB_MB=${cfg.capMb}`);
+  ctx.run = 'cap';
+  try {
+    cap = await scenarios.cap(ctx);
+  } catch (err) {
+    ctx.failures.push(`cap crashed: ${err.message}`);
+    cap = { skipped: err.message };
   }
 }
 
@@ -165,7 +181,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, runs, failures: ctx.failures };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });
