@@ -133,7 +133,7 @@ export function summarize(runs) {
 }
 
 export function renderMarkdown(result) {
-  const { meta, summary, growth, cap, failures } = result;
+  const { meta, summary, growth, cap, read, failures } = result;
   const mark = (met) => (met == null ? '' : met ? '✅' : '❌');
   const lines = [
     `# oct bench (${meta.mode}) — ${meta.date}`,
@@ -163,6 +163,13 @@ export function renderMarkdown(result) {
       `| cap | accepted spans/s / 503s | ${fmt(cap.spans_per_s)} / ${fmt(cap.requests_503)} | | |`,
     );
   }
+  if (read && !read.skipped)
+    lines.push(
+      ...read.queries.map(
+        (q) =>
+          `| read | ${q.query} over ${fmt(read.rows)} rows: p50 / p95 ms (${q.calls} calls, ~${fmt(q.avg_items)} items) | ${fmt(q.p50_ms)} / ${fmt(q.p95_ms)} | | |`,
+      ),
+    );
   if (growth && !growth.skipped)
     lines.push(
       '',

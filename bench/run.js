@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { buildPayloads, writeLuaManifest } from './payloads.js';
 import { killAll, REPO } from './oct-process.js';
 import { machine, cpuAccount } from './proc-stats.js';
+import { readApi } from './read-api.js';
 import * as scenarios from './scenarios.js';
 import { addRatios, summarize, renderMarkdown } from './report.js';
 
@@ -32,6 +33,8 @@ const CONFIGS = {
     retentionRows: 100_000,
     capMb: 16,
     capSecs: 12,
+    readRows: 50_000,
+    readCalls: 10,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -51,11 +54,13 @@ const CONFIGS = {
     retentionRows: 1_000_000,
     capMb: 64,
     capSecs: 150,
+    readRows: 1_000_000,
+    readCalls: 50,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
-const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth', 'cap'];
+const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth', 'cap', 'read'];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;
@@ -112,7 +117,8 @@ const ctx = {
 };
 
 const runs = [];
-const order = ALL.filter((name) => name !== 'growth' && name !== 'cap' && only.includes(name));
+const SINGLE = ['growth', 'cap', 'read'];
+const order = ALL.filter((name) => !SINGLE.includes(name) && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
   const results = { run };
@@ -152,6 +158,17 @@ if (only.includes('cap')) {
   }
 }
 
+let read = { skipped: 'not selected by --only' };
+if (only.includes('read')) {
+  say(`read API over ${cfg.readRows.toLocaleString('en-US')} rows`);
+  try {
+    read = await readApi({ dir: tmp, rows: cfg.readRows, calls: cfg.readCalls });
+  } catch (err) {
+    ctx.failures.push(`read crashed: ${err.message}`);
+    read = { skipped: err.message };
+  }
+}
+
 const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();
 // Cores used by programs other than the bench and what it started: a noise indicator.
@@ -181,7 +198,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, cap, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, read, runs, failures: ctx.failures };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });
