@@ -50,7 +50,8 @@ async function evaluate(client: ClientBase, traceId: string, spanId: string): Pr
     [traceId, spanId],
   );
   const aggregate = repeatsChildCall(numbers(call), children.map(numbers)) ? 1 : 0;
-  if (aggregate !== Number(call.is_aggregate)) await client.query('UPDATE traces SET is_aggregate = $1 WHERE trace_id = $2', [aggregate, call.trace_id]);
+  if (aggregate !== Number(call.is_aggregate))
+    await client.query('UPDATE traces SET is_aggregate = $1 WHERE trace_id = $2', [aggregate, call.trace_id]);
 }
 
 /** node-postgres returns BIGINT as text: the rule compares numbers. */
