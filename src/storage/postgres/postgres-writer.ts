@@ -130,7 +130,7 @@ export class PostgresWriter {
   }
 }
 
-async function transaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
+export async function transaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
   // Explicit: the join relies on each statement seeing the latest commits, whatever the server's default.
   await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
   try {

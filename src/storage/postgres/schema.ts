@@ -76,7 +76,7 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Both advisory-lock keys of the migration lock: 'oct' and 1, apart from the per-span keys (one bigint). */
+/** Both advisory-lock keys of the migration lock: 'oct' and 1, apart from the per-span keys (one bigint) and the retention lock (retention.ts). */
 const MIGRATION_LOCK = [0x6f6374, 1] as const;
 
 /**
