@@ -24,7 +24,11 @@ async function openExporter(url: string, retention: RetentionOptions, retentionI
   return exporter;
 }
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -80,7 +84,7 @@ describe('retention on PostgreSQL', () => {
       ...Array.from({ length: 20 }, () => errorEvent({ occurred_at: now - DAY })),
     ]);
     await until(
-      async () => {
+      () => {
         const { deleted } = exporter.storageState().retention;
         return deleted.traces === 120 && deleted.errors === 30;
       },
@@ -99,7 +103,7 @@ describe('retention on PostgreSQL', () => {
     const { url, db } = await database();
     const exporter = await openExporter(url, { retentionDays: 0, maxDbBytes: 0 }, 100);
     await write(exporter, [traceEvent({ start_time: 0 }), errorEvent({ occurred_at: 0 })]);
-    await until(async () => exporter.storageState().retention.passes >= 3, 10_000, 'three passes');
+    await until(() => exporter.storageState().retention.passes >= 3, 10_000, 'three passes');
     expect((await count(db, 'traces')) + (await count(db, 'errors'))).toBe(2);
   });
 
@@ -112,7 +116,7 @@ describe('retention on PostgreSQL', () => {
     const fresh = Array.from({ length: 20 }, () => Array.from({ length: 50 }, () => traceEvent({ start_time: now })));
     const results = await Promise.all(fresh.map((batch) => exporter.export(batch)));
     expect(results.every((r) => r.persisted === 50)).toBe(true);
-    await until(async () => exporter.storageState().retention.passes === 1, 15_000, 'the pass');
+    await until(() => exporter.storageState().retention.passes === 1, 15_000, 'the pass');
     expect(exporter.storageState().retention.deleted.traces).toBe(6_000);
     expect(await count(db, 'traces')).toBe(1_000);
     const perTransaction = new Map<string, number>();
@@ -127,7 +131,7 @@ describe('retention on PostgreSQL', () => {
     await fill(db, 500, now - 40 * DAY);
     await db.query('SELECT pg_advisory_lock($1, $2)', [...RETENTION_LOCK]);
     const exporter = await openExporter(url, { retentionDays: 30, maxDbBytes: 0 }, 100);
-    await until(async () => exporter.storageState().retention.skipped >= 3, 10_000, 'three skipped passes');
+    await until(() => exporter.storageState().retention.skipped >= 3, 10_000, 'three skipped passes');
     expect(await count(db, 'traces')).toBe(500);
     expect(exporter.storageState().retention.passes).toBe(0);
     await db.query('SELECT pg_advisory_unlock($1, $2)', [...RETENTION_LOCK]);
@@ -181,7 +185,7 @@ describe('retention on PostgreSQL', () => {
     );
     await first.shutdown();
     const exporter = await openExporter(url, { retentionDays: 0, maxDbBytes: cap }, 300);
-    await until(async () => exporter.storageState().retention.passes >= 1, 15_000, 'the first pass');
+    await until(() => exporter.storageState().retention.passes >= 1, 15_000, 'the first pass');
     const deleted = exporter.storageState().retention.deleted.traces;
     expect(deleted).toBeGreaterThan(1_000);
     const left = (
@@ -195,7 +199,7 @@ describe('retention on PostgreSQL', () => {
     expect(left.bytes).toBeLessThanOrEqual(cap * 0.9);
     expect(left.bytes).toBeGreaterThan(cap * 0.5);
     // The files keep their size, but later passes measure the space in use: nothing more goes.
-    await until(async () => exporter.storageState().retention.passes >= 4, 15_000, 'three more passes');
+    await until(() => exporter.storageState().retention.passes >= 4, 15_000, 'three more passes');
     expect(exporter.storageState().retention.deleted.traces).toBe(deleted);
     expect(exporter.storageState().database_bytes).toBeGreaterThan(cap);
   });
