@@ -257,3 +257,19 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
     await expect(exporter.export(traceEvents(1))).rejects.toThrow(/not running/);
   });
 });
+
+describe('the schema on both engines', () => {
+  it('has the same indexes on traces and errors', async () => {
+    const onSqlite = await (
+      await sqlite.open()
+    ).query<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('traces', 'errors') AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    );
+    const onPostgres = await (
+      await postgres.open()
+    ).query<{ name: string }>(
+      "SELECT indexname AS name FROM pg_indexes WHERE tablename IN ('traces', 'errors') AND indexname NOT LIKE '%_pkey' ORDER BY name",
+    );
+    expect(onPostgres.map((i) => i.name)).toEqual(onSqlite.map((i) => i.name));
+  });
+});

@@ -72,6 +72,11 @@ const MIGRATIONS: readonly string[] = [
   WHERE occurred_at >= (floor(extract(epoch FROM now()))::bigint - 86400) * 1000
   ORDER BY occurred_at DESC;
   `,
+  // 3: the model index holds the model asked for, as the SQLite schema's migration 5 has it.
+  `
+  DROP INDEX traces_model_time;
+  CREATE INDEX traces_asked_model_time ON traces ((coalesce(request_model, model)), start_time);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
