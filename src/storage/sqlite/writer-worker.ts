@@ -5,7 +5,8 @@ import type { ContentStats } from './content-join.js';
 import { DiskGuard } from './disk-guard.js';
 import { StorageFaultError } from './faults.js';
 import { closeDatabase, openDatabase, type Synchronous } from './open-database.js';
-import { Retention, type RetentionOptions, type RetentionStats } from './retention.js';
+import type { RetentionOptions, RetentionStats } from '../retention-policy.js';
+import { Retention } from './retention.js';
 import { DatabaseBusyError, SqliteWriter, type SqliteWriterOptions, type WriteOutcome } from './sqlite-writer.js';
 import { checkpointOnCommit, WalCatchUp, walFile, walMaxBytes } from './wal/catch-up.js';
 import type { CheckpointerData, FromCheckpointer } from './wal/checkpointer.js';
@@ -159,7 +160,7 @@ function write(id: number, batch: PipelineEvent[]): void {
         if (performance.now() - lastReport >= REPORT_INTERVAL_MS) report();
         return;
       } catch (err) {
-        if (err instanceof StorageFaultError) fault = err.message;
+        if (err instanceof StorageFaultError) fault = err.diskFull ? guard.diskFullReason(err.message) : err.message;
         else if (!(err instanceof DatabaseBusyError)) return send({ type: 'failed', id, message: (err as Error).message });
         else if (attempt === 0) send({ type: 'busy', id });
       }
