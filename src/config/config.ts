@@ -1,4 +1,5 @@
 import type { LogLevel } from '../logger.js';
+import { RESERVED_PER_BODY_BYTE } from '../receiver/inflight-budget.js';
 import { SETTINGS } from './settings.js';
 
 /**
@@ -25,6 +26,8 @@ export interface Config {
   maxAttributesBytes: number;
   /** Request body limit, raw and decompressed (OCT_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** MiB that the requests in flight may hold at once: bodies as read and inflated, decoded events; past it, 503 (OCT_MAX_INFLIGHT_MB). */
+  maxInflightMb: number;
   /** Events admitted but not yet written (OCT_QUEUE_CAPACITY). */
   queueCapacity: number;
   /** A batch is written when it holds this many events (OCT_BATCH_MAX_ROWS)… */
@@ -66,6 +69,7 @@ export function defaultConfig(): Config {
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
     maxBodyBytes: 64 * 1024 * 1024,
+    maxInflightMb: 256,
     queueCapacity: 512,
     batchMaxRows: 50,
     batchTimeoutMs: 500,
@@ -107,8 +111,16 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
       `OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`,
     );
   }
+  const leastInflightMb = Math.ceil((RESERVED_PER_BODY_BYTE * config.maxBodyBytes) / MIB);
+  if (errors.length === 0 && config.maxInflightMb < leastInflightMb) {
+    errors.push(
+      `OCT_MAX_INFLIGHT_MB is invalid: expected at least ${RESERVED_PER_BODY_BYTE} × OCT_MAX_BODY_BYTES (${leastInflightMb}), so the largest request fits (actual: '${config.maxInflightMb}')`,
+    );
+  }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
+
+const MIB = 1024 * 1024;
 
 const isSet = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import zlib from 'node:zlib';
 import { octError, type OctError } from './errors.js';
+import { DECODED_PER_BODY_BYTE, type Reservation } from './inflight-budget.js';
 
 const INFLATERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
   gzip: () => zlib.createGunzip(),
@@ -14,13 +15,20 @@ const INFLATERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDe
  * without being held; a declared `Content-Length` over the limit is refused before any byte is
  * read. On failure the rest of the request is read off before the promise rejects (with an
  * `OctError`), so the answer leaves a clean keep-alive connection behind.
+ *
+ * `memory` reserves the bytes as they arrive (a declared `Content-Length` up front), the inflated
+ * bytes too, and on completion an estimate of the decoded events (`DECODED_PER_BODY_BYTE`). When they do not fit, the
+ * promise rejects at once, before the rest is read (it is read off and dropped while the answer goes
+ * out), so a refused request costs no more memory.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, memory: Reservation): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     const inflater = INFLATERS[encoding]?.();
     if (!inflater && encoding !== 'identity') return readOff(req, () => reject(octError('OCT_ERR_UNSUPPORTED_ENCODING', encoding)));
-    if (Number(req.headers['content-length']) > limit) return readOff(req, () => reject(octError('OCT_ERR_BODY_TOO_LARGE', limit)));
+    const declared = Number(req.headers['content-length'] ?? 0) || 0;
+    if (declared > limit) return readOff(req, () => reject(octError('OCT_ERR_BODY_TOO_LARGE', limit)));
+    if (!memory.grow(declared)) return void (req.resume(), reject(memory.refusal()));
 
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -34,20 +42,29 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         req.unpipe(inflater);
         inflater.destroy();
       }
-      readOff(req, () => reject(error));
+      if (error.code !== 'OCT_ERR_MEMORY_LIMIT') return readOff(req, () => reject(error));
+      req.resume();
+      reject(error);
+    };
+    const reserve = (n: number): boolean => {
+      if (memory.grow(n)) return true;
+      fail(memory.refusal());
+      return false;
     };
     const keep = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) fail(octError('OCT_ERR_BODY_TOO_LARGE', limit));
-      else chunks.push(chunk);
+      else if (!inflater || reserve(chunk.length)) chunks.push(chunk);
     };
     const onRaw = (chunk: Buffer) => {
       raw += chunk.length;
       if (raw > limit) fail(octError('OCT_ERR_BODY_TOO_LARGE', limit));
+      // Bytes past a declared Content-Length (all of a chunked body) are reserved as they come.
+      else if (raw > declared && !reserve(Math.min(chunk.length, raw - declared))) return;
       else if (!inflater) keep(chunk);
     };
     const done = () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (!failed && reserve(DECODED_PER_BODY_BYTE * size)) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     req.on('data', onRaw);
     req.once('error', () => fail(octError('OCT_ERR_BODY_ABORTED')));

@@ -82,6 +82,13 @@ export const ERRORS = {
     (held: string, capacity: number, advice: string) => `${held} but the queue holds at most ${capacity}; ${advice}`,
   ),
   OCT_ERR_QUEUE_FULL: entry(503, GrpcCode.UNAVAILABLE, true, () => 'queue is full; retry later'),
+  /** The memory limiter (OCT_MAX_INFLIGHT_MB): requests in flight hold the whole budget; they are answered within seconds. */
+  OCT_ERR_MEMORY_LIMIT: entry(
+    503,
+    GrpcCode.UNAVAILABLE,
+    true,
+    (maxMib: number) => `oct is holding its in-flight request budget (OCT_MAX_INFLIGHT_MB = ${maxMib} MiB) in requests being read; retry later`,
+  ),
   OCT_ERR_SHUTTING_DOWN: entry(503, GrpcCode.UNAVAILABLE, true, () => 'oct is shutting down; retry later'),
   /** The disk guard: a full disk or a database oct may not write; what was admitted before is kept and written later. */
   OCT_ERR_STORAGE_UNAVAILABLE: entry(

@@ -3,12 +3,14 @@ import type { PipelineEvent } from '../../model/events.js';
 import type { EventSink } from '../../pipeline/sink.js';
 import { mediaType } from '../body.js';
 import { octError, type OctError } from '../errors.js';
+import type { Reservation } from '../inflight-budget.js';
 import type { ErrorDialect } from './answer.js';
 
 /**
  * One route of the HTTP receiver. `handle` answers success itself and throws an `OctError` for
  * any other outcome; the receiver answers it in `errors`' dialect, and answers 405 (with
- * `Allow`) to the methods no route of the path serves.
+ * `Allow`) to the methods no route of the path serves. `memory` is the request's share of the
+ * in-flight budget (OCT_MAX_INFLIGHT_MB), given back by the receiver once the request is answered.
  */
 export interface Route {
   method: 'GET' | 'POST';
@@ -16,7 +18,7 @@ export interface Route {
   /** Completes "method not allowed; …": "OTLP logs are sent with POST". */
   usage: string;
   errors: ErrorDialect;
-  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse, memory: Reservation): void | Promise<void>;
 }
 
 /** The wire format named by the request's Content-Type (case and parameters ignored), or a 415. */

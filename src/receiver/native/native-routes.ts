@@ -75,9 +75,9 @@ function ingestRoute<T>(endpoint: Endpoint<T>, errors: ErrorDialect, options: Na
     path: endpoint.path,
     usage: `${endpoint.noun} are sent with POST`,
     errors,
-    async handle(req, res) {
+    async handle(req, res, memory) {
       requestFormat(req, JSON_ONLY, 'application/json');
-      const body = await readBody(req, options.maxBodyBytes);
+      const body = await readBody(req, options.maxBodyBytes, memory);
       const receivedAt = Date.now();
       const parsed = parseBody(body);
       if (Array.isArray(parsed) && parsed.length === 0) return answer(res, 202, JSON_UTF8, EMPTY_ANSWER);

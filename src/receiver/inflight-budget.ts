@@ -1,0 +1,97 @@
+import { octError, type OctError } from './errors.js';
+
+/**
+ * The estimate of a decoded request's bytes per byte of body: decoding makes its strings (about one
+ * body, LLM payloads being mostly text), and mapping parses and renders the messages in them
+ * (about one more) before cutting them to OCT_MAX_TEXT_BYTES. Measured by bench/memory.js.
+ */
+export const DECODED_PER_BODY_BYTE = 2;
+
+/**
+ * Bytes a request holds per byte of body, at most: its raw bytes, the inflated bytes of a
+ * compressed body, and the decoded estimate. `OCT_MAX_INFLIGHT_MB` must hold this many largest
+ * bodies, or such a body could never be admitted.
+ */
+export const RESERVED_PER_BODY_BYTE = 2 + DECODED_PER_BODY_BYTE;
+
+/**
+ * Measured by bench/memory.js (16 gzip bombs, 64 concurrent 1.8 MB requests, several budgets):
+ * oct's peak RSS stays under its idle RSS + OCT_MAX_INFLIGHT_MB × this. The reserved bytes cost
+ * more than themselves (garbage awaiting collection, zlib and decoder buffers); README quotes the
+ * bound, and the fault suite checks it.
+ */
+export const RSS_PER_INFLIGHT_BYTE = 2;
+
+const MIB = 1024 * 1024;
+
+export interface InflightStats {
+  /** Bytes reserved by requests in flight now. */
+  bytes: number;
+  /** OCT_MAX_INFLIGHT_MB in bytes. */
+  max_bytes: number;
+  /** The most bytes ever reserved at once. */
+  peak_bytes: number;
+  /** Requests refused because their bytes did not fit. */
+  refused_requests: number;
+}
+
+/**
+ * The memory limiter, like the Collector's `memory_limiter` but counted rather than sampled: one
+ * budget of bytes shared by every request in flight on HTTP and gRPC. A request reserves its body
+ * as it streams in (compressed and inflated) and an estimate of its decoded events, and gives it
+ * all back when it is answered, however it ends. A request whose next bytes do not fit is refused.
+ */
+export class InflightBudget {
+  readonly #max: number;
+  readonly #onRefusal: (stats: InflightStats) => void;
+  #used = 0;
+  #peak = 0;
+  #refused = 0;
+
+  /** `onRefusal` sees every refusal; it is the one place that logs them. */
+  constructor(maxBytes: number, onRefusal: (stats: InflightStats) => void) {
+    this.#max = maxBytes;
+    this.#onRefusal = onRefusal;
+  }
+
+  /** A reservation for one request, holding nothing yet. */
+  open(): Reservation {
+    let held = 0;
+    let open = true;
+    return {
+      grow: (n) => {
+        if (!open) return false;
+        if (this.#used + n > this.#max) {
+          open = false;
+          this.#refused++;
+          this.#onRefusal(this.stats());
+          return false;
+        }
+        held += n;
+        this.#used += n;
+        if (this.#used > this.#peak) this.#peak = this.#used;
+        return true;
+      },
+      refusal: () => octError('OCT_ERR_MEMORY_LIMIT', this.#max / MIB),
+      release: () => {
+        open = false;
+        this.#used -= held;
+        held = 0;
+      },
+    };
+  }
+
+  stats(): InflightStats {
+    return { bytes: this.#used, max_bytes: this.#max, peak_bytes: this.#peak, refused_requests: this.#refused };
+  }
+}
+
+/** One request's share of the budget. */
+export interface Reservation {
+  /** Reserves `n` more bytes; false (counted once, and for good) when they do not fit. */
+  grow(n: number): boolean;
+  /** The answer to a request whose bytes did not fit. */
+  refusal(): OctError;
+  /** Gives back everything held; idempotent, and the reservation then holds nothing more. */
+  release(): void;
+}
