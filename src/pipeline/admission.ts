@@ -1,6 +1,7 @@
 import type { PipelineEvent } from '../model/events.js';
 import type { BoundedQueue } from './bounded-queue.js';
 import type { CommitWatch } from './commit-watch.js';
+import { DrainRate } from './drain-rate.js';
 import type { EventSink, OfferResult } from './sink.js';
 
 /** Waiting requests hold at most this many queues' worth of events between them, so waiting memory stays bounded. */
@@ -50,6 +51,10 @@ export class Admission implements EventSink {
   /** The commit of the request `#push` admitted last, in commit mode. */
   #lastCommit: Promise<OfferResult> | undefined;
   readonly #counts = { received: 0, enqueued: 0, refused: 0 };
+  readonly #drain = new DrainRate();
+  #admittedRequests = 0;
+  /** When the next refused request is told to come back (performance.now() ms). */
+  #nextTurn = 0;
 
   constructor(queue: BoundedQueue<PipelineEvent>, onChange: () => void, commits?: CommitWatch) {
     this.#queue = queue;
@@ -88,6 +93,33 @@ export class Admission implements EventSink {
       this.#onChange();
     });
     return this.#acknowledge(this.#count(n, result), waiter.commit);
+  }
+
+  foreseenRefusal(waitMs: number): OfferResult | undefined {
+    if (this.#closed) return SHUTTING_DOWN;
+    if (this.#suspended) return this.#suspended;
+    if (this.#waiters.length === 0) return undefined;
+    if (this.#waitingEvents >= this.#maxWaitingEvents) return QUEUE_FULL;
+    // Waiters are admitted in order: this request gets room only once theirs is written.
+    const toWrite = this.#queue.size + this.#waitingEvents - this.capacity;
+    const rate = this.#drain.perSecond(performance.now());
+    return rate > 0 && (toWrite * 1000) / rate > waitMs ? QUEUE_FULL : undefined;
+  }
+
+  retryAfterMs(events: number | undefined): number {
+    const now = performance.now();
+    const n = events ?? this.#counts.enqueued / Math.max(1, this.#admittedRequests);
+    const rate = this.#drain.perSecond(now);
+    if (rate === 0) return Infinity;
+    const turn = Math.max(now + ((this.#queue.size + this.#waitingEvents) * 1000) / rate, this.#nextTurn);
+    this.#nextTurn = turn + (n * 1000) / rate;
+    return turn - now;
+  }
+
+  /** `n` events were written (or dropped by the writer): room was freed, and the write rate is measured. */
+  written(n: number): void {
+    this.#drain.record(n, performance.now());
+    this.admitWaiting();
   }
 
   /** Room was freed: admits waiting requests, oldest first, for as long as they fit. */
@@ -149,6 +181,7 @@ export class Admission implements EventSink {
   #count(n: number, result: OfferResult): OfferResult {
     this.#counts.received += n;
     this.#counts[result.admitted ? 'enqueued' : 'refused'] += n;
+    if (result.admitted) this.#admittedRequests++;
     return result;
   }
 }

@@ -24,8 +24,14 @@ export interface ErrorEntry<A extends unknown[]> {
   message: (...args: A) => string;
 }
 
-/** Seconds a client should wait after a retryable answer; short, because the SDKs give up past their 10 s export timeout. */
+/** Seconds a client should wait after a retryable answer, unless the error says (a full queue's backlog). */
 export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The longest `Retry-After`: the JS and Python SDKs give up a retry that would end past their
+ * 10 s export timeout, and a request refused for a full queue has waited OCT_ADMISSION_WAIT_MS first.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 5;
 
 const entry = <A extends unknown[]>(
   status: number,
@@ -114,11 +120,14 @@ export class OctError extends Error {
   override name = 'OctError';
   readonly code: ErrorCode;
   readonly problems: readonly string[];
+  /** `Retry-After` of a retryable answer, in whole seconds. */
+  readonly retryAfterS: number;
 
-  constructor(code: ErrorCode, message: string, problems: readonly string[] = []) {
+  constructor(code: ErrorCode, message: string, problems: readonly string[] = [], retryAfterMs = RETRY_AFTER_SECONDS * 1000) {
     super(message);
     this.code = code;
     this.problems = problems;
+    this.retryAfterS = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterMs / 1000)));
   }
 
   get entry(): Omit<ErrorEntry<never>, 'message'> {

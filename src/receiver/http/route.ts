@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PipelineEvent } from '../../model/events.js';
-import type { EventSink } from '../../pipeline/sink.js';
+import type { EventSink, OfferResult } from '../../pipeline/sink.js';
 import { mediaType } from '../body.js';
-import { octError, type OctError } from '../errors.js';
+import { ERRORS, octError, OctError } from '../errors.js';
 import type { Reservation } from '../inflight-budget.js';
 import type { ErrorDialect } from './answer.js';
 
@@ -40,12 +40,25 @@ export async function admit(
   advice: string,
 ): Promise<OctError | undefined> {
   const offered = await sink.offerWithin(events, waitMs);
-  if (offered.admitted) return undefined;
+  return offered.admitted ? undefined : refusal(sink, offered, events.length, held, advice);
+}
+
+/**
+ * Refuses a request before its body is read when no room can come within `waitMs` (see
+ * `EventSink.foreseenRefusal`): reading, inflating and decoding it would be work thrown away.
+ */
+export function refuseEarly(sink: EventSink, waitMs: number): void {
+  const foreseen = sink.foreseenRefusal(waitMs);
+  if (foreseen && !foreseen.admitted) throw refusal(sink, foreseen, undefined, () => '', '');
+}
+
+/** `events` is unknown for a request refused before its body was read. */
+function refusal(sink: EventSink, offered: OfferResult & { admitted: false }, events: number | undefined, held: () => string, advice: string): OctError {
   switch (offered.reason) {
     case 'too_large':
       return octError('OCT_ERR_TOO_MANY_EVENTS', held(), sink.capacity, advice);
     case 'queue_full':
-      return octError('OCT_ERR_QUEUE_FULL');
+      return new OctError('OCT_ERR_QUEUE_FULL', ERRORS.OCT_ERR_QUEUE_FULL.message(), [], sink.retryAfterMs(events));
     case 'shutting_down':
       return octError('OCT_ERR_SHUTTING_DOWN');
     case 'storage_unavailable':

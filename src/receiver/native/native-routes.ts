@@ -4,7 +4,7 @@ import { errorEvents, traceEvents, type NativeEvents, type RowOptions } from '..
 import { readBody } from '../body.js';
 import { ERRORS, octError, OctError } from '../errors.js';
 import { answer, JSON_UTF8, type ErrorDialect } from '../http/answer.js';
-import { admit, requestFormat, type Route } from '../http/route.js';
+import { admit, refuseEarly, requestFormat, type Route } from '../http/route.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import { errorItemSchema, traceItemSchema } from './schema.js';
 import { validateErrors, validateTraces, type Validation } from './validate.js';
@@ -77,6 +77,7 @@ function ingestRoute<T>(endpoint: Endpoint<T>, errors: ErrorDialect, options: Na
     errors,
     async handle(req, res, memory) {
       requestFormat(req, JSON_ONLY, 'application/json');
+      refuseEarly(sink, options.admissionWaitMs);
       const body = await readBody(req, options.maxBodyBytes, memory);
       const receivedAt = Date.now();
       const parsed = parseBody(body);

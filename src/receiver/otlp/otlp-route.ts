@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { mediaType, readBody } from '../body.js';
 import { answer, type ErrorDialect } from '../http/answer.js';
-import { requestFormat, type Route } from '../http/route.js';
+import { refuseEarly, requestFormat, type Route } from '../http/route.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from './count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, encodeStatus, type WireFormat } from './encode-response.js';
@@ -39,6 +39,7 @@ export function otlpRoute<R extends { warnings: string[] }>(signal: OtlpSignal<R
     errors: httpErrors(options.stats),
     async handle(req, res, memory) {
       const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
+      refuseEarly(options.sink, options.admissionWaitMs);
       const partial = await exportRequest(await readBody(req, options.maxBodyBytes, memory), format, 'http');
       answer(res, 200, CONTENT_TYPES[format], encodeExportResponse(signal.response, format, partial));
     },
