@@ -16,10 +16,12 @@ const INFLATERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDe
  * read. On failure the rest of the request is read off before the promise rejects (with an
  * `OctError`), so the answer leaves a clean keep-alive connection behind.
  *
- * `memory` reserves the bytes as they arrive (a declared `Content-Length` up front), the inflated
- * bytes too, and on completion an estimate of the decoded events (`DECODED_PER_BODY_BYTE`). When they do not fit, the
- * promise rejects at once, before the rest is read (it is read off and dropped while the answer goes
- * out), so a refused request costs no more memory.
+ * `memory` reserves the bytes as they arrive (a declared `Content-Length` up front) and the
+ * inflated bytes of a compressed body, each body byte with the estimate of its decoded events
+ * (`DECODED_PER_BODY_BYTE`): reserved while streaming, not on completion, so concurrent bodies cannot
+ * all inflate in full and then be refused, their bytes left behind as garbage. When the bytes do not
+ * fit, the promise rejects at once, before the rest is read (it is read off and dropped while the
+ * answer goes out), so a refused request costs no more memory.
  */
 export function readBody(req: IncomingMessage, limit: number, memory: Reservation): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -28,7 +30,9 @@ export function readBody(req: IncomingMessage, limit: number, memory: Reservatio
     if (!inflater && encoding !== 'identity') return readOff(req, () => reject(octError('OCT_ERR_UNSUPPORTED_ENCODING', encoding)));
     const declared = Number(req.headers['content-length'] ?? 0) || 0;
     if (declared > limit) return readOff(req, () => reject(octError('OCT_ERR_BODY_TOO_LARGE', limit)));
-    if (!memory.grow(declared)) return void (req.resume(), reject(memory.refusal()));
+    const perBodyByte = 1 + DECODED_PER_BODY_BYTE;
+    const perRawByte = inflater ? 1 : perBodyByte;
+    if (!memory.grow(declared * perRawByte)) return void (req.resume(), reject(memory.refusal()));
 
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -54,17 +58,17 @@ export function readBody(req: IncomingMessage, limit: number, memory: Reservatio
     const keep = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) fail(octError('OCT_ERR_BODY_TOO_LARGE', limit));
-      else if (!inflater || reserve(chunk.length)) chunks.push(chunk);
+      else if (!inflater || reserve(chunk.length * perBodyByte)) chunks.push(chunk);
     };
     const onRaw = (chunk: Buffer) => {
       raw += chunk.length;
       if (raw > limit) fail(octError('OCT_ERR_BODY_TOO_LARGE', limit));
       // Bytes past a declared Content-Length (all of a chunked body) are reserved as they come.
-      else if (raw > declared && !reserve(Math.min(chunk.length, raw - declared))) return;
+      else if (raw > declared && !reserve(Math.min(chunk.length, raw - declared) * perRawByte)) return;
       else if (!inflater) keep(chunk);
     };
     const done = () => {
-      if (!failed && reserve(DECODED_PER_BODY_BYTE * size)) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     req.on('data', onRaw);
     req.once('error', () => fail(octError('OCT_ERR_BODY_ABORTED')));
