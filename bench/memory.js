@@ -1,7 +1,7 @@
 // Peak memory of oct under memory-amplifying load: node bench/memory.js [--budgets 256,64,128] [--bombs 16] [--content 64]
 // Starts oct (a separate process, configured as a user would) once per scenario and budget, sends the
 // concurrent requests at once, and reads oct's peak RSS (VmHWM in /proc/PID/status). Prints each peak
-// next to idle RSS + OCT_MAX_INFLIGHT_MB × RSS_PER_INFLIGHT_BYTE, the bound README documents.
+// next to idle RSS + RSS_OVERHEAD_MIB + OCT_MAX_INFLIGHT_MB × RSS_PER_INFLIGHT_BYTE, the bound README documents.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { killAll, startOct } from './oct-process.js';
-import { RESERVED_PER_BODY_BYTE, RSS_PER_INFLIGHT_BYTE } from '../dist/receiver/inflight-budget.js';
+import { RESERVED_PER_BODY_BYTE, RSS_OVERHEAD_MIB, RSS_PER_INFLIGHT_BYTE } from '../dist/receiver/inflight-budget.js';
 
 const MIB = 1024 * 1024;
 const MAX_BODY = 64 * MIB;
@@ -81,7 +81,7 @@ async function measure(name, budgetMb, body, headers, n) {
     const { receiver } = await oct.health();
     const statuses = {};
     for (const a of answers) statuses[a] = (statuses[a] ?? 0) + 1;
-    const bound = idle + budgetMb * RSS_PER_INFLIGHT_BYTE;
+    const bound = idle + RSS_OVERHEAD_MIB + budgetMb * RSS_PER_INFLIGHT_BYTE;
     return {
       name,
       budgetMb,
@@ -112,7 +112,7 @@ async function main() {
   const content = Number(arg('--content', '64'));
   const big = contentRequest(1.8e6 - 400, prose(1.8e6));
   console.log(`content request: ${(big.length / 1e6).toFixed(2)} MB`);
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores; RSS_PER_INFLIGHT_BYTE = ${RSS_PER_INFLIGHT_BYTE}`);
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores; bound = idle + ${RSS_OVERHEAD_MIB} MiB + budget × ${RSS_PER_INFLIGHT_BYTE}`);
   const rows = [];
   for (const budgetMb of budgets) {
     const bomb = gzipBomb(maxBodyFor(budgetMb));

@@ -103,7 +103,8 @@ export class Admission implements EventSink {
     // Waiters are admitted in order: this request gets room only once theirs is written.
     const toWrite = this.#queue.size + this.#waitingEvents - this.capacity;
     const rate = this.#drain.perSecond(performance.now());
-    return rate > 0 && (toWrite * 1000) / rate > waitMs ? QUEUE_FULL : undefined;
+    // Nothing written for a while with requests waiting: the writer is stuck (a lock, a slow disk).
+    return rate === 0 || (toWrite * 1000) / rate > waitMs ? QUEUE_FULL : undefined;
   }
 
   retryAfterMs(events: number | undefined): number {

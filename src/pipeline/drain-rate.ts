@@ -18,9 +18,11 @@ export class DrainRate {
   perSecond(now: number): number {
     this.#forget(now);
     if (this.#done.length === 0) return 0;
-    // At least a quarter of the window, so one early batch does not promise a torrent.
-    const span = Math.max(now - this.#done[0].at, this.#windowMs / 4);
-    return (this.#inWindow * 1000) / span;
+    // What was written after the first batch of the window, over the time since it; at least a
+    // quarter of the window, so a lone batch does not promise a torrent.
+    const first = this.#done[0];
+    const written = this.#done.length === 1 ? first.n : this.#inWindow - first.n;
+    return (written * 1000) / Math.max(now - first.at, this.#windowMs / 4);
   }
 
   #forget(now: number): void {

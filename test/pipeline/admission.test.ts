@@ -142,3 +142,44 @@ describe('admission', () => {
     expect(admission.stats()).toMatchObject({ received: 213, enqueued: 100, refused: 113, waiting_requests: 0, waiting_events: 0 });
   });
 });
+
+describe('the write backlog', () => {
+  /** Admission with `queued` events held and `rate` events a second written over the last second. */
+  function backlogged(queued: number, rate: number) {
+    const s = setup(1_000);
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(100);
+      s.admission.written(rate / 10);
+    }
+    expect(s.admission.offer(traceEvents(queued))).toEqual({ admitted: true });
+    return s;
+  }
+
+  it('tells refused requests to come back when the backlog is written, each after the one before', () => {
+    const { admission } = backlogged(1_000, 500);
+    // 1,000 queued at 500 a second: 2 s; each 250-event request then takes half a second more.
+    expect(admission.retryAfterMs(250)).toBeCloseTo(2_000, -1);
+    expect(admission.retryAfterMs(250)).toBeCloseTo(2_500, -1);
+    expect(admission.retryAfterMs(250)).toBeCloseTo(3_000, -1);
+    // A second later, still writing 500 a second: the next turn is still 3.5 s after the first call.
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(100);
+      admission.written(50);
+    }
+    expect(admission.retryAfterMs(250)).toBeCloseTo(2_500, -1);
+  });
+
+  it('foresees the refusal of a request that would wait behind more than can be written in time', () => {
+    const { admission } = backlogged(1_000, 500);
+    expect(admission.foreseenRefusal(1_000)).toBeUndefined(); // nobody waits: it may fit at once
+    void admission.offerWithin(traceEvents(400), 5_000);
+    // 400 waiting for a full queue of 1,000: 400 must be written first, 0.8 s at 500 a second.
+    expect(admission.foreseenRefusal(1_000)).toBeUndefined();
+    expect(admission.foreseenRefusal(500)).toEqual(QUEUE_FULL);
+    // Nothing written for longer than the rate's window: the writer is stuck.
+    vi.advanceTimersByTime(3_000);
+    expect(admission.foreseenRefusal(60_000)).toEqual(QUEUE_FULL);
+    admission.close();
+    expect(admission.foreseenRefusal(1_000)).toEqual({ admitted: false, reason: 'shutting_down' });
+  });
+});

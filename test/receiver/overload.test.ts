@@ -6,8 +6,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { RSS_PER_INFLIGHT_BYTE } from '../../src/receiver/inflight-budget.js';
-import { count, startOct, tempDir, waitFor, type RunningOct } from '../helpers.js';
+import { RSS_OVERHEAD_MIB, RSS_PER_INFLIGHT_BYTE } from '../../src/receiver/inflight-budget.js';
+import { count, lockDatabase, startOct, tempDir, waitFor, type RunningOct } from '../helpers.js';
 import { chatSpans, rawClient, TRACE_PATH } from './grpc/grpc-client.js';
 
 const KIB = 1024;
@@ -25,9 +25,9 @@ interface Answer {
  * A native POST declaring `body`'s length that sends its first KiB at once and the rest only
  * when `finish` is called, so the request is in flight (its declared bytes reserved) meanwhile.
  */
-function heldPost(url: string, body: string) {
+function heldPost(url: string, body: string, route = '/api/v1/traces') {
   let answered = false;
-  const req = http.request(`${url}/api/v1/traces`, {
+  const req = http.request(url + route, {
     method: 'POST',
     agent: false,
     headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
@@ -51,9 +51,10 @@ const inflight = (oct: RunningOct) => oct.runtime.health().receiver.inflight;
 describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
   it('refuses requests past the budget at once with 503 + Retry-After, stores all the others, and gives every byte back', async () => {
     const oct = await startOct(LIMITS);
-    // 200 KB each: five declared bodies fit in 1 MiB, the sixth does not.
-    const posts = Array.from({ length: 6 }, (_, i) => heldPost(oct.url, trace(i, 200_000)));
-    const early = await waitFor(() => posts.find((p) => p.answered()), 5_000, 'a request to be refused before its body was sent');
+    // 100 KB bodies reserve 300 KB each (the body and its decoded estimate): three fit in 1 MiB.
+    const posts = Array.from({ length: 6 }, (_, i) => heldPost(oct.url, trace(i, 100_000)));
+    await waitFor(() => posts.filter((p) => p.answered()).length === 3, 5_000, 'three requests to be refused before their bodies were sent');
+    const early = posts.find((p) => p.answered())!;
     expect(await early.answer).toMatchObject({ status: 503, retryAfter: '1' });
     expect(JSON.parse((await early.answer).body).error).toMatch(/OCT_MAX_INFLIGHT_MB = 1 MiB/);
 
@@ -62,7 +63,7 @@ describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
     for (const a of answers) expect([202, 503]).toContain(a.status);
     for (const a of answers.filter((a) => a.status === 503)) expect(a.retryAfter).toBe('1');
     const accepted = answers.filter((a) => a.status === 202).length;
-    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBe(3);
 
     await waitFor(() => oct.runtime.health().pipeline.pending === 0, 5_000, 'the accepted rows to be written');
     expect(count(oct.db, 'traces')).toBe(accepted);
@@ -110,8 +111,8 @@ describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
 
   it('answers a gRPC export past the budget UNAVAILABLE, and takes it once the budget has room', async () => {
     const oct = await startOct(LIMITS);
-    const held = Array.from({ length: 5 }, (_, i) => heldPost(oct.url, trace(i, 200_000)));
-    await waitFor(() => inflight(oct).bytes >= 5 * 200_000, 2_000, 'the held requests to reserve their bytes');
+    const held = Array.from({ length: 3 }, (_, i) => heldPost(oct.url, trace(i, 100_000)));
+    await waitFor(() => inflight(oct).bytes >= 3 * 300_000, 2_000, 'the held requests to reserve their bytes');
     const client = rawClient(oct.grpcUrl!);
     try {
       const body = chatSpans(1, { first: 1, input: 'y'.repeat(100 * KIB) });
@@ -136,7 +137,7 @@ describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
     expect(loadConfig({ OCT_MAX_BODY_BYTES: String(8 * MIB), OCT_MAX_INFLIGHT_MB: '32' }).ok).toBe(true);
   });
 
-  it('keeps the peak RSS of a process under concurrent gzip bombs within idle RSS + budget × RSS_PER_INFLIGHT_BYTE', async () => {
+  it('keeps the peak RSS of a process under concurrent gzip bombs within the documented bound', async () => {
     const maxBody = 8 * MIB;
     const budgetMb = 32;
     const dir = tempDir();
@@ -168,12 +169,38 @@ describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
       const peak = kib('VmHWM') / 1024;
       expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
       expect(statuses).toContain(200);
-      expect(peak).toBeLessThan(idle + budgetMb * RSS_PER_INFLIGHT_BYTE);
+      expect(peak).toBeLessThan(idle + RSS_OVERHEAD_MIB + budgetMb * RSS_PER_INFLIGHT_BYTE);
       const health = (await (await fetch(`${url}/healthz`)).json()) as { receiver: { inflight: { bytes: number } } };
       expect(health.receiver.inflight.bytes).toBe(0);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+  });
+});
+
+describe('a full queue', () => {
+  it('refuses a request before reading its body when the writer cannot make room in time, with the longest Retry-After', async () => {
+    const oct = await startOct({ queueCapacity: 10, batchMaxRows: 10, admissionWaitMs: 3_000 });
+    const lock = lockDatabase(oct.dbPath);
+    const items = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ model: `m${i}` })));
+    const post = (body: string) =>
+      fetch(`${oct.url}/api/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
+    expect(await post(items(10))).toBe(202);
+    const waiting = post(items(5));
+    await waitFor(() => oct.runtime.health().pipeline.waiting_requests === 1, 2_000, 'a request to wait for room');
+
+    // Nothing is being written (the lock): one waits already, so a third cannot get room in time.
+    const third = heldPost(oct.url, items(2000));
+    await waitFor(third.answered, 2_000, 'the third request to be refused before its body was sent');
+    const refused = await third.answer;
+    expect(refused).toMatchObject({ status: 503, retryAfter: '5' });
+    expect(JSON.parse(refused.body)).toEqual({ error: 'queue is full; retry later' });
+    third.finish();
+
+    lock.release();
+    expect(await waiting).toBe(202);
+    await waitFor(() => oct.runtime.health().pipeline.pending === 0, 5_000, 'the rows to be written');
+    expect(count(oct.db, 'traces')).toBe(15);
   });
 });
