@@ -103,15 +103,15 @@ export class Admission implements EventSink {
     // Waiters are admitted in order: this request gets room only once theirs is written.
     const toWrite = this.#queue.size + this.#waitingEvents - this.capacity;
     const rate = this.#drain.perSecond(performance.now());
-    // Nothing written for a while with requests waiting: the writer is stuck (a lock, a slow disk).
-    return rate === 0 || (toWrite * 1000) / rate > waitMs ? QUEUE_FULL : undefined;
+    // No rate yet (the first burst after idle) foresees nothing: the request waits and sees.
+    return rate > 0 && (toWrite * 1000) / rate > waitMs ? QUEUE_FULL : undefined;
   }
 
   retryAfterMs(events: number | undefined): number {
     const now = performance.now();
     const n = events ?? this.#counts.enqueued / Math.max(1, this.#admittedRequests);
     const rate = this.#drain.perSecond(now);
-    if (rate === 0) return Infinity;
+    if (rate === 0) return 0;
     const turn = Math.max(now + ((this.#queue.size + this.#waitingEvents) * 1000) / rate, this.#nextTurn);
     this.#nextTurn = turn + (n * 1000) / rate;
     return turn - now;

@@ -33,6 +33,7 @@ export interface EventSink {
    * and waiting, and the requests told to come back before it, are written at the measured rate.
    * Successive refusals get successive turns, so their retries arrive spread out, not at once.
    * `events` unknown (a request refused before its body was read) counts as an average request.
+   * 0 when nothing was written lately, so there is no rate to go by.
    */
   retryAfterMs(events: number | undefined): number;
   readonly capacity: number;

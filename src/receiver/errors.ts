@@ -29,9 +29,10 @@ export const RETRY_AFTER_SECONDS = 1;
 
 /**
  * The longest `Retry-After`: the JS and Python SDKs give up a retry that would end past their
- * 10 s export timeout, and a request refused for a full queue has waited OCT_ADMISSION_WAIT_MS first.
+ * 10 s export timeout, and a request refused for a full queue has waited OCT_ADMISSION_WAIT_MS
+ * first; 3 s leaves room for two retries.
  */
-export const MAX_RETRY_AFTER_SECONDS = 5;
+export const MAX_RETRY_AFTER_SECONDS = 3;
 
 const entry = <A extends unknown[]>(
   status: number,
@@ -127,7 +128,7 @@ export class OctError extends Error {
     super(message);
     this.code = code;
     this.problems = problems;
-    this.retryAfterS = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    this.retryAfterS = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(RETRY_AFTER_SECONDS, Math.ceil(retryAfterMs / 1000)));
   }
 
   get entry(): Omit<ErrorEntry<never>, 'message'> {

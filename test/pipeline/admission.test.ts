@@ -176,8 +176,13 @@ describe('the write backlog', () => {
     // 400 waiting for a full queue of 1,000: 400 must be written first, 0.8 s at 500 a second.
     expect(admission.foreseenRefusal(1_000)).toBeUndefined();
     expect(admission.foreseenRefusal(500)).toEqual(QUEUE_FULL);
-    // Nothing written for longer than the rate's window: the writer is stuck.
+    // Nothing written within the rate's window: no rate to go by, so nothing is foreseen.
     vi.advanceTimersByTime(3_000);
+    expect(admission.foreseenRefusal(500)).toBeUndefined();
+    expect(admission.retryAfterMs(250)).toBe(0);
+    // A full waiting room refuses whatever the rate.
+    for (let i = 0; i < WAITING_QUEUES - 1; i++) void admission.offerWithin(traceEvents(1_000), 5_000);
+    void admission.offerWithin(traceEvents(600), 5_000);
     expect(admission.foreseenRefusal(60_000)).toEqual(QUEUE_FULL);
     admission.close();
     expect(admission.foreseenRefusal(1_000)).toEqual({ admitted: false, reason: 'shutting_down' });

@@ -180,27 +180,27 @@ describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
 });
 
 describe('a full queue', () => {
-  it('refuses a request before reading its body when the writer cannot make room in time, with the longest Retry-After', async () => {
+  it('refuses a request before reading its body when it could not even wait for room', async () => {
     const oct = await startOct({ queueCapacity: 10, batchMaxRows: 10, admissionWaitMs: 3_000 });
     const lock = lockDatabase(oct.dbPath);
     const items = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ model: `m${i}` })));
     const post = (body: string) =>
       fetch(`${oct.url}/api/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
     expect(await post(items(10))).toBe(202);
-    const waiting = post(items(5));
-    await waitFor(() => oct.runtime.health().pipeline.waiting_requests === 1, 2_000, 'a request to wait for room');
+    // The writer is held by the lock: 40 events wait, all the waiting room holds (4 queues' worth).
+    const waiting = Array.from({ length: 4 }, () => post(items(10)));
+    await waitFor(() => oct.runtime.health().pipeline.waiting_requests === 4, 2_000, 'four requests to wait for room');
 
-    // Nothing is being written (the lock): one waits already, so a third cannot get room in time.
     const third = heldPost(oct.url, items(2000));
     await waitFor(third.answered, 2_000, 'the third request to be refused before its body was sent');
     const refused = await third.answer;
-    expect(refused).toMatchObject({ status: 503, retryAfter: '5' });
+    expect(refused).toMatchObject({ status: 503, retryAfter: '1' });
     expect(JSON.parse(refused.body)).toEqual({ error: 'queue is full; retry later' });
     third.finish();
 
     lock.release();
-    expect(await waiting).toBe(202);
+    expect(await Promise.all(waiting)).toEqual([202, 202, 202, 202]);
     await waitFor(() => oct.runtime.health().pipeline.pending === 0, 5_000, 'the rows to be written');
-    expect(count(oct.db, 'traces')).toBe(15);
+    expect(count(oct.db, 'traces')).toBe(50);
   });
 });
