@@ -32,7 +32,7 @@ export function readBody(req: IncomingMessage, limit: number, memory: Reservatio
     if (declared > limit) return readOff(req, () => reject(octError('OCT_ERR_BODY_TOO_LARGE', limit)));
     const perBodyByte = 1 + DECODED_PER_BODY_BYTE;
     const perRawByte = inflater ? 1 : perBodyByte;
-    if (!memory.grow(declared * perRawByte)) return void (req.resume(), reject(memory.refusal()));
+    if (!memory.grow(declared * perRawByte)) return readOff(req, () => reject(memory.refusal()));
 
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -46,9 +46,7 @@ export function readBody(req: IncomingMessage, limit: number, memory: Reservatio
         req.unpipe(inflater);
         inflater.destroy();
       }
-      if (error.code !== 'OCT_ERR_MEMORY_LIMIT') return readOff(req, () => reject(error));
-      req.resume();
-      reject(error);
+      readOff(req, () => reject(error));
     };
     const reserve = (n: number): boolean => {
       if (memory.grow(n)) return true;
@@ -83,8 +81,12 @@ export function readBody(req: IncomingMessage, limit: number, memory: Reservatio
   });
 }
 
-/** Reads off (and drops) what is left of the request, then calls `then`. */
-function readOff(req: IncomingMessage, then: () => void): void {
+/**
+ * Reads off (and drops) what is left of the request, then calls `then`. Answering before the body
+ * is read would close the connection under a client still writing it, and the SDKs lose a batch
+ * whose export ends in EPIPE instead of a retryable 503.
+ */
+export function readOff(req: IncomingMessage, then: () => void): void {
   if (req.readableEnded || req.destroyed) return then();
   req.once('end', then);
   req.once('close', then);

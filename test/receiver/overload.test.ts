@@ -26,7 +26,6 @@ interface Answer {
  * when `finish` is called, so the request is in flight (its declared bytes reserved) meanwhile.
  */
 function heldPost(url: string, body: string, route = '/api/v1/traces') {
-  let answered = false;
   const req = http.request(url + route, {
     method: 'POST',
     agent: false,
@@ -34,7 +33,6 @@ function heldPost(url: string, body: string, route = '/api/v1/traces') {
   });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
-      answered = true;
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: text }));
@@ -42,24 +40,23 @@ function heldPost(url: string, body: string, route = '/api/v1/traces') {
     req.on('error', reject);
   });
   req.write(body.slice(0, KIB));
-  return { answer, answered: () => answered, finish: () => req.end(body.slice(KIB)) };
+  return { answer, finish: () => req.end(body.slice(KIB)) };
 }
 
 const trace = (i: number, bytes: number) => JSON.stringify({ model: `m${i}`, input: 'x'.repeat(bytes) });
 const inflight = (oct: RunningOct) => oct.runtime.health().receiver.inflight;
 
 describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
-  it('refuses requests past the budget at once with 503 + Retry-After, stores all the others, and gives every byte back', async () => {
+  it('refuses requests past the budget with 503 + Retry-After before holding their bodies, stores all the others, and gives every byte back', async () => {
     const oct = await startOct(LIMITS);
     // 100 KB bodies reserve 300 KB each (the body and its decoded estimate): three fit in 1 MiB.
     const posts = Array.from({ length: 6 }, (_, i) => heldPost(oct.url, trace(i, 100_000)));
-    await waitFor(() => posts.filter((p) => p.answered()).length === 3, 5_000, 'three requests to be refused before their bodies were sent');
-    const early = posts.find((p) => p.answered())!;
-    expect(await early.answer).toMatchObject({ status: 503, retryAfter: '1' });
-    expect(JSON.parse((await early.answer).body).error).toMatch(/OCT_MAX_INFLIGHT_MB = 1 MiB/);
-
+    await waitFor(() => inflight(oct).refused_requests === 3, 5_000, 'three requests to be refused on their headers');
+    expect(inflight(oct).bytes).toBe(3 * 3 * Buffer.byteLength(trace(0, 100_000)));
     for (const p of posts) p.finish();
     const answers = await Promise.all(posts.map((p) => p.answer));
+    const refused = answers.find((a) => a.status === 503)!;
+    expect(JSON.parse(refused.body).error).toMatch(/OCT_MAX_INFLIGHT_MB = 1 MiB/);
     for (const a of answers) expect([202, 503]).toContain(a.status);
     for (const a of answers.filter((a) => a.status === 503)) expect(a.retryAfter).toBe('1');
     const accepted = answers.filter((a) => a.status === 202).length;
@@ -112,7 +109,7 @@ describe('the in-flight memory budget (OCT_MAX_INFLIGHT_MB)', () => {
   it('answers a gRPC export past the budget UNAVAILABLE, and takes it once the budget has room', async () => {
     const oct = await startOct(LIMITS);
     const held = Array.from({ length: 3 }, (_, i) => heldPost(oct.url, trace(i, 100_000)));
-    await waitFor(() => inflight(oct).bytes >= 3 * 300_000, 2_000, 'the held requests to reserve their bytes');
+    await waitFor(() => inflight(oct).bytes === 3 * 3 * Buffer.byteLength(trace(0, 100_000)), 2_000, 'the held requests to reserve their bytes');
     const client = rawClient(oct.grpcUrl!);
     try {
       const body = chatSpans(1, { first: 1, input: 'y'.repeat(100 * KIB) });
@@ -191,12 +188,11 @@ describe('a full queue', () => {
     const waiting = Array.from({ length: 4 }, () => post(items(10)));
     await waitFor(() => oct.runtime.health().pipeline.waiting_requests === 4, 2_000, 'four requests to wait for room');
 
-    const third = heldPost(oct.url, items(2000));
-    await waitFor(third.answered, 2_000, 'the third request to be refused before its body was sent');
-    const refused = await third.answer;
-    expect(refused).toMatchObject({ status: 503, retryAfter: '1' });
-    expect(JSON.parse(refused.body)).toEqual({ error: 'queue is full; retry later' });
-    third.finish();
+    // Not even parsed: malformed JSON would otherwise be a 400.
+    const refused = await fetch(`${oct.url}/api/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toEqual({ error: 'queue is full; retry later' });
 
     lock.release();
     expect(await Promise.all(waiting)).toEqual([202, 202, 202, 202]);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PipelineEvent } from '../../model/events.js';
 import type { EventSink, OfferResult } from '../../pipeline/sink.js';
-import { mediaType } from '../body.js';
+import { mediaType, readOff } from '../body.js';
 import { ERRORS, octError, OctError } from '../errors.js';
 import type { Reservation } from '../inflight-budget.js';
 import type { ErrorDialect } from './answer.js';
@@ -44,12 +44,15 @@ export async function admit(
 }
 
 /**
- * Refuses a request before its body is read when no room can come within `waitMs` (see
- * `EventSink.foreseenRefusal`): reading, inflating and decoding it would be work thrown away.
+ * Refuses a request before its body is decoded when no room can come within `waitMs` (see
+ * `EventSink.foreseenRefusal`): inflating, decoding and mapping it would be work thrown away. The
+ * body is read off and dropped first. `req` is unset for a gRPC message, which has been read.
  */
-export function refuseEarly(sink: EventSink, waitMs: number): void {
+export async function refuseEarly(sink: EventSink, waitMs: number, req?: IncomingMessage): Promise<void> {
   const foreseen = sink.foreseenRefusal(waitMs);
-  if (foreseen && !foreseen.admitted) throw refusal(sink, foreseen, undefined, () => '', '');
+  if (!foreseen || foreseen.admitted) return;
+  if (req) await new Promise<void>((resolve) => readOff(req, resolve));
+  throw refusal(sink, foreseen, undefined, () => '', '');
 }
 
 /** `events` is unknown for a request refused before its body was read. */

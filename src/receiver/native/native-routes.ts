@@ -77,7 +77,7 @@ function ingestRoute<T>(endpoint: Endpoint<T>, errors: ErrorDialect, options: Na
     errors,
     async handle(req, res, memory) {
       requestFormat(req, JSON_ONLY, 'application/json');
-      refuseEarly(sink, options.admissionWaitMs);
+      await refuseEarly(sink, options.admissionWaitMs, req);
       const body = await readBody(req, options.maxBodyBytes, memory);
       const receivedAt = Date.now();
       const parsed = parseBody(body);

@@ -58,7 +58,7 @@ export function signalExport<R extends { warnings: string[] }>(signal: OtlpSigna
   const counters = signal.counters;
   let warned = false;
   return async (body, format, transport) => {
-    refuseEarly(options.sink, options.admissionWaitMs);
+    await refuseEarly(options.sink, options.admissionWaitMs);
     const request = decodeOrRefuse(signal.decode[format], body);
     if (request.warnings.length > 0 && !warned) {
       warned = true;

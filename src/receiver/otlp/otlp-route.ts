@@ -39,7 +39,7 @@ export function otlpRoute<R extends { warnings: string[] }>(signal: OtlpSignal<R
     errors: httpErrors(options.stats),
     async handle(req, res, memory) {
       const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
-      refuseEarly(options.sink, options.admissionWaitMs);
+      await refuseEarly(options.sink, options.admissionWaitMs, req);
       const partial = await exportRequest(await readBody(req, options.maxBodyBytes, memory), format, 'http');
       answer(res, 200, CONTENT_TYPES[format], encodeExportResponse(signal.response, format, partial));
     },
