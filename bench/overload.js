@@ -1,7 +1,7 @@
-// Delivery under overload with real exporters: node bench/overload.js [--exporters 8] [--burst-s 5] [--sustained-s 20] [--oct dist/main.js]
+// Delivery under overload with real exporters: node bench/overload.js [--exporters 8] [--burst-s 5] [--sustained-s 20] [--t SPANS_PER_S] [--oct dist/main.js]
 // 8 OpenTelemetry JS SDK pipelines (BatchSpanProcessor defaults → OTLPTraceExporter, http/protobuf)
 // in this process record GenAI spans against a separate oct. First the spans oct can store per
-// second (T) is measured under saturation; then, each on a fresh oct, a burst (2 T for --burst-s,
+// second (T) is measured under saturation (or given: --t, to compare two builds at the same load); then, each on a fresh oct, a burst (2 T for --burst-s,
 // then idle) and a sustained 2 T overload. Delivered = rows stored / spans recorded; the rest was
 // dropped in the SDK (its queue of 2048 full, or its retries given up) — oct loses nothing it acknowledged.
 import { spawn } from 'node:child_process';
@@ -152,8 +152,8 @@ async function delivery(name, perSecond, seconds) {
   };
 }
 
-const t = await throughput();
-console.log(`oct stores ${t} spans/s under saturation (${EXPORTERS} SDK exporters; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+const t = Number(arg('--t', 0)) || (await throughput());
+console.log(`T = ${t} spans/s${arg('--t', '') ? ' (given)' : ' (what oct stored under saturation)'} (${EXPORTERS} SDK exporters; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
 const rows = [];
 if (ONLY.includes('burst')) rows.push(await delivery(`burst: 2 T for ${BURST_S} s, then idle`, 2 * t, BURST_S));
 if (ONLY.includes('sustained')) rows.push(await delivery(`sustained: 2 T for ${SUSTAINED_S} s`, 2 * t, SUSTAINED_S));

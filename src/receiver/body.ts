@@ -20,8 +20,7 @@ const INFLATERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDe
  * inflated bytes of a compressed body, each body byte with the estimate of its decoded events
  * (`DECODED_PER_BODY_BYTE`): reserved while streaming, not on completion, so concurrent bodies cannot
  * all inflate in full and then be refused, their bytes left behind as garbage. When the bytes do not
- * fit, the promise rejects at once, before the rest is read (it is read off and dropped while the
- * answer goes out), so a refused request costs no more memory.
+ * fit, the rest is read off and dropped (holding nothing) before the promise rejects.
  */
 export function readBody(req: IncomingMessage, limit: number, memory: Reservation): Promise<Buffer> {
   return new Promise((resolve, reject) => {
