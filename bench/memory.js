@@ -10,7 +10,8 @@ import zlib from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { killAll, startOct } from './oct-process.js';
-import { RESERVED_PER_BODY_BYTE, RSS_OVERHEAD_MIB, RSS_PER_INFLIGHT_BYTE } from '../dist/receiver/inflight-budget.js';
+import { INFLIGHT_BYTES_PER_BODY_BYTE } from '../dist/config/config.js';
+import { RSS_OVERHEAD_MIB, RSS_PER_INFLIGHT_BYTE } from '../dist/receiver/inflight-budget.js';
 
 const MIB = 1024 * 1024;
 const MAX_BODY = 64 * MIB;
@@ -71,7 +72,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** One oct process, `n` concurrent copies of `body`: idle and peak RSS (MiB) and the answers. */
 async function measure(name, budgetMb, body, headers, n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oct-memory-'));
-  const oct = await startOct(path.join(dir, 'oct.db'), { OCT_MAX_INFLIGHT_MB: String(budgetMb), OCT_MAX_BODY_BYTES: String(maxBodyFor(budgetMb)) });
+  const oct = await startOct(path.join(dir, 'oct.db'), {
+    OCT_MAX_INFLIGHT_MB: String(budgetMb),
+    OCT_MAX_BODY_BYTES: String(maxBodyFor(budgetMb)),
+  });
   try {
     await post(`${oct.url}/v1/traces`, contentRequest(1000, 'warm up '), { 'content-type': 'application/x-protobuf' });
     await sleep(500);
@@ -99,8 +103,8 @@ async function measure(name, budgetMb, body, headers, n) {
   }
 }
 
-/** The largest OCT_MAX_BODY_BYTES a budget admits (it must hold RESERVED_PER_BODY_BYTE of them), at most the default. */
-const maxBodyFor = (budgetMb) => Math.min(MAX_BODY, Math.floor((budgetMb * MIB) / RESERVED_PER_BODY_BYTE));
+/** The largest OCT_MAX_BODY_BYTES a budget admits (it must hold INFLIGHT_BYTES_PER_BODY_BYTE of them), at most the default. */
+const maxBodyFor = (budgetMb) => Math.min(MAX_BODY, Math.floor((budgetMb * MIB) / INFLIGHT_BYTES_PER_BODY_BYTE));
 
 async function main() {
   const arg = (flag, fallback) => {
@@ -112,19 +116,36 @@ async function main() {
   const content = Number(arg('--content', '64'));
   const big = contentRequest(1.8e6 - 400, prose(1.8e6));
   console.log(`content request: ${(big.length / 1e6).toFixed(2)} MB`);
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores; bound = idle + ${RSS_OVERHEAD_MIB} MiB + budget × ${RSS_PER_INFLIGHT_BYTE}`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores; bound = idle + ${RSS_OVERHEAD_MIB} MiB + budget × ${RSS_PER_INFLIGHT_BYTE}`,
+  );
   const rows = [];
   for (const budgetMb of budgets) {
     const bomb = gzipBomb(maxBodyFor(budgetMb));
     const inflated = `${(bomb.length / 1024).toFixed(0)} KB → ${(maxBodyFor(budgetMb) / MIB).toFixed(0)} MiB`;
-    rows.push(await measure(`${bombs} gzip bombs (${inflated})`, budgetMb, bomb, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, bombs));
+    rows.push(
+      await measure(
+        `${bombs} gzip bombs (${inflated})`,
+        budgetMb,
+        bomb,
+        { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+        bombs,
+      ),
+    );
     rows.push(await measure(`${content} × 1.8 MB content`, budgetMb, big, { 'content-type': 'application/x-protobuf' }, content));
   }
-  console.log('| load | OCT_MAX_INFLIGHT_MB | idle RSS MiB | peak RSS MiB | bound MiB | (peak − idle) / budget | answers | peak reserved MiB | reserved after |');
+  console.log(
+    '| load | OCT_MAX_INFLIGHT_MB | idle RSS MiB | peak RSS MiB | bound MiB | (peak − idle) / budget | answers | peak reserved MiB | reserved after |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.name} | ${r.budgetMb} | ${r.idle} | ${r.peak} | ${r.bound} | ${r.factor} | ${Object.entries(r.statuses).map(([s, c]) => `${c}× ${s}`).join(', ')} | ${r.peakReserved} | ${r.leftReserved} |`,
+      `| ${r.name} | ${r.budgetMb} | ${r.idle} | ${r.peak} | ${r.bound} | ${r.factor} | ${Object.entries(r.statuses)
+        .map(([s, c]) => `${c}× ${s}`)
+        .join(', ')} | ${r.peakReserved} | ${r.leftReserved} |`,
     );
   const over = rows.filter((r) => r.peak > r.bound);
   if (over.length > 0) {

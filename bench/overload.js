@@ -23,7 +23,12 @@ const BURST_S = Number(arg('--burst-s', '5'));
 const SUSTAINED_S = Number(arg('--sustained-s', '20'));
 const OCT = path.resolve(arg('--oct', path.join(REPO, 'dist/main.js')));
 /** Extra settings for oct: --env OCT_ADMISSION_WAIT_MS=5000,OCT_QUEUE_CAPACITY=1024 */
-const OCT_ENV = Object.fromEntries((arg('--env', '') || '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+const OCT_ENV = Object.fromEntries(
+  (arg('--env', '') || '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=')),
+);
 const ONLY = arg('--only', 'burst,sustained').split(',');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -153,14 +158,22 @@ async function delivery(name, perSecond, seconds) {
 }
 
 const t = Number(arg('--t', 0)) || (await throughput());
-console.log(`T = ${t} spans/s${arg('--t', '') ? ' (given)' : ' (what oct stored under saturation)'} (${EXPORTERS} SDK exporters; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+console.log(
+  `T = ${t} spans/s${arg('--t', '') ? ' (given)' : ' (what oct stored under saturation)'} (${EXPORTERS} SDK exporters; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
+);
 const rows = [];
 if (ONLY.includes('burst')) rows.push(await delivery(`burst: 2 T for ${BURST_S} s, then idle`, 2 * t, BURST_S));
 if (ONLY.includes('sustained')) rows.push(await delivery(`sustained: 2 T for ${SUSTAINED_S} s`, 2 * t, SUSTAINED_S));
 // What the SDKs can hold while oct writes T a second: each queue (2048) plus the batch it is exporting (512).
 const sdkHeld = EXPORTERS * (2048 + 512);
-console.log(`at most deliverable with the SDK defaults: burst ${Math.min(100, (100 * (BURST_S * t + sdkHeld)) / (2 * BURST_S * t)).toFixed(1)} %, sustained ${Math.min(100, (100 * (SUSTAINED_S * t + sdkHeld)) / (2 * SUSTAINED_S * t)).toFixed(1)} % (oct's queue and waiting room add a little)`);
-console.log('| load | spans offered | stored | delivered % | spans refused by oct (503, retried) | failed requests | dropped in the SDK queue | exports the SDK gave up |');
+console.log(
+  `at most deliverable with the SDK defaults: burst ${Math.min(100, (100 * (BURST_S * t + sdkHeld)) / (2 * BURST_S * t)).toFixed(1)} %, sustained ${Math.min(100, (100 * (SUSTAINED_S * t + sdkHeld)) / (2 * SUSTAINED_S * t)).toFixed(1)} % (oct's queue and waiting room add a little)`,
+);
+console.log(
+  '| load | spans offered | stored | delivered % | spans refused by oct (503, retried) | failed requests | dropped in the SDK queue | exports the SDK gave up |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows)
-  console.log(`| ${r.name} | ${r.offered} | ${r.stored} | ${r.delivered} | ${r.refusedSpans} | ${r.failedRequests} | ${r.sdkDropped} | ${r.sdkFailedExports} |`);
+  console.log(
+    `| ${r.name} | ${r.offered} | ${r.stored} | ${r.delivered} | ${r.refusedSpans} | ${r.failedRequests} | ${r.sdkDropped} | ${r.sdkFailedExports} |`,
+  );

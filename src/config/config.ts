@@ -1,11 +1,17 @@
 import type { LogLevel } from '../logger.js';
-import { RESERVED_PER_BODY_BYTE } from '../receiver/inflight-budget.js';
 import { SETTINGS } from './settings.js';
 
 /**
  * oct's settings: `OCT_*` environment variables with defaults, validated at start-up.
  * Each is parsed as `SETTINGS` (settings.ts) says.
  */
+
+/**
+ * Bytes of OCT_MAX_INFLIGHT_MB a request may reserve per byte of OCT_MAX_BODY_BYTES: its raw and
+ * inflated bytes and the estimate of its decoded events (src/receiver/inflight-budget.ts). The budget
+ * must hold this many of the largest bodies, or such a body could never be admitted.
+ */
+export const INFLIGHT_BYTES_PER_BODY_BYTE = 4;
 
 export type AckMode = 'queue' | 'commit';
 
@@ -111,10 +117,10 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
       `OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`,
     );
   }
-  const leastInflightMb = Math.ceil((RESERVED_PER_BODY_BYTE * config.maxBodyBytes) / MIB);
+  const leastInflightMb = Math.ceil((INFLIGHT_BYTES_PER_BODY_BYTE * config.maxBodyBytes) / MIB);
   if (errors.length === 0 && config.maxInflightMb < leastInflightMb) {
     errors.push(
-      `OCT_MAX_INFLIGHT_MB is invalid: expected at least ${RESERVED_PER_BODY_BYTE} × OCT_MAX_BODY_BYTES (${leastInflightMb}), so the largest request fits (actual: '${config.maxInflightMb}')`,
+      `OCT_MAX_INFLIGHT_MB is invalid: expected at least ${INFLIGHT_BYTES_PER_BODY_BYTE} × OCT_MAX_BODY_BYTES (${leastInflightMb}), so the largest request fits (actual: '${config.maxInflightMb}')`,
     );
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };

@@ -94,7 +94,8 @@ export const ERRORS = {
     503,
     GrpcCode.UNAVAILABLE,
     true,
-    (maxMib: number) => `oct is holding its in-flight request budget (OCT_MAX_INFLIGHT_MB = ${maxMib} MiB) in requests being read; retry later`,
+    (maxMib: number) =>
+      `oct is holding its in-flight request budget (OCT_MAX_INFLIGHT_MB = ${maxMib} MiB) in requests being read; retry later`,
   ),
   OCT_ERR_SHUTTING_DOWN: entry(503, GrpcCode.UNAVAILABLE, true, () => 'oct is shutting down; retry later'),
   /** The disk guard: a full disk or a database oct may not write; what was admitted before is kept and written later. */

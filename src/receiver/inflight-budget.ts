@@ -1,18 +1,13 @@
+import { INFLIGHT_BYTES_PER_BODY_BYTE } from '../config/config.js';
 import { octError, type OctError } from './errors.js';
 
 /**
  * The estimate of a decoded request's bytes per byte of body: decoding makes its strings (about one
  * body, LLM payloads being mostly text), and mapping parses and renders the messages in them
- * (about one more) before cutting them to OCT_MAX_TEXT_BYTES. Measured by bench/memory.js.
+ * (about one more) before cutting them to OCT_MAX_TEXT_BYTES. With the raw and the inflated byte,
+ * that is the INFLIGHT_BYTES_PER_BODY_BYTE the budget must hold per byte of the largest body.
  */
-export const DECODED_PER_BODY_BYTE = 2;
-
-/**
- * Bytes a request holds per byte of body, at most: its raw bytes, the inflated bytes of a
- * compressed body, and the decoded estimate. `OCT_MAX_INFLIGHT_MB` must hold this many largest
- * bodies, or such a body could never be admitted.
- */
-export const RESERVED_PER_BODY_BYTE = 2 + DECODED_PER_BODY_BYTE;
+export const DECODED_PER_BODY_BYTE = INFLIGHT_BYTES_PER_BODY_BYTE - 2;
 
 /**
  * The memory bound, measured by bench/memory.js (16 gzip bombs and 64 concurrent 1.8 MB requests,

@@ -68,16 +68,20 @@ export function exportHandler(
 ): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     const memory = budget.open();
-    const exported = memory.grow((1 + DECODED_PER_BODY_BYTE) * call.request.length) ? service.export(call.request) : Promise.reject(memory.refusal());
-    exported.finally(() => memory.release()).then(
-      (response) => callback(null, response),
-      (err: unknown) => {
-        countOtlp(stats, 'grpc', 'otlp_requests_failed');
-        if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
-        const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
-        callback({ code: error.entry.grpcCode, details: error.message });
-      },
-    );
+    const exported = memory.grow((1 + DECODED_PER_BODY_BYTE) * call.request.length)
+      ? service.export(call.request)
+      : Promise.reject(memory.refusal());
+    exported
+      .finally(() => memory.release())
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          countOtlp(stats, 'grpc', 'otlp_requests_failed');
+          if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
+          const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
+          callback({ code: error.entry.grpcCode, details: error.message });
+        },
+      );
   };
   return { Export };
 }

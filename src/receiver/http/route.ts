@@ -56,7 +56,13 @@ export async function refuseEarly(sink: EventSink, waitMs: number, req?: Incomin
 }
 
 /** `events` is unknown for a request refused before its body was read. */
-function refusal(sink: EventSink, offered: OfferResult & { admitted: false }, events: number | undefined, held: () => string, advice: string): OctError {
+function refusal(
+  sink: EventSink,
+  offered: OfferResult & { admitted: false },
+  events: number | undefined,
+  held: () => string,
+  advice: string,
+): OctError {
   switch (offered.reason) {
     case 'too_large':
       return octError('OCT_ERR_TOO_MANY_EVENTS', held(), sink.capacity, advice);
