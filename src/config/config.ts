@@ -79,7 +79,7 @@ export function defaultConfig(): Config {
     queueCapacity: 512,
     batchMaxRows: 50,
     batchTimeoutMs: 500,
-    admissionWaitMs: 1_000,
+    admissionWaitMs: 4_000,
     shutdownTimeoutMs: 10_000,
     pendingContentTtlS: 600,
     retentionDays: 30,

@@ -4,8 +4,12 @@ import type { CommitWatch } from './commit-watch.js';
 import { DrainRate } from './drain-rate.js';
 import type { EventSink, OfferResult } from './sink.js';
 
-/** Waiting requests hold at most this many queues' worth of events between them, so waiting memory stays bounded. */
-export const WAITING_QUEUES = 4;
+/**
+ * Waiting requests hold at most this many queues' worth of events between them (their bytes are in
+ * OCT_MAX_INFLIGHT_MB as well): eight, so that eight SDK exporters' 512-span batches can all wait
+ * through a burst instead of being refused and resent.
+ */
+export const WAITING_QUEUES = 8;
 
 const ADMITTED: OfferResult = Object.freeze({ admitted: true });
 const QUEUE_FULL: OfferResult = Object.freeze({ admitted: false, reason: 'queue_full' });

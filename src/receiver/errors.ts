@@ -30,7 +30,7 @@ export const RETRY_AFTER_SECONDS = 1;
 /**
  * The longest `Retry-After`: the JS and Python SDKs give up a retry that would end past their
  * 10 s export timeout, and a request refused for a full queue has waited OCT_ADMISSION_WAIT_MS
- * first; 3 s leaves room for two retries.
+ * (4 s) first; 3 s leaves room for the retry.
  */
 export const MAX_RETRY_AFTER_SECONDS = 3;
 

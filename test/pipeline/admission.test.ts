@@ -105,28 +105,27 @@ describe('admission', () => {
   it(`lets at most ${WAITING_QUEUES} queues of events wait, and refuses the next request at once`, async () => {
     const { admission, free } = setup();
     admission.offer(traceEvents(100));
-    const waiting = [70, 100, 100, 100].map((n) => admission.offerWithin(traceEvents(n), 5_000));
-    expect(admission.stats()).toMatchObject({ waiting_requests: 4, waiting_events: 370, max_waiting_events: 400 });
+    const max = WAITING_QUEUES * 100;
+    const waiting = [70, ...Array.from({ length: WAITING_QUEUES - 1 }, () => 100)].map((n) => admission.offerWithin(traceEvents(n), 5_000));
+    expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES, waiting_events: max - 30, max_waiting_events: max });
     expect(await admission.offerWithin(traceEvents(40), 5_000)).toEqual(QUEUE_FULL);
     const last = admission.offerWithin(traceEvents(30), 5_000);
-    expect(admission.stats()).toMatchObject({ waiting_requests: 5, waiting_events: 400 });
-    for (let i = 0; i < 5; i++) free(100);
+    expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES + 1, waiting_events: max });
+    for (let i = 0; i <= WAITING_QUEUES; i++) free(100);
     for (const offer of [...waiting, last]) expect(await offer).toEqual({ admitted: true });
-    expect(admission.stats()).toMatchObject({ received: 540, enqueued: 500, refused: 40, waiting_events: 0 });
+    expect(admission.stats()).toMatchObject({ received: 100 + max + 40, enqueued: 100 + max, refused: 40, waiting_events: 0 });
   });
 
   it('gives a timed-out request its share of the waiting bound back', async () => {
     const { admission } = setup();
     admission.offer(traceEvents(100));
     const first = admission.offerWithin(traceEvents(100), 100);
-    void admission.offerWithin(traceEvents(100), 5_000);
-    void admission.offerWithin(traceEvents(100), 5_000);
-    void admission.offerWithin(traceEvents(100), 5_000);
+    for (let i = 1; i < WAITING_QUEUES; i++) void admission.offerWithin(traceEvents(100), 5_000);
     expect(await admission.offerWithin(traceEvents(1), 5_000)).toEqual(QUEUE_FULL);
     await vi.advanceTimersByTimeAsync(100);
     expect(await first).toEqual(QUEUE_FULL);
     void admission.offerWithin(traceEvents(100), 5_000);
-    expect(admission.stats()).toMatchObject({ waiting_requests: 4, waiting_events: 400 });
+    expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES, waiting_events: WAITING_QUEUES * 100 });
   });
 
   it('answers waiting requests and every later offer with shutting_down once closed', async () => {
