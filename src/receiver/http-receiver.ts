@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Component } from '../pipeline/component.js';
 import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
+import type { InflightBudget } from './inflight-budget.js';
 import type { Route } from './http/route.js';
 
 export interface HttpReceiverOptions {
@@ -16,6 +17,8 @@ export interface HttpReceiverOptions {
   defaultErrors: ErrorDialect;
   /** Body of `GET /healthz`. */
   health: () => object;
+  /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the gRPC receiver. */
+  budget: InflightBudget;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
   logger: Logger;
@@ -92,10 +95,13 @@ export class HttpReceiver implements Component {
 
   #serve(route: Route) {
     return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const memory = this.#options.budget.open();
       try {
-        await route.handle(req, res);
+        await route.handle(req, res, memory);
       } catch (err) {
         this.#fail(req, res, route.errors, err);
+      } finally {
+        memory.release();
       }
     };
   }

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
 import { octError, OctError } from '../errors.js';
+import { DECODED_PER_BODY_BYTE, type InflightBudget } from '../inflight-budget.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from '../otlp/count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, type ExportResponse } from '../otlp/encode-response.js';
@@ -57,19 +58,32 @@ export function serviceDefinition(service: GrpcService): grpc.ServiceDefinition 
 
 /**
  * The unary `Export` handler: success, or the error registry's gRPC code with oct's message.
- * Anything but an `OctError` is a bug, logged and answered INTERNAL.
+ * Anything but an `OctError` is a bug, logged and answered INTERNAL. grpc-js hands over a message
+ * whole (inflated, at most OCT_MAX_BODY_BYTES), so it reserves its in-flight bytes then: the
+ * message and its decoded estimate, given back once the call is answered.
  */
-export function exportHandler(service: GrpcService, stats: ReceiverStats, logger: Logger): grpc.UntypedServiceImplementation {
+export function exportHandler(
+  service: GrpcService,
+  stats: ReceiverStats,
+  budget: InflightBudget,
+  logger: Logger,
+): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    service.export(call.request).then(
-      (response) => callback(null, response),
-      (err: unknown) => {
-        countOtlp(stats, 'grpc', 'otlp_requests_failed');
-        if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
-        const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
-        callback({ code: error.entry.grpcCode, details: error.message });
-      },
-    );
+    const memory = budget.open();
+    const exported = memory.grow((1 + DECODED_PER_BODY_BYTE) * call.request.length)
+      ? service.export(call.request)
+      : Promise.reject(memory.refusal());
+    exported
+      .finally(() => memory.release())
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          countOtlp(stats, 'grpc', 'otlp_requests_failed');
+          if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
+          const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
+          callback({ code: error.entry.grpcCode, details: error.message });
+        },
+      );
   };
   return { Export };
 }
