@@ -6,6 +6,7 @@ import type { BatchProcessor } from './pipeline/batch-processor.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
 import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
 import { HttpReceiver } from './receiver/http-receiver.js';
+import { InflightBudget, type InflightStats } from './receiver/inflight-budget.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { CONTENT_HINT_DEFAULTS, ContentHint } from './receiver/otlp/content-hint.js';
 import { LOGS_RESPONSE, TRACES_RESPONSE } from './receiver/otlp/encode-response.js';
@@ -37,6 +38,7 @@ export class Runtime {
   /** Unset when the read API is off: a non-loopback listener (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
+  readonly #budget: InflightBudget;
   #stopping: Promise<void> | undefined;
 
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
@@ -45,6 +47,7 @@ export class Runtime {
     const { exporter, processor, mapping } = createWritePath(config, logger);
     this.#exporter = exporter;
     this.#processor = processor;
+    this.#budget = new InflightBudget(config.maxInflightMb * 1024 * 1024, refusalLog(logger));
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -77,6 +80,7 @@ export class Runtime {
       ],
       defaultErrors: otlpErrors(),
       health: () => this.health(),
+      budget: this.#budget,
       closeTimeoutMs,
       maxConnections: config.maxConnections,
       connectionRefused: () => this.#receiverStats.http_connections_refused++,
@@ -96,6 +100,7 @@ export class Runtime {
             maxMessageBytes: config.maxBodyBytes,
             closeTimeoutMs,
             stats: this.#receiverStats,
+            budget: this.#budget,
             logger,
           });
   }
@@ -135,7 +140,7 @@ export class Runtime {
     return {
       status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
       pipeline: this.#processor.stats(),
-      receiver: snapshotReceiverStats(this.#receiverStats),
+      receiver: { ...snapshotReceiverStats(this.#receiverStats), inflight: this.#budget.stats() },
       content: this.#exporter.contentStats(),
       storage,
     };
@@ -152,6 +157,23 @@ export class Runtime {
       `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,
     );
   }
+}
+
+/** Memory-limit refusals come in floods: the first is logged, then one line per interval with the count. */
+function refusalLog(logger: Logger, intervalMs = 10_000): (stats: InflightStats) => void {
+  let last = -Infinity;
+  let unlogged = 0;
+  return (stats) => {
+    unlogged++;
+    const now = performance.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    logger.warn(
+      `${unlogged} request${unlogged === 1 ? '' : 's'} refused (503): requests in flight hold ${mib(stats.bytes)} of OCT_MAX_INFLIGHT_MB (${mib(stats.max_bytes)} MiB); ${stats.refused_requests} refused since start`,
+    );
+    unlogged = 0;
+  };
 }
 
 function withoutPassword(url: string): string {

@@ -103,6 +103,12 @@ export const SETTINGS: readonly Setting[] = [
   setting('OCT_MAX_ATTRIBUTES_BYTES', 'maxAttributesBytes', int(64, 1 << 30), 'byte limit of each stored attributes JSON'),
   setting('OCT_MAX_BODY_BYTES', 'maxBodyBytes', int(1024, 2 ** 31), 'request body limit, raw and decompressed'),
   setting('OCT_MAX_CONNECTIONS', 'maxConnections', int(1, 1_000_000), 'open HTTP connections; more are closed as they arrive, and counted'),
+  setting(
+    'OCT_MAX_INFLIGHT_MB',
+    'maxInflightMb',
+    int(1, 1 << 20, 'MiB'),
+    'memory budget of the requests being read, inflated and decoded; past it a request gets 503',
+  ),
   setting('OCT_QUEUE_CAPACITY', 'queueCapacity', int(1, 1_000_000), 'events admitted but not yet written'),
   setting('OCT_BATCH_MAX_ROWS', 'batchMaxRows', int(1, 100_000), 'a batch is written when it holds this many events…'),
   setting('OCT_BATCH_TIMEOUT_MS', 'batchTimeoutMs', int(1, 3_600_000, 'milliseconds'), '…or this long after its first event arrived'),

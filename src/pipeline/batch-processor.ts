@@ -167,7 +167,7 @@ export class BatchProcessor implements Component {
     if (this.#gaveUp) return;
     this.#queue.release(n);
     this.#flushesInFlight--;
-    this.admission.admitWaiting();
+    this.admission.written(n);
     if (this.#draining && this.#queue.size === 0) this.#onIdle?.();
     // Next flush on a fresh tick so HTTP handlers run between back-to-back batches.
     else setImmediate(() => this.#schedule());

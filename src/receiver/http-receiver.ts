@@ -7,6 +7,7 @@ import type { Component } from '../pipeline/component.js';
 import { readOff } from './body.js';
 import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
+import type { InflightBudget } from './inflight-budget.js';
 import type { Route } from './http/route.js';
 
 export interface HttpReceiverOptions {
@@ -17,6 +18,8 @@ export interface HttpReceiverOptions {
   defaultErrors: ErrorDialect;
   /** Body of `GET /healthz`. */
   health: () => object;
+  /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the gRPC receiver. */
+  budget: InflightBudget;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
   /** Open connections past this are closed as they arrive (OCT_MAX_CONNECTIONS), and counted by `connectionRefused`. */
@@ -151,17 +154,19 @@ export class HttpReceiver implements Component {
   #serve(route: Route) {
     return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const unwatch = route.method === 'POST' ? this.#watchBody(req, res, route.errors) : undefined;
+      const memory = this.#options.budget.open();
       try {
         if (this.#stopping) {
           // Read off first: closing on a body still arriving would reset the connection under the answer.
           await new Promise<void>((resolve) => readOff(req, resolve));
           throw octError('OCT_ERR_SHUTTING_DOWN');
         }
-        await route.handle(req, res);
+        await route.handle(req, res, memory);
       } catch (err) {
         this.#fail(req, res, route.errors, err);
       } finally {
         unwatch?.();
+        memory.release();
       }
     };
   }

@@ -6,6 +6,7 @@ import {
   type BatchProcessorOptions,
   type PipelineStats,
 } from '../../src/pipeline/batch-processor.js';
+import { WAITING_QUEUES } from '../../src/pipeline/admission.js';
 import { traceEvent, traceEvents } from '../factories.js';
 import { FakeExporter, flushMicrotasks } from './fake-exporter.js';
 
@@ -298,7 +299,7 @@ describe('batch processor', () => {
         max_flushes_in_flight: 16,
         waiting_requests: 1,
         waiting_events: 30,
-        max_waiting_events: 400,
+        max_waiting_events: WAITING_QUEUES * 100,
       });
     });
   });
@@ -332,16 +333,12 @@ describe('batch processor', () => {
       expect(processor.stats()).toMatchObject({ received: 160, enqueued: 100, refused: 60 });
     });
 
-    it('lets at most four queues of events wait, admits waiters in arrival order, and keeps newcomers behind them', async () => {
+    it(`lets at most ${WAITING_QUEUES} queues of events wait, admits waiters in arrival order, and keeps newcomers behind them`, async () => {
       const { processor, sink, exporter } = setup({ capacity: 100, maxRows: 100 });
       sink.offer(traceEvents(100));
       const first = sink.offerWithin(traceEvents(70), 5_000);
-      const fillers = [
-        sink.offerWithin(traceEvents(100), 5_000),
-        sink.offerWithin(traceEvents(100), 5_000),
-        sink.offerWithin(traceEvents(100), 5_000),
-      ];
-      // 370 are waiting: another 40 would exceed the bound of 400 and is refused at once.
+      const fillers = Array.from({ length: WAITING_QUEUES - 1 }, () => sink.offerWithin(traceEvents(100), 5_000));
+      // 70 short of the bound are waiting: another 40 would exceed it and is refused at once.
       expect(await sink.offerWithin(traceEvents(40), 5_000)).toEqual({ admitted: false, reason: 'queue_full' });
       const second = sink.offerWithin(traceEvents(30), 5_000);
       expect(sink.offer(traceEvents(1))).toEqual({ admitted: false, reason: 'queue_full' });
@@ -350,7 +347,7 @@ describe('batch processor', () => {
       for (const filler of fillers) expect(await filler).toEqual({ admitted: true });
       expect(await second).toEqual({ admitted: true });
       // Waiters are admitted in order; partial batches are written at once while others wait.
-      expect(exporter.sizes).toEqual([100, 70, 100, 100, 100, 30]);
+      expect(exporter.sizes).toEqual([100, 70, ...fillers.map(() => 100), 30]);
       expect(processor.stats().timeout_triggered).toBe(0);
     });
 

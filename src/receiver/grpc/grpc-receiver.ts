@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
 import type { Component } from '../../pipeline/component.js';
+import type { InflightBudget } from '../inflight-budget.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import { exportHandler, serviceDefinition, type GrpcService } from './otlp-services.js';
 
@@ -14,6 +15,8 @@ export interface GrpcReceiverOptions {
   /** How long shutdown waits for in-flight calls before cancelling them. */
   closeTimeoutMs: number;
   stats: ReceiverStats;
+  /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the HTTP receiver. */
+  budget: InflightBudget;
   logger: Logger;
 }
 
@@ -29,9 +32,9 @@ export class GrpcReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, services, maxMessageBytes, stats, logger } = this.#options;
+    const { host, port, services, maxMessageBytes, stats, budget, logger } = this.#options;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
-    for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, logger));
+    for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, budget, logger));
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
 import { octError, OctError } from '../errors.js';
+import { DECODED_PER_BODY_BYTE, type InflightBudget } from '../inflight-budget.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from '../otlp/count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, type ExportResponse } from '../otlp/encode-response.js';
@@ -26,10 +27,12 @@ export function signalService(name: string, exportRequest: SignalExport, respons
 export function metricsService(stats: ReceiverStats): GrpcService {
   return {
     name: 'opentelemetry.proto.collector.metrics.v1.MetricsService',
-    export: (body) => {
-      countOtlp(stats, 'grpc', 'otlp_metric_points_ignored', countMetricPoints('protobuf', body));
-      return Promise.resolve(encodeFullSuccess('protobuf'));
-    },
+    // Inside the promise, so an undecodable message rejects (INVALID_ARGUMENT, counted) instead of throwing past the handler.
+    export: (body) =>
+      Promise.resolve().then(() => {
+        countOtlp(stats, 'grpc', 'otlp_metric_points_ignored', countMetricPoints('protobuf', body));
+        return encodeFullSuccess('protobuf');
+      }),
   };
 }
 
@@ -55,13 +58,23 @@ export function serviceDefinition(service: GrpcService): grpc.ServiceDefinition 
 
 /**
  * The unary `Export` handler: success, or the error registry's gRPC code with oct's message.
- * Anything but an `OctError` is a bug, logged and answered INTERNAL.
+ * Anything but an `OctError` is a bug, logged and answered INTERNAL. grpc-js hands over a message
+ * whole (inflated, at most OCT_MAX_BODY_BYTES), so it reserves its in-flight bytes then: the
+ * message and its decoded estimate, given back once the call is answered.
  */
-export function exportHandler(service: GrpcService, stats: ReceiverStats, logger: Logger): grpc.UntypedServiceImplementation {
+export function exportHandler(
+  service: GrpcService,
+  stats: ReceiverStats,
+  budget: InflightBudget,
+  logger: Logger,
+): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    // Through a promise, so an export that throws (an undecodable metrics body) is answered like one that rejects, not as UNKNOWN.
-    Promise.resolve(call.request)
-      .then((request) => service.export(request))
+    const memory = budget.open();
+    const exported = memory.grow((1 + DECODED_PER_BODY_BYTE) * call.request.length)
+      ? service.export(call.request)
+      : Promise.reject(memory.refusal());
+    exported
+      .finally(() => memory.release())
       .then(
         (response) => callback(null, response),
         (err: unknown) => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RETRY_AFTER_SECONDS, type OctError } from '../errors.js';
+import type { OctError } from '../errors.js';
 
 export const JSON_UTF8 = 'application/json; charset=utf-8';
 
@@ -19,7 +19,7 @@ export interface ErrorDialect {
 /** The one failure path: status and `Retry-After` from the registry, body in the route's dialect. */
 export function answerError(req: IncomingMessage, res: ServerResponse, dialect: ErrorDialect, error: OctError): void {
   const { status, retryable } = error.entry;
-  if (retryable) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (retryable) res.setHeader('Retry-After', String(error.retryAfterS));
   const { contentType, body } = dialect.encode(req, error);
   answer(res, status, contentType, body);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { HttpReceiver } from '../../../src/receiver/http-receiver.js';
+import { InflightBudget } from '../../../src/receiver/inflight-budget.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
 
 const receiver = () =>
@@ -10,6 +11,7 @@ const receiver = () =>
     routes: [],
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
+    budget: new InflightBudget(1024 * 1024, () => {}),
     closeTimeoutMs: 1_000,
     maxConnections: 100,
     connectionRefused: () => {},

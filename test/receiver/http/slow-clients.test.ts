@@ -4,6 +4,7 @@ import { createLogger } from '../../../src/logger.js';
 import { readBody } from '../../../src/receiver/body.js';
 import { answer } from '../../../src/receiver/http/answer.js';
 import { HttpReceiver, type SlowClientLimits } from '../../../src/receiver/http-receiver.js';
+import { InflightBudget } from '../../../src/receiver/inflight-budget.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
 import { startOct } from '../../helpers.js';
 import { chatSpan, tracesRequest } from '../../logs-fixture.js';
@@ -52,11 +53,12 @@ async function receiver(limits = LIMITS) {
         path: '/echo',
         usage: 'echo is sent with POST',
         errors: otlpErrors(),
-        handle: async (req, res) => answer(res, 200, 'text/plain', String((await readBody(req, 1 << 20)).length)),
+        handle: async (req, res, memory) => answer(res, 200, 'text/plain', String((await readBody(req, 1 << 20, memory)).length)),
       },
     ],
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
+    budget: new InflightBudget(64 << 20, () => {}),
     closeTimeoutMs: 1_000,
     maxConnections: 100,
     connectionRefused: () => {},
