@@ -6,6 +6,7 @@ import type { ContentStats } from './content-join.js';
 import type { Synchronous } from './open-database.js';
 import type { RetentionOptions } from './retention.js';
 import { DEFAULT_WAL_LIMITS, type WalLimits } from './wal/progress.js';
+import { WalStall } from './wal/stall.js';
 import type { FromWriter, StorageStats, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
@@ -32,6 +33,10 @@ export interface StorageHealth extends Partial<StorageStats> {
   reason: string | null;
   /** Epoch ms since when writes are refused. */
   since: number | null;
+  /** Checkpoint passes that could not copy the whole WAL: busy, or stopped short by a reader's snapshot. */
+  wal_incomplete_checkpoints: number;
+  /** How long checkpoints have stopped short of the WAL's end (0 while they copy all of it): about the age of the oldest snapshot pinning it. */
+  wal_pinned_ms: number;
 }
 
 export const RETENTION_INTERVAL_MS = 60_000;
@@ -55,6 +60,8 @@ export class SqliteExporter implements Exporter {
   readonly #options: SqliteExporterOptions;
   readonly #logger: Logger;
   readonly #abort = new SharedArrayBuffer(4);
+  readonly #walStallCells = WalStall.allocate();
+  readonly #walStall = new WalStall(this.#walStallCells);
   readonly #pending = new Map<number, PendingWrite>();
   #worker: Worker | undefined;
   #content: ContentStats = { pending: 0, joined: 0, superseded: 0, expired: 0 };
@@ -79,6 +86,7 @@ export class SqliteExporter implements Exporter {
       pendingContentTtlMs: this.#options.pendingContentTtlS * 1000,
       walLimits: this.#options.walLimits ?? DEFAULT_WAL_LIMITS,
       abort: this.#abort,
+      walStall: this.#walStallCells,
       synchronous: this.#options.synchronous ?? 'NORMAL',
       retention: this.#options.retention ?? { retentionDays: 0, maxDbBytes: 0 },
       retentionIntervalMs: this.#options.retentionIntervalMs ?? RETENTION_INTERVAL_MS,
@@ -127,6 +135,8 @@ export class SqliteExporter implements Exporter {
       reason: state.writable ? null : state.reason,
       since: state.writable ? null : state.since,
       ...this.#stats,
+      wal_incomplete_checkpoints: this.#walStall.incompleteCheckpoints,
+      wal_pinned_ms: this.#walStall.pinnedMs(),
     };
   }
 
@@ -160,6 +170,9 @@ export class SqliteExporter implements Exporter {
         return;
       case 'warning':
         this.#logger.warn(message.message);
+        return;
+      case 'notice':
+        this.#logger.info(message.message);
         return;
       case 'refusing':
         this.#logger.error(`${message.reason}: refusing new data with 503; the ${this.#pending.size} batches held are kept and retried`);
