@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
+import type { Health } from './health.js';
 import { createLogger, type Logger } from './logger.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { Metrics } from './metrics/prometheus.js';
 import type { PipelineEvent } from './model/events.js';
 import type { BatchProcessor } from './pipeline/batch-processor.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
 import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
-import { HttpReceiver } from './receiver/http-receiver.js';
+import { HttpReceiver, type Readiness } from './receiver/http-receiver.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { CONTENT_HINT_DEFAULTS, ContentHint } from './receiver/otlp/content-hint.js';
 import { LOGS_RESPONSE, TRACES_RESPONSE } from './receiver/otlp/encode-response.js';
@@ -37,6 +40,9 @@ export class Runtime {
   /** Unset when the read API is off: a non-loopback listener (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
+  readonly #metrics = new Metrics(() => this.health());
+  /** Set once storage is open and every receiver listens. */
+  #started = false;
   #stopping: Promise<void> | undefined;
 
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
@@ -45,6 +51,8 @@ export class Runtime {
     const { exporter, processor, mapping } = createWritePath(config, logger);
     this.#exporter = exporter;
     this.#processor = processor;
+    this.#processor.observe(this.#metrics.batches);
+    const defaultErrors = otlpErrors();
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
@@ -74,9 +82,11 @@ export class Runtime {
           costs: mapping.costs,
         }),
         ...reads,
+        metricsRoute(this.#metrics, defaultErrors),
       ],
-      defaultErrors: otlpErrors(),
+      defaultErrors,
       health: () => this.health(),
+      readiness: () => this.readiness(),
       closeTimeoutMs,
       logger,
     });
@@ -107,6 +117,7 @@ export class Runtime {
     await this.#processor.start();
     await this.#receiver.start();
     await this.#grpc?.start();
+    this.#started = true;
     const address = this.#receiver.address();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -128,7 +139,7 @@ export class Runtime {
     return this.#stopping;
   }
 
-  health() {
+  health(): Health {
     const storage = this.#exporter instanceof PostgresExporter ? this.#exporter.storageState() : this.#exporter.storageHealth();
     return {
       status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
@@ -137,6 +148,16 @@ export class Runtime {
       content: this.#exporter.contentStats(),
       storage,
     };
+  }
+
+  /** What `GET /readyz` answers: ready once started, not while stopping or while the storage refuses writes. */
+  readiness(): Readiness {
+    if (this.#stopping) return { ready: false, reason: 'oct is shutting down' };
+    if (!this.#started) return { ready: false, reason: 'oct is starting' };
+    const { storage } = this.health();
+    if (storage.writable) return { ready: true };
+    if ('engine' in storage) return { ready: false, reason: `PostgreSQL is not writable: ${storage.error ?? 'unknown error'}` };
+    return { ready: false, reason: storage.reason ?? 'the database does not take writes' };
   }
 
   async #stop(): Promise<void> {

@@ -16,12 +16,17 @@ export interface HttpReceiverOptions {
   defaultErrors: ErrorDialect;
   /** Body of `GET /healthz`. */
   health: () => object;
+  /** What `GET /readyz` answers. */
+  readiness: () => Readiness;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
   logger: Logger;
 }
 
-/** The HTTP server: every route plus `/healthz` on one port, one express path per route. */
+/** Whether oct should be sent traffic; `reason` says why not. */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+/** The HTTP server: every route plus `/healthz` and `/readyz` on one port, one express path per route. */
 export class HttpReceiver implements Component {
   readonly #options: HttpReceiverOptions;
   #server: Server | undefined;
@@ -50,7 +55,7 @@ export class HttpReceiver implements Component {
    * use only node's request and response, and write each answer whole.
    */
   #handler(): (req: IncomingMessage, res: ServerResponse) => void {
-    const { health, defaultErrors } = this.#options;
+    const { health, readiness, defaultErrors } = this.#options;
     const routes: Route[] = [
       ...this.#options.routes,
       {
@@ -59,6 +64,17 @@ export class HttpReceiver implements Component {
         usage: 'health is read with GET',
         errors: defaultErrors,
         handle: (_req, res) => answer(res, 200, JSON_UTF8, JSON.stringify(health())),
+      },
+      {
+        method: 'GET',
+        path: '/readyz',
+        usage: 'readiness is read with GET',
+        errors: defaultErrors,
+        handle: (_req, res) => {
+          const state = readiness();
+          const body = state.ready ? { status: 'ready' } : { status: 'not_ready', reason: state.reason };
+          answer(res, state.ready ? 200 : 503, JSON_UTF8, JSON.stringify(body));
+        },
       },
     ];
     const router = express.Router({ strict: true, caseSensitive: true });
