@@ -18,6 +18,7 @@ import { otlpErrors, otlpMetricsRoute, otlpRoute } from './receiver/otlp/otlp-ro
 import { tracesSignal } from './receiver/otlp/traces-signal.js';
 import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
+import { RejectionLog } from './receiver/rejection-log.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
 import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
@@ -40,6 +41,7 @@ export class Runtime {
   /** Unset when the read API is off: a non-loopback listener (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
+  readonly #rejections: RejectionLog;
   readonly #metrics = new Metrics(() => this.health());
   /** Set once storage is open and every receiver listens. */
   #started = false;
@@ -48,6 +50,7 @@ export class Runtime {
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
+    this.#rejections = new RejectionLog(logger);
     const { exporter, processor, mapping } = createWritePath(config, logger);
     this.#exporter = exporter;
     this.#processor = processor;
@@ -89,6 +92,7 @@ export class Runtime {
       readiness: () => this.readiness(),
       closeTimeoutMs,
       logger,
+      rejections: this.#rejections,
     });
     this.#grpc =
       config.grpcPort === 'off'
@@ -105,6 +109,7 @@ export class Runtime {
             closeTimeoutMs,
             stats: this.#receiverStats,
             logger,
+            rejections: this.#rejections,
           });
   }
 
@@ -166,6 +171,7 @@ export class Runtime {
     await this.#reader?.shutdown();
     await this.#processor.shutdown();
     await this.#exporter.shutdown();
+    this.#rejections.flush();
     const s = this.#processor.stats();
     this.#logger.info(
       `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,

@@ -7,6 +7,7 @@ import type { Component } from '../pipeline/component.js';
 import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
 import type { Route } from './http/route.js';
+import type { RejectionLog } from './rejection-log.js';
 
 export interface HttpReceiverOptions {
   host: string;
@@ -21,6 +22,7 @@ export interface HttpReceiverOptions {
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** Whether oct should be sent traffic; `reason` says why not. */
@@ -99,7 +101,9 @@ export class HttpReceiver implements Component {
     const notFound = (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?', 1)[0];
       const errors = bySegment.get(firstSegment(path)) ?? defaultErrors;
-      answerError(req, res, errors, octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served));
+      const error = octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served);
+      this.#logRefused(req, error);
+      answerError(req, res, errors, error);
     };
     return (req, res) =>
       // The router reads only node's fields of req and res.
@@ -121,9 +125,16 @@ export class HttpReceiver implements Component {
     errors.countFailure();
     if (!(err instanceof OctError))
       this.#options.logger.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+    else this.#logRefused(req, err);
     // Once an answer has begun, the connection is all that is left to end.
     if (res.headersSent) return void res.destroy();
     answerError(req, res, errors, err instanceof OctError ? err : octError('OCT_ERR_INTERNAL'));
+  }
+
+  #logRefused(req: IncomingMessage, error: OctError): void {
+    // The path only: a query string may hold a search of stored prompts.
+    const route = `${req.method} ${(req.url ?? '/').split('?', 1)[0]}`;
+    this.#options.rejections.refused({ route, client: req.socket.remoteAddress ?? 'an unknown address' }, error, error.entry.status);
   }
 
   address(): AddressInfo {

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
 import type { Component } from '../../pipeline/component.js';
 import type { ReceiverStats } from '../receiver-stats.js';
+import type { RejectionLog } from '../rejection-log.js';
 import { exportHandler, serviceDefinition, type GrpcService } from './otlp-services.js';
 
 export interface GrpcReceiverOptions {
@@ -15,6 +16,7 @@ export interface GrpcReceiverOptions {
   closeTimeoutMs: number;
   stats: ReceiverStats;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted): the OTLP services on one port. */
@@ -29,9 +31,9 @@ export class GrpcReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, services, maxMessageBytes, stats, logger } = this.#options;
+    const { host, port, services, maxMessageBytes, stats, logger, rejections } = this.#options;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
-    for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, logger));
+    for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, logger, rejections));
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,

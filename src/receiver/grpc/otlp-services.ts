@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
-import { octError, OctError } from '../errors.js';
+import { GrpcCode, octError, OctError } from '../errors.js';
+import type { RejectionLog } from '../rejection-log.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from '../otlp/count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, type ExportResponse } from '../otlp/encode-response.js';
@@ -35,6 +36,8 @@ export function metricsService(stats: ReceiverStats): GrpcService {
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
 
+const CODE_NAMES = Object.fromEntries(Object.entries(GrpcCode).map(([name, code]) => [code, name])) as Record<GrpcCode, string>;
+
 /**
  * The service's definition for grpc-js with pass-through (de)serializers: the request's bytes go
  * to oct's own protobuf decoders, never through a second decode into proto-loader objects.
@@ -57,13 +60,19 @@ export function serviceDefinition(service: GrpcService): grpc.ServiceDefinition 
  * The unary `Export` handler: success, or the error registry's gRPC code with oct's message.
  * Anything but an `OctError` is a bug, logged and answered INTERNAL.
  */
-export function exportHandler(service: GrpcService, stats: ReceiverStats, logger: Logger): grpc.UntypedServiceImplementation {
+export function exportHandler(
+  service: GrpcService,
+  stats: ReceiverStats,
+  logger: Logger,
+  rejections: RejectionLog,
+): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     service.export(call.request).then(
       (response) => callback(null, response),
       (err: unknown) => {
         countOtlp(stats, 'grpc', 'otlp_requests_failed');
         if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
+        else rejections.refused({ route: `gRPC ${service.name}/Export`, client: call.getPeer() }, err, CODE_NAMES[err.entry.grpcCode]);
         const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
         callback({ code: error.entry.grpcCode, details: error.message });
       },

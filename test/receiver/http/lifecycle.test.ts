@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { HttpReceiver } from '../../../src/receiver/http-receiver.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
+import { RejectionLog } from '../../../src/receiver/rejection-log.js';
+
+const logger = createLogger('silent');
 
 const receiver = () =>
   new HttpReceiver({
@@ -10,8 +13,10 @@ const receiver = () =>
     routes: [],
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
+    readiness: () => ({ ready: true }),
     closeTimeoutMs: 1_000,
-    logger: createLogger('silent'),
+    logger,
+    rejections: new RejectionLog(logger),
   });
 
 describe('the HTTP receiver as a component', () => {

@@ -1,0 +1,41 @@
+import { LogLimiter } from '../log-limiter.js';
+import type { Logger } from '../logger.js';
+import type { OctError } from './errors.js';
+
+/** Where a refused request came from and went to, for the log line (never its body or headers). */
+export interface RefusedRequest {
+  /** `POST /v1/traces`, or the gRPC method's path. */
+  route: string;
+  /** The client's address. */
+  client: string;
+}
+
+/**
+ * Says why requests were refused, so "no rows" can be explained from the log: at `debug` every
+ * refused request (route, status, oct's reason, client); otherwise the first of each reason at
+ * once and then, at most once a minute, how many more there were.
+ */
+export class RejectionLog {
+  readonly #logger: Logger;
+  readonly #limiter = new LogLimiter();
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  refused(request: RefusedRequest, error: OctError, status: number | string): void {
+    const reason = `${status} ${error.message}`;
+    if (this.#logger.debugging) return this.#logger.debug(`refused ${request.route} from ${request.client}: ${reason}`);
+    this.#limiter.note(
+      reason,
+      (line) => this.#logger.info(line),
+      () => `request refused: ${reason} (${request.route} from ${request.client}; repeats are summarised once a minute, OCT_LOG_LEVEL=debug logs each)`,
+      (n, kind) => `${n} requests refused in the last minute: ${kind}`,
+    );
+  }
+
+  /** Writes the summaries still owed. */
+  flush(): void {
+    this.#limiter.flush();
+  }
+}
