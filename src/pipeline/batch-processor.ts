@@ -1,4 +1,5 @@
 import type { AckMode } from '../config/config.js';
+import { LogLimiter } from '../log-limiter.js';
 import type { Logger } from '../logger.js';
 import type { PipelineEvent } from '../model/events.js';
 import { Admission, type AdmissionStats } from './admission.js';
@@ -78,6 +79,7 @@ export class BatchProcessor implements Component {
   readonly #stats = { persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
   readonly #written: RowsWritten = { traces: 0, errors: 0 };
   readonly #observers: BatchObserver[] = [];
+  readonly #repeats = new LogLimiter();
 
   constructor(exporter: Exporter, options: BatchProcessorOptions, logger: Logger) {
     this.#exporter = exporter;
@@ -171,7 +173,12 @@ export class BatchProcessor implements Component {
         if (this.#gaveUp) return;
         this.#stats.failed += batch.length;
         const message = (err as Error).message;
-        this.#logger.error(`batch of ${batch.length} events could not be written and is dropped: ${message}`);
+        this.#repeats.note(
+          message,
+          (line) => this.#logger.error(line),
+          () => `batch of ${batch.length} events could not be written and is dropped: ${message}`,
+          (n, kind) => `${n} more batches could not be written and were dropped in the last minute: ${kind}`,
+        );
         committed?.(
           this.#draining
             ? SHUTTING_DOWN

@@ -24,12 +24,15 @@ export class RejectionLog {
   }
 
   refused(request: RefusedRequest, error: OctError, status: number | string): void {
-    const reason = `${status} ${error.message}`;
+    // Invalid native items: the problems are the useful part (oct's words; they name fields, never quote text).
+    const problems = error.problems.length > 0 ? `: ${error.problems.slice(0, 3).join('; ')}` : '';
+    const reason = `${status} ${error.message}${problems}`;
     if (this.#logger.debugging) return this.#logger.debug(`refused ${request.route} from ${request.client}: ${reason}`);
     this.#limiter.note(
       reason,
       (line) => this.#logger.info(line),
-      () => `request refused: ${reason} (${request.route} from ${request.client}; repeats are summarised once a minute, OCT_LOG_LEVEL=debug logs each)`,
+      () =>
+        `request refused: ${reason} (${request.route} from ${request.client}; repeats are summarised once a minute, OCT_LOG_LEVEL=debug logs each)`,
       (n, kind) => `${n} requests refused in the last minute: ${kind}`,
     );
   }

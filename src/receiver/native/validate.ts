@@ -65,12 +65,18 @@ export const EARLIEST_EPOCH_MS = 946_684_800_000;
  * What JSON Schema cannot express: times Date cannot represent (leap seconds), and integer times
  * that are epoch seconds (a 1970 date no dashboard window ever shows).
  */
-function timeProblems<F extends 'start_time' | 'end_time' | 'occurred_at'>(item: Partial<Record<F, string | number | null>>, fields: F[]): [string, string][] {
+function timeProblems<F extends 'start_time' | 'end_time' | 'occurred_at'>(
+  item: Partial<Record<F, string | number | null>>,
+  fields: F[],
+): [string, string][] {
   const problems: [string, string][] = [];
   for (const field of fields) {
     const value = item[field];
     if (typeof value === 'number' && value < EARLIEST_EPOCH_MS)
-      problems.push([field, `${value} is before 2000-01-01 in epoch milliseconds; it looks like epoch seconds: send milliseconds (${value * 1000})`]);
+      problems.push([
+        field,
+        `${value} is before 2000-01-01 in epoch milliseconds; it looks like epoch seconds: send milliseconds (${value * 1000})`,
+      ]);
     else if (Number.isNaN(parseTime(value))) problems.push([field, `expected ${EXPECTED[field]}`]);
   }
   return problems;

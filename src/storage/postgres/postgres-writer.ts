@@ -57,7 +57,10 @@ export class PostgresWriter {
     }
     // The same spans in the same order in every process: concurrent duplicates wait instead of deadlocking.
     traces.sort(bySpan);
-    const written = { traces: await this.#insertTraces(client, traces), errors: (await insertRows(client, ERRORS_INSERT, errors)).rowCount ?? 0 };
+    const written = {
+      traces: await this.#insertTraces(client, traces),
+      errors: (await insertRows(client, ERRORS_INSERT, errors)).rowCount ?? 0,
+    };
     let persisted = written.traces + written.errors;
     for (const event of batch) if (event.type === 'content') persisted += await this.#content.store(client, event.row);
     await this.#content.finish(client);

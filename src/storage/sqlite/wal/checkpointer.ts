@@ -22,10 +22,7 @@ export interface CheckpointerData {
 }
 
 export type FromCheckpointer =
-  | { type: 'ready' }
-  | { type: 'failed'; message: string }
-  | { type: 'stalled'; walFrames: number; pinnedMs: number }
-  | { type: 'resumed' };
+  { type: 'ready' } | { type: 'failed'; message: string } | { type: 'stalled'; walFrames: number; pinnedMs: number } | { type: 'resumed' };
 
 const port = parentPort!;
 const data = workerData as CheckpointerData;
