@@ -104,6 +104,7 @@ try {
     limits: data.walLimits,
   });
   send({ type: 'ready', content: writer.contentStats() });
+  refuseUntilRoom();
   report();
   startPass();
 } catch (err) {
@@ -198,6 +199,25 @@ function write(id: number, batch: PipelineEvent[]): void {
     Atomics.wait(abort, 0, 0, Math.min(fault === undefined ? RETRY_MAX_MS : FAULT_RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt));
     if (Atomics.load(abort, 0) !== 0) return send({ type: 'abandoned', id });
   }
+}
+
+/**
+ * The disk guard before any batch, so readiness is right from the start: while there is too little
+ * room, no batch arrives to be retried (admission refuses them all), so room is checked again here.
+ */
+function refuseUntilRoom(): void {
+  if (closing) return;
+  const fault = guard.check();
+  if (fault === undefined) {
+    if (refusing === undefined) return;
+    refusing = undefined;
+    return send({ type: 'resumed' });
+  }
+  if (refusing === undefined) {
+    refusing = fault;
+    send({ type: 'refusing', reason: fault, since: Date.now() });
+  }
+  setTimeout(refuseUntilRoom, FAULT_RETRY_MAX_MS).unref();
 }
 
 function startPass(): void {
