@@ -24,7 +24,7 @@ describe('short fields', () => {
     expect((await postOtlp(oct.url, '/v1/traces', tracesRequest([span], 'weather-bot-service'))).status).toBe(200);
 
     const traces = await rowsOf(oct.db, 'traces', 2);
-    const byConvention = Object.fromEntries(traces.map((r) => [r.convention, r]));
+    const byConvention: Record<string, Record<string, unknown>> = Object.fromEntries(traces.map((r) => [String(r.convention), r]));
     expect(byConvention.native).toMatchObject({
       model: 'gpt-4o-mini',
       request_model: 'gpt-4o-mini',

@@ -10,7 +10,11 @@ const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'ut
 /** The process ids whose parent is `pid`. */
 function children(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }
@@ -33,7 +37,13 @@ describe('npm start under a supervisor', () => {
     // it here would rewrite files that other test files are loading.
     const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tempDir(), OCT_PORT: '0', OCT_GRPC_PORT: '0', OCT_DB_PATH: path.join(tempDir(), 'oct.db') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? tempDir(),
+        OCT_PORT: '0',
+        OCT_GRPC_PORT: '0',
+        OCT_DB_PATH: path.join(tempDir(), 'oct.db'),
+      },
     });
     let output = '';
     npm.stdout.on('data', (d: Buffer) => (output += d.toString()));

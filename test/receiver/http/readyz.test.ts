@@ -25,7 +25,10 @@ describe('GET /readyz', () => {
     await waitFor(() => !oct.runtime.health().storage.writable, 5_000, 'the disk guard');
     const answer = await readyz(oct.url);
     expect(answer.status).toBe(503);
-    expect(answer.body).toEqual({ status: 'not_ready', reason: expect.stringMatching(/^the disk is full: .* below OCT_MIN_FREE_DISK_MB/) as string });
+    expect(answer.body).toEqual({
+      status: 'not_ready',
+      reason: expect.stringMatching(/^the disk is full: .* below OCT_MIN_FREE_DISK_MB/) as string,
+    });
     // Liveness is another question: /healthz still answers 200, saying what it refuses.
     const health = await fetch(`${oct.url}/healthz`);
     expect(health.status).toBe(200);

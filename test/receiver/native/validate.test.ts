@@ -33,7 +33,11 @@ describe('validateTraces', () => {
       { model: 'm', start_time: '2024-05-01T12:00:01Z', end_time: '2024-05-01T12:00:00.999Z' },
       ['end_time: must not be before start_time'],
     ],
-    ['end before start, epoch ms', { model: 'm', start_time: 1_714_564_800_000, end_time: 1_714_564_799_999 }, ['end_time: must not be before start_time']],
+    [
+      'end before start, epoch ms',
+      { model: 'm', start_time: 1_714_564_800_000, end_time: 1_714_564_799_999 },
+      ['end_time: must not be before start_time'],
+    ],
     [
       'epoch seconds',
       { model: 'm', start_time: 1_714_564_800 },
@@ -126,7 +130,11 @@ describe('validateErrors', () => {
     ['missing message', {}, ['message: is required']],
     ['empty message', { message: '' }, ['message: expected a non-empty string']],
     ['bad occurred_at', { message: 'x', occurred_at: '2024-13-01T00:00:00Z' }, [`occurred_at: ${TIME}`]],
-    ['occurred_at in epoch seconds', { message: 'x', occurred_at: 1_714_564_800 }, [expect.stringMatching(/^occurred_at: 1714564800 is before 2000-01-01 .* epoch seconds/)]],
+    [
+      'occurred_at in epoch seconds',
+      { message: 'x', occurred_at: 1_714_564_800 },
+      [expect.stringMatching(/^occurred_at: 1714564800 is before 2000-01-01 .* epoch seconds/)],
+    ],
     ['llm_trace_id not a UUID', { message: 'x', llm_trace_id: 'abc' }, ['llm_trace_id: expected a UUID (a trace_id returned by oct)']],
     ['stacktrace not a string', { message: 'x', stacktrace: ['at a'] }, ['stacktrace: expected a string']],
     ['trace field on an error', { message: 'x', model: 'm' }, ["unknown field 'model'"]],

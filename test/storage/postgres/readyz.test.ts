@@ -24,10 +24,18 @@ describe('GET /readyz on PostgreSQL', () => {
       expect(await readyz(oct.url)).toEqual({ status: 200, body: { status: 'ready' } });
       await server.stop();
       expect((await post(oct.url, '/v1/traces', tracesRequest([chatSpan(1)]))).status).toBe(200);
-      const down = await until(() => readyz(oct.url), (r) => r.status === 503, 'not ready');
+      const down = await until(
+        () => readyz(oct.url),
+        (r) => r.status === 503,
+        'not ready',
+      );
       expect(down.body).toEqual({ status: 'not_ready', reason: expect.stringMatching(/^PostgreSQL is not writable: /) as string });
       await server.start();
-      await until(() => readyz(oct.url), (r) => r.status === 200, 'ready again');
+      await until(
+        () => readyz(oct.url),
+        (r) => r.status === 200,
+        'ready again',
+      );
     } finally {
       await oct.stop();
     }
