@@ -62,7 +62,7 @@ export class Runtime {
       admissionWaitMs: config.admissionWaitMs,
       stats: this.#receiverStats,
     };
-    const otlp = { ...mapping, ...admission, logger };
+    const otlp = { ...mapping, ...admission, logger, rejections: this.#rejections };
     const hint = new ContentHint({ ...CONTENT_HINT_DEFAULTS, logsArrived: () => this.#receiverStats.otlp_logs_received > 0, logger });
     const traces = { ...tracesSignal(otlp), admitted: (events: readonly PipelineEvent[]) => hint.observe(events) };
     const logs = logsSignal(otlp);
@@ -101,8 +101,8 @@ export class Runtime {
             host: config.host,
             port: config.grpcPort,
             services: [
-              signalService('opentelemetry.proto.collector.trace.v1.TraceService', signalExport(traces, otlp), TRACES_RESPONSE),
-              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE),
+              signalService('opentelemetry.proto.collector.trace.v1.TraceService', signalExport(traces, otlp), TRACES_RESPONSE, this.#rejections),
+              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE, this.#rejections),
               metricsService(this.#receiverStats),
             ],
             maxMessageBytes: config.maxBodyBytes,

@@ -37,6 +37,19 @@ export class RejectionLog {
     );
   }
 
+  /** A request answered 200 whose items (spans, log records) with invalid ids were rejected through partial_success. */
+  partlyRejected(request: RefusedRequest, rejected: number, message: string): void {
+    const reason = `partial_success: ${message}`;
+    if (this.#logger.debugging)
+      return this.#logger.debug(`rejected ${rejected} items of ${request.route} from ${request.client}: ${reason}`);
+    this.#limiter.note(
+      reason,
+      (line) => this.#logger.info(line),
+      () => `items rejected: ${rejected} of ${request.route} from ${request.client}: ${reason} (repeats are summarised once a minute)`,
+      (n, kind) => `${n} more requests had items rejected in the last minute: ${kind}`,
+    );
+  }
+
   /** Writes the summaries still owed. */
   flush(): void {
     this.#limiter.flush();

@@ -4,6 +4,7 @@ import { defaultConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { Runtime } from '../../dist/runtime.js';
 import { tempDir } from '../helpers.js';
+import { chatSpan, tracesRequest } from '../logs-fixture.js';
 import { rawClient, TRACE_PATH } from '../receiver/grpc/grpc-client.js';
 
 const SECRET = 'do-not-log-this-prompt';
@@ -30,6 +31,7 @@ describe('refused requests in the log', () => {
       expect((await postJson(`${oct.url}/api/v1/traces`, JSON.stringify({ model: SECRET, start_time: 1_714_564_800 }))).status).toBe(400);
       expect((await postJson(`${oct.url}/v1/trace`, '{}')).status).toBe(404);
       expect((await fetch(`${oct.url}/api/v1/traces?limit=5000&q=${SECRET}`)).status).toBe(400);
+      expect((await postJson(`${oct.url}/v1/traces`, tracesRequest([chatSpan(1), { ...chatSpan(2), spanId: '' }]))).status).toBe(200);
       const grpc = rawClient(oct.grpcUrl);
       await expect(grpc.call(TRACE_PATH, Buffer.from([0xff, 0xff]))).rejects.toMatchObject({ code: 3 });
       grpc.close();
@@ -47,6 +49,9 @@ describe('refused requests in the log', () => {
       expect.stringMatching(
         /refused gRPC opentelemetry\.proto\.collector\.trace\.v1\.TraceService\/Export from \S*127\.0\.0\.1\S*: INVALID_ARGUMENT /,
       ),
+    ]);
+    expect(oct.lines.filter((l) => l.includes(' DEBUG oct: rejected '))).toEqual([
+      expect.stringMatching(/rejected 1 items of POST \/v1\/traces from \S+: partial_success: 1 span rejected: invalid trace_id or span_id .*spans\[1\]$/),
     ]);
     expect(oct.lines.join('\n')).not.toContain(SECRET);
     expect(oct.lines.join('\n')).not.toContain('key-that-must-not-appear');

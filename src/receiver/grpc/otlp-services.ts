@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
 import { GrpcCode, octError, OctError } from '../errors.js';
-import type { RejectionLog } from '../rejection-log.js';
+import type { RefusedRequest, RejectionLog } from '../rejection-log.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from '../otlp/count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, type ExportResponse } from '../otlp/encode-response.js';
@@ -12,14 +12,18 @@ export interface GrpcService {
   /** `opentelemetry.proto.collector.trace.v1.TraceService`. */
   name: string;
   /** Resolves to the `Export…ServiceResponse` bytes, or throws the `OctError` to answer. */
-  export: (body: Buffer) => Promise<Buffer>;
+  export: (body: Buffer, from: RefusedRequest) => Promise<Buffer>;
 }
 
 /** Traces and logs: the signal's shared export, answered with its response type. */
-export function signalService(name: string, exportRequest: SignalExport, response: ExportResponse): GrpcService {
+export function signalService(name: string, exportRequest: SignalExport, response: ExportResponse, rejections: RejectionLog): GrpcService {
   return {
     name,
-    export: async (body) => encodeExportResponse(response, 'protobuf', await exportRequest(body, 'protobuf', 'grpc')),
+    export: async (body, from) => {
+      const partial = await exportRequest(body, 'protobuf', 'grpc');
+      if (partial) rejections.partlyRejected(from, partial.rejected, partial.errorMessage);
+      return encodeExportResponse(response, 'protobuf', partial);
+    },
   };
 }
 
@@ -67,12 +71,13 @@ export function exportHandler(
   rejections: RejectionLog,
 ): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    service.export(call.request).then(
+    const from = { route: `gRPC ${service.name}/Export`, client: call.getPeer() };
+    service.export(call.request, from).then(
       (response) => callback(null, response),
       (err: unknown) => {
         countOtlp(stats, 'grpc', 'otlp_requests_failed');
         if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
-        else rejections.refused({ route: `gRPC ${service.name}/Export`, client: call.getPeer() }, err, CODE_NAMES[err.entry.grpcCode]);
+        else rejections.refused(from, err, CODE_NAMES[err.entry.grpcCode]);
         const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
         callback({ code: error.entry.grpcCode, details: error.message });
       },

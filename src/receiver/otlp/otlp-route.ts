@@ -40,6 +40,10 @@ export function otlpRoute<R extends { warnings: string[] }>(signal: OtlpSignal<R
     async handle(req, res) {
       const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
       const partial = await exportRequest(await readBody(req, options.maxBodyBytes), format, 'http');
+      if (partial) {
+        const from = { route: `POST ${signal.path}`, client: req.socket.remoteAddress ?? 'an unknown address' };
+        options.rejections.partlyRejected(from, partial.rejected, partial.errorMessage);
+      }
       answer(res, 200, CONTENT_TYPES[format], encodeExportResponse(signal.response, format, partial));
     },
   };
