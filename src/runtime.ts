@@ -101,7 +101,12 @@ export class Runtime {
             host: config.host,
             port: config.grpcPort,
             services: [
-              signalService('opentelemetry.proto.collector.trace.v1.TraceService', signalExport(traces, otlp), TRACES_RESPONSE, this.#rejections),
+              signalService(
+                'opentelemetry.proto.collector.trace.v1.TraceService',
+                signalExport(traces, otlp),
+                TRACES_RESPONSE,
+                this.#rejections,
+              ),
               signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE, this.#rejections),
               metricsService(this.#receiverStats),
             ],

@@ -51,7 +51,9 @@ describe('refused requests in the log', () => {
       ),
     ]);
     expect(oct.lines.filter((l) => l.includes(' DEBUG oct: rejected '))).toEqual([
-      expect.stringMatching(/rejected 1 items of POST \/v1\/traces from \S+: partial_success: 1 span rejected: invalid trace_id or span_id .*spans\[1\]$/),
+      expect.stringMatching(
+        /rejected 1 items of POST \/v1\/traces from \S+: partial_success: 1 span rejected: invalid trace_id or span_id .*spans\[1\]$/,
+      ),
     ]);
     expect(oct.lines.join('\n')).not.toContain(SECRET);
     expect(oct.lines.join('\n')).not.toContain('key-that-must-not-appear');
