@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { buildPayloads, writeLuaManifest } from './payloads.js';
 import { killAll, REPO } from './oct-process.js';
 import { machine, cpuAccount } from './proc-stats.js';
+import { postgres } from './postgres.js';
 import { readApi } from './read-api.js';
 import * as scenarios from './scenarios.js';
 import { addRatios, summarize, renderMarkdown } from './report.js';
@@ -35,6 +36,7 @@ const CONFIGS = {
     capSecs: 12,
     readRows: 50_000,
     readCalls: 10,
+    postgresSecs: 3,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -56,11 +58,25 @@ const CONFIGS = {
     capSecs: 150,
     readRows: 1_000_000,
     readCalls: 50,
+    postgresSecs: 10,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
-const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth', 'cap', 'read'];
+const ALL = [
+  'content',
+  'testbed',
+  'native',
+  'overload',
+  'variants',
+  'ceilings',
+  'commit',
+  'retention',
+  'growth',
+  'cap',
+  'read',
+  'postgres',
+];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;
@@ -117,7 +133,7 @@ const ctx = {
 };
 
 const runs = [];
-const SINGLE = ['growth', 'cap', 'read'];
+const SINGLE = ['growth', 'cap', 'read', 'postgres'];
 const order = ALL.filter((name) => !SINGLE.includes(name) && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
@@ -134,40 +150,35 @@ for (let run = 1; run <= cfg.runs; run++) {
   addRatios(results);
   runs.push(results);
 }
-let growth = { skipped: 'not selected by --only' };
-if (only.includes('growth')) {
-  say(`growth to ${cfg.growthRows.toLocaleString('en-US')} rows (budget ${cfg.growthBudgetSecs} s)`);
-  ctx.run = 'growth';
+/** A scenario that runs once, after the round-robin runs; its result, or why it did not run. */
+async function once(name, label, run) {
+  if (!only.includes(name)) return { skipped: 'not selected by --only' };
+  say(label);
+  ctx.run = name;
   try {
-    growth = await scenarios.growth(ctx);
+    return await run();
   } catch (err) {
-    ctx.failures.push(`growth crashed: ${err.message}`);
-    growth = { skipped: err.message };
+    ctx.failures.push(`${name} crashed: ${err.message}`);
+    return { skipped: err.message };
   }
 }
-
-let cap = { skipped: 'not selected by --only' };
-if (only.includes('cap')) {
-  say(`cap: content load for ${cfg.capSecs} s with OCT_MAX_DB_MB=${cfg.capMb}`);
-  ctx.run = 'cap';
-  try {
-    cap = await scenarios.cap(ctx);
-  } catch (err) {
-    ctx.failures.push(`cap crashed: ${err.message}`);
-    cap = { skipped: err.message };
-  }
-}
-
-let read = { skipped: 'not selected by --only' };
-if (only.includes('read')) {
-  say(`read API over ${cfg.readRows.toLocaleString('en-US')} rows`);
-  try {
-    read = await readApi({ dir: tmp, rows: cfg.readRows, calls: cfg.readCalls });
-  } catch (err) {
-    ctx.failures.push(`read crashed: ${err.message}`);
-    read = { skipped: err.message };
-  }
-}
+const growth = await once('growth', `growth to ${cfg.growthRows.toLocaleString('en-US')} rows (budget ${cfg.growthBudgetSecs} s)`, () =>
+  scenarios.growth(ctx),
+);
+const cap = await once('cap', `cap: content load for ${cfg.capSecs} s with OCT_MAX_DB_MB=${cfg.capMb}`, () => scenarios.cap(ctx));
+const read = await once('read', `read API over ${cfg.readRows.toLocaleString('en-US')} rows`, () =>
+  readApi({ dir: tmp, rows: cfg.readRows, calls: cfg.readCalls }),
+);
+const pgResults =
+  only.includes('postgres') && !fs.existsSync('/usr/lib/postgresql')
+    ? { skipped: "Debian's postgresql is not installed (apt-get install -y postgresql)" }
+    : await once('postgres', `PostgreSQL: ceilings, then one and three oct processes, ${cfg.postgresSecs} s of load each`, async () => {
+        const results = await postgres({ secs: cfg.postgresSecs });
+        for (const r of results)
+          if (r.rows_match === false)
+            ctx.failures.push(`postgres ${r.scenario}: ${r.rows} rows but ${r.acknowledged_spans} spans acknowledged`);
+        return results;
+      });
 
 const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();
@@ -198,7 +209,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, cap, read, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, read, postgres: pgResults, runs, failures: ctx.failures };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });

@@ -135,7 +135,11 @@ export const METRICS: readonly MetricSpec[] = [
   gauge('oct_storage_writable', '1 while the storage takes writes, 0 while the disk guard (or PostgreSQL) refuses them', (h) =>
     h.storage.writable ? 1 : 0,
   ),
-  gauge('oct_database_bytes', 'Pages in use × page size (free pages not counted)', (h) => sqlite(h)?.database_bytes),
+  gauge(
+    'oct_database_bytes',
+    "Pages in use × page size (PostgreSQL: its tables' size as of the last retention pass)",
+    (h) => h.storage.database_bytes ?? undefined,
+  ),
   gauge('oct_database_free_pages', 'Free pages in the database file', (h) => sqlite(h)?.free_pages),
   gauge('oct_wal_bytes', 'Size of the WAL file', (h) => sqlite(h)?.wal_bytes),
   gauge('oct_free_disk_bytes', "Free space on the database's file system", (h) => sqlite(h)?.free_disk_bytes),
@@ -159,7 +163,7 @@ export const METRICS: readonly MetricSpec[] = [
     help: 'Retention passes completed',
     labels: [],
     samples: (h) => {
-      const retention = sqlite(h)?.retention;
+      const retention = h.storage.retention;
       return retention ? [[{}, retention.passes]] : [];
     },
   },
@@ -169,7 +173,7 @@ export const METRICS: readonly MetricSpec[] = [
     help: 'Rows deleted by retention, per table',
     labels: ['table'],
     samples: (h) => {
-      const retention = sqlite(h)?.retention;
+      const retention = h.storage.retention;
       return retention
         ? [
             [{ table: 'traces' }, retention.deleted.traces],
