@@ -130,5 +130,5 @@ export const SETTINGS: readonly Setting[] = [
     text('a file path'),
     "your own price table (pricing/model-prices.json's format), consulted first",
   ),
-  setting('OCT_LOG_LEVEL', 'logLevel', oneOf('info', 'warn', 'silent'), 'what oct logs'),
+  setting('OCT_LOG_LEVEL', 'logLevel', oneOf('debug', 'info', 'warn', 'silent'), 'what oct logs'),
 ];
