@@ -1,8 +1,9 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'silent';
 
-/** One line per lifecycle event or failure; never one per request. */
+/** One line per lifecycle event or failure; never one per request, except at `debug`. */
 export interface Logger {
-  /** What a library said about a request oct refused in its own words; off unless OCT_LOG_LEVEL=debug. */
+  /** Whether `debug` writes anything: callers skip building lines nobody reads. */
+  readonly debugging: boolean;
   debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
@@ -13,6 +14,7 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   const at = (name: string) => (message: string) => write(`${new Date().toISOString()} ${name} oct: ${message}`);
   const off = () => {};
   return {
+    debugging: level === 'debug',
     debug: level === 'debug' ? at('DEBUG') : off,
     info: level === 'debug' || level === 'info' ? at('INFO') : off,
     warn: level === 'silent' ? off : at('WARN'),

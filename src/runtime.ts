@@ -1,12 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { isLoopback, type Config } from './config/config.js';
+import type { Health } from './health.js';
 import { createLogger, type Logger } from './logger.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { Metrics } from './metrics/prometheus.js';
 import type { PipelineEvent } from './model/events.js';
 import type { BatchProcessor } from './pipeline/batch-processor.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
 import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
-import { HttpReceiver } from './receiver/http-receiver.js';
-import { InflightBudget, type InflightStats } from './receiver/inflight-budget.js';
+import { HttpReceiver, type Readiness } from './receiver/http-receiver.js';
+import { InflightBudget } from './receiver/inflight-budget.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { CONTENT_HINT_DEFAULTS, ContentHint } from './receiver/otlp/content-hint.js';
 import { LOGS_RESPONSE, TRACES_RESPONSE } from './receiver/otlp/encode-response.js';
@@ -16,6 +19,7 @@ import { otlpErrors, otlpMetricsRoute, otlpRoute } from './receiver/otlp/otlp-ro
 import { tracesSignal } from './receiver/otlp/traces-signal.js';
 import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
+import { RejectionLog } from './receiver/rejection-log.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
 import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
@@ -39,22 +43,29 @@ export class Runtime {
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
   readonly #budget: InflightBudget;
+  readonly #rejections: RejectionLog;
+  readonly #metrics = new Metrics(() => this.health());
+  /** Set once storage is open and every receiver listens. */
+  #started = false;
   #stopping: Promise<void> | undefined;
 
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
+    this.#rejections = new RejectionLog(logger);
     const { exporter, processor, mapping } = createWritePath(config, logger);
     this.#exporter = exporter;
     this.#processor = processor;
-    this.#budget = new InflightBudget(config.maxInflightMb * 1024 * 1024, refusalLog(logger));
+    this.#budget = new InflightBudget(config.maxInflightMb * 1024 * 1024);
+    this.#processor.observe(this.#metrics.batches);
+    const defaultErrors = otlpErrors();
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
       admissionWaitMs: config.admissionWaitMs,
       stats: this.#receiverStats,
     };
-    const otlp = { ...mapping, ...admission, logger };
+    const otlp = { ...mapping, ...admission, logger, rejections: this.#rejections };
     const hint = new ContentHint({ ...CONTENT_HINT_DEFAULTS, logsArrived: () => this.#receiverStats.otlp_logs_received > 0, logger });
     const traces = { ...tracesSignal(otlp), admitted: (events: readonly PipelineEvent[]) => hint.observe(events) };
     const logs = logsSignal(otlp);
@@ -77,14 +88,17 @@ export class Runtime {
           costs: mapping.costs,
         }),
         ...reads,
+        metricsRoute(this.#metrics, defaultErrors),
       ],
-      defaultErrors: otlpErrors(),
+      defaultErrors,
       health: () => this.health(),
       budget: this.#budget,
+      readiness: () => this.readiness(),
       closeTimeoutMs,
       maxConnections: config.maxConnections,
       connectionRefused: () => this.#receiverStats.http_connections_refused++,
       logger,
+      rejections: this.#rejections,
     });
     this.#grpc =
       config.grpcPort === 'off'
@@ -93,8 +107,13 @@ export class Runtime {
             host: config.host,
             port: config.grpcPort,
             services: [
-              signalService('opentelemetry.proto.collector.trace.v1.TraceService', signalExport(traces, otlp), TRACES_RESPONSE),
-              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE),
+              signalService(
+                'opentelemetry.proto.collector.trace.v1.TraceService',
+                signalExport(traces, otlp),
+                TRACES_RESPONSE,
+                this.#rejections,
+              ),
+              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE, this.#rejections),
               metricsService(this.#receiverStats),
             ],
             maxMessageBytes: config.maxBodyBytes,
@@ -102,6 +121,7 @@ export class Runtime {
             stats: this.#receiverStats,
             budget: this.#budget,
             logger,
+            rejections: this.#rejections,
           });
   }
 
@@ -114,6 +134,7 @@ export class Runtime {
     await this.#processor.start();
     await this.#receiver.start();
     await this.#grpc?.start();
+    this.#started = true;
     const address = this.#receiver.address();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -135,7 +156,7 @@ export class Runtime {
     return this.#stopping;
   }
 
-  health() {
+  health(): Health {
     const storage = this.#exporter instanceof PostgresExporter ? this.#exporter.storageState() : this.#exporter.storageHealth();
     return {
       status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
@@ -146,12 +167,23 @@ export class Runtime {
     };
   }
 
+  /** What `GET /readyz` answers: ready once started, not while stopping or while the storage refuses writes. */
+  readiness(): Readiness {
+    if (this.#stopping) return { ready: false, reason: 'oct is shutting down' };
+    if (!this.#started) return { ready: false, reason: 'oct is starting' };
+    const { storage } = this.health();
+    if (storage.writable) return { ready: true };
+    if ('engine' in storage) return { ready: false, reason: `PostgreSQL is not writable: ${storage.error ?? 'unknown error'}` };
+    return { ready: false, reason: storage.reason ?? 'the database does not take writes' };
+  }
+
   async #stop(): Promise<void> {
     const started = performance.now();
     await Promise.all([this.#receiver.shutdown(), this.#grpc?.shutdown()]);
     await this.#reader?.shutdown();
     await this.#processor.shutdown();
     await this.#exporter.shutdown();
+    this.#rejections.flush();
     const s = this.#processor.stats();
     this.#logger.info(
       `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,
@@ -160,22 +192,6 @@ export class Runtime {
 }
 
 /** Memory-limit refusals come in floods: the first is logged, then one line per interval with the count. */
-function refusalLog(logger: Logger, intervalMs = 10_000): (stats: InflightStats) => void {
-  let last = -Infinity;
-  let unlogged = 0;
-  return (stats) => {
-    unlogged++;
-    const now = performance.now();
-    if (now - last < intervalMs) return;
-    last = now;
-    const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-    logger.warn(
-      `${unlogged} request${unlogged === 1 ? '' : 's'} refused (503): requests in flight hold ${mib(stats.bytes)} of OCT_MAX_INFLIGHT_MB (${mib(stats.max_bytes)} MiB); ${stats.refused_requests} refused since start`,
-    );
-    unlogged = 0;
-  };
-}
-
 function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';

@@ -63,7 +63,7 @@ export interface Config {
   errorsFrom: 'all' | 'genai';
   /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
   pricingFile: string | null;
-  /** `info` logs lifecycle events and failures; `debug` adds library detail of refused requests; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
+  /** `debug` also every refused request (with what a library said about a body it could not read); `info` lifecycle events, failures and summaries of refusals; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
 

@@ -30,6 +30,8 @@ export interface AdmissionStats {
   enqueued: number;
   /** Events refused because the queue was full, too small for the request, the storage refused writes, or shutting down. */
   refused: number;
+  /** Requests that had to wait for room (admitted or refused after the wait). */
+  waited_requests: number;
   waiting_requests: number;
   waiting_events: number;
   max_waiting_events: number;
@@ -59,6 +61,7 @@ export class Admission implements EventSink {
   #admittedRequests = 0;
   /** When the next refused request is told to come back (performance.now() ms). */
   #nextTurn = 0;
+  #waited = 0;
 
   constructor(queue: BoundedQueue<PipelineEvent>, onChange: () => void, commits?: CommitWatch) {
     this.#queue = queue;
@@ -82,6 +85,7 @@ export class Admission implements EventSink {
     if (first === ADMITTED) return this.#acknowledge(this.#count(n, first), this.#lastCommit);
     if (first !== QUEUE_FULL || waitMs <= 0 || this.#waitingEvents + n > this.#maxWaitingEvents) return this.#count(n, first);
     this.#waitingEvents += n;
+    this.#waited++;
     const waiter: Waiter = { events, settle: () => {} };
     const result = await new Promise<OfferResult>((resolve) => {
       waiter.settle = (r) => {
@@ -156,6 +160,7 @@ export class Admission implements EventSink {
   stats(): AdmissionStats {
     return {
       ...this.#counts,
+      waited_requests: this.#waited,
       waiting_requests: this.#waiters.length,
       waiting_events: this.#waitingEvents,
       max_waiting_events: this.#maxWaitingEvents,

@@ -9,6 +9,7 @@ import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
 import type { InflightBudget } from './inflight-budget.js';
 import type { Route } from './http/route.js';
+import type { RejectionLog } from './rejection-log.js';
 
 export interface HttpReceiverOptions {
   host: string;
@@ -20,6 +21,8 @@ export interface HttpReceiverOptions {
   health: () => object;
   /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the gRPC receiver. */
   budget: InflightBudget;
+  /** What `GET /readyz` answers. */
+  readiness: () => Readiness;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
   /** Open connections past this are closed as they arrive (OCT_MAX_CONNECTIONS), and counted by `connectionRefused`. */
@@ -28,6 +31,7 @@ export interface HttpReceiverOptions {
   /** How long a client may take over a request; `SLOW_CLIENT_LIMITS` unless a test needs shorter ones. */
   slowClients?: SlowClientLimits;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** What a client must keep up with, so slow or stalled connections cannot pile up. */
@@ -49,7 +53,10 @@ export const SLOW_CLIENT_LIMITS: SlowClientLimits = {
 /** How long after its last answer a connection still counts as in use when shutdown begins. */
 const RECENT_MS = 250;
 
-/** The HTTP server: every route plus `/healthz` on one port, one express path per route. */
+/** Whether oct should be sent traffic; `reason` says why not. */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+/** The HTTP server: every route plus `/healthz` and `/readyz` on one port, one express path per route. */
 export class HttpReceiver implements Component {
   readonly #options: HttpReceiverOptions;
   readonly #limits: SlowClientLimits;
@@ -102,7 +109,7 @@ export class HttpReceiver implements Component {
    * use only node's request and response, and write each answer whole.
    */
   #handler(): (req: IncomingMessage, res: ServerResponse) => void {
-    const { health, defaultErrors } = this.#options;
+    const { health, readiness, defaultErrors } = this.#options;
     const routes: Route[] = [
       ...this.#options.routes,
       {
@@ -111,6 +118,17 @@ export class HttpReceiver implements Component {
         usage: 'health is read with GET',
         errors: defaultErrors,
         handle: (_req, res) => answer(res, 200, JSON_UTF8, JSON.stringify(health())),
+      },
+      {
+        method: 'GET',
+        path: '/readyz',
+        usage: 'readiness is read with GET',
+        errors: defaultErrors,
+        handle: (_req, res) => {
+          const state = readiness();
+          const body = state.ready ? { status: 'ready' } : { status: 'not_ready', reason: state.reason };
+          answer(res, state.ready ? 200 : 503, JSON_UTF8, JSON.stringify(body));
+        },
       },
     ];
     const router = express.Router({ strict: true, caseSensitive: true });
@@ -135,7 +153,9 @@ export class HttpReceiver implements Component {
     const notFound = (req: IncomingMessage, res: ServerResponse) => {
       const path = pathOf(req);
       const errors = bySegment.get(firstSegment(path)) ?? defaultErrors;
-      answerError(req, res, errors, octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served));
+      const error = octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served);
+      this.#logRefused(req, error);
+      answerError(req, res, errors, error);
     };
     return (req, res) => {
       if (this.#stopping) res.setHeader('Connection', 'close');
@@ -200,10 +220,16 @@ export class HttpReceiver implements Component {
     errors.countFailure();
     if (!(err instanceof OctError))
       this.#options.logger.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
-    else if (err.detail !== undefined) this.#options.logger.debug(`${req.method} ${pathOf(req)}: ${err.message} (${err.detail})`);
+    else this.#logRefused(req, err);
     // Once an answer has begun, the connection is all that is left to end.
     if (res.headersSent) return void res.destroy();
     answerError(req, res, errors, err instanceof OctError ? err : octError('OCT_ERR_INTERNAL'));
+  }
+
+  #logRefused(req: IncomingMessage, error: OctError): void {
+    // The path only: a query string may hold a search of stored prompts.
+    const route = `${req.method} ${pathOf(req)}`;
+    this.#options.rejections.refused({ route, client: req.socket.remoteAddress ?? 'an unknown address' }, error, error.entry.status);
   }
 
   address(): AddressInfo {

@@ -40,15 +40,13 @@ export interface InflightStats {
  */
 export class InflightBudget {
   readonly #max: number;
-  readonly #onRefusal: (stats: InflightStats) => void;
   #used = 0;
   #peak = 0;
   #refused = 0;
 
-  /** `onRefusal` sees every refusal; it is the one place that logs them. */
-  constructor(maxBytes: number, onRefusal: (stats: InflightStats) => void) {
+  /** Refusals are logged where every refused request is: the receivers' rejection log. */
+  constructor(maxBytes: number) {
     this.#max = maxBytes;
-    this.#onRefusal = onRefusal;
   }
 
   /** A reservation for one request, holding nothing yet. */
@@ -61,7 +59,6 @@ export class InflightBudget {
         if (this.#used + n > this.#max) {
           open = false;
           this.#refused++;
-          this.#onRefusal(this.stats());
           return false;
         }
         held += n;

@@ -8,7 +8,7 @@ import {
 } from '../../src/pipeline/batch-processor.js';
 import { WAITING_QUEUES } from '../../src/pipeline/admission.js';
 import { traceEvent, traceEvents } from '../factories.js';
-import { FakeExporter, flushMicrotasks } from './fake-exporter.js';
+import { FakeExporter, flushMicrotasks, written } from './fake-exporter.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -173,8 +173,8 @@ describe('batch processor', () => {
   it("adds the exporter's persisted, failed and duplicate counts", async () => {
     const { processor, sink, exporter } = setup();
     sink.offer(traceEvents(100));
-    exporter.exports[0].resolve({ persisted: 49, failed: 1, duplicates: 0 });
-    exporter.exports[1].resolve({ persisted: 48, failed: 0, duplicates: 2 });
+    exporter.exports[0].resolve(written(49, { failed: 1 }));
+    exporter.exports[1].resolve(written(48, { duplicates: 2 }));
     await flushMicrotasks();
     const stats = processor.stats();
     expect(stats).toMatchObject({ persisted: 97, failed: 1, duplicates: 2, pending: 0 });
@@ -244,7 +244,7 @@ describe('batch processor', () => {
       const shutdown = processor.shutdown();
       await vi.advanceTimersByTimeAsync(300);
       await shutdown;
-      exporter.exports[0].resolve({ persisted: 49, failed: 0, duplicates: 1 });
+      exporter.exports[0].resolve(written(49, { duplicates: 1 }));
       exporter.exports[1].reject(new Error('writer stopped'));
       await flushMicrotasks();
       expect(processor.stats()).toMatchObject({ lost: 20, persisted: 49, duplicates: 1, failed: 0, pending: 0 });
@@ -291,12 +291,14 @@ describe('batch processor', () => {
         duplicates: 0,
         lost: 0,
         pending: 100,
+        rows_written: { traces: 0, errors: 0 },
         capacity: 100,
         batches: 2,
         size_triggered: 2,
         timeout_triggered: 0,
         flushes_in_flight: 2,
         max_flushes_in_flight: 16,
+        waited_requests: 1,
         waiting_requests: 1,
         waiting_events: 30,
         max_waiting_events: WAITING_QUEUES * 100,

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { Component } from '../../pipeline/component.js';
 import type { InflightBudget } from '../inflight-budget.js';
 import type { ReceiverStats } from '../receiver-stats.js';
+import type { RejectionLog } from '../rejection-log.js';
 import { exportHandler, serviceDefinition, type GrpcService } from './otlp-services.js';
 
 export interface GrpcReceiverOptions {
@@ -18,6 +19,7 @@ export interface GrpcReceiverOptions {
   /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the HTTP receiver. */
   budget: InflightBudget;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted): the OTLP services on one port. */
@@ -32,9 +34,10 @@ export class GrpcReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, services, maxMessageBytes, stats, budget, logger } = this.#options;
+    const { host, port, services, maxMessageBytes, stats, budget, logger, rejections } = this.#options;
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
-    for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, budget, logger));
+    for (const service of services)
+      server.addService(serviceDefinition(service), exportHandler(service, stats, budget, logger, rejections));
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,

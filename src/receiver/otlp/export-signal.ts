@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger.js';
+import type { RejectionLog } from '../rejection-log.js';
 import type { PipelineEvent } from '../../model/events.js';
 import type { EventSink } from '../../pipeline/sink.js';
 import { octError } from '../errors.js';
@@ -15,6 +16,7 @@ export interface OtlpRouteOptions {
   admissionWaitMs: number;
   stats: ReceiverStats;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** A decoded request mapped to pipeline events: the one result shape of every signal. */

@@ -41,6 +41,10 @@ export function otlpRoute<R extends { warnings: string[] }>(signal: OtlpSignal<R
       const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
       await refuseEarly(options.sink, options.admissionWaitMs, req);
       const partial = await exportRequest(await readBody(req, options.maxBodyBytes, memory), format, 'http');
+      if (partial) {
+        const from = { route: `POST ${signal.path}`, client: req.socket.remoteAddress ?? 'an unknown address' };
+        options.rejections.partlyRejected(from, partial.rejected, partial.errorMessage);
+      }
       answer(res, 200, CONTENT_TYPES[format], encodeExportResponse(signal.response, format, partial));
     },
   };

@@ -6,6 +6,7 @@ import { answer } from '../../../src/receiver/http/answer.js';
 import { HttpReceiver, type SlowClientLimits } from '../../../src/receiver/http-receiver.js';
 import { InflightBudget } from '../../../src/receiver/inflight-budget.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
+import { RejectionLog } from '../../../src/receiver/rejection-log.js';
 import { startOct } from '../../helpers.js';
 import { chatSpan, tracesRequest } from '../../logs-fixture.js';
 
@@ -40,6 +41,7 @@ function drip(socket: net.Socket, text: string, everyMs: number): void {
   }, everyMs);
 }
 
+const logger = createLogger('silent');
 const LIMITS: SlowClientLimits = { headersTimeoutMs: 400, requestTimeoutMs: 1_500, minBodyRate: { bytes: 200, windowMs: 400 } };
 
 /** A receiver with one route that reads the body (the real body reader) and answers its length. */
@@ -58,12 +60,14 @@ async function receiver(limits = LIMITS) {
     ],
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
-    budget: new InflightBudget(64 << 20, () => {}),
+    budget: new InflightBudget(64 << 20),
+    readiness: () => ({ ready: true }),
     closeTimeoutMs: 1_000,
     maxConnections: 100,
     connectionRefused: () => {},
     slowClients: limits,
-    logger: createLogger('silent'),
+    logger,
+    rejections: new RejectionLog(logger),
   });
   receivers.push(r);
   await r.start();
