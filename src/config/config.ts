@@ -1,4 +1,5 @@
 import type { LogLevel } from '../logger.js';
+import { accessErrors } from './access.js';
 import { SETTINGS } from './settings.js';
 
 /**
@@ -52,6 +53,17 @@ export interface Config {
   errorsFrom: 'all' | 'genai';
   /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
   pricingFile: string | null;
+  /** Keys a request must present (`Authorization: Bearer …` or `x-api-key`); several while rotating (OCT_API_KEY). */
+  apiKeys: string[];
+  /** A file of API keys, instead of OCT_API_KEY (OCT_API_KEY_FILE); `apiKeysOf` reads it. */
+  apiKeyFile: string | null;
+  /** `key`: beyond loopback only with API keys; `none`: the explicit opt-out for a trusted network (OCT_AUTH). */
+  auth: 'key' | 'none';
+  /** PEM certificate (chain) and its private key: HTTPS and TLS on gRPC; both or neither (OCT_TLS_CERT_FILE, OCT_TLS_KEY_FILE). */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** Browser origins given CORS headers; `*` is any; empty: no CORS headers (OCT_CORS_ORIGINS). */
+  corsOrigins: string[];
   /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
@@ -78,6 +90,12 @@ export function defaultConfig(): Config {
     ack: 'queue',
     errorsFrom: 'all',
     pricingFile: null,
+    apiKeys: [],
+    apiKeyFile: null,
+    auth: 'key',
+    tlsCertFile: null,
+    tlsKeyFile: null,
+    corsOrigins: [],
     logLevel: 'info',
   };
 }
@@ -107,13 +125,8 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
       `OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`,
     );
   }
+  if (errors.length === 0) errors.push(...accessErrors(config));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
 
 const isSet = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
-
-/** Whether `host` only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}

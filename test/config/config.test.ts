@@ -41,6 +41,9 @@ describe('configuration', () => {
       OCT_ACK: 'commit',
       OCT_ERRORS_FROM: 'genai',
       OCT_PRICING_FILE: '/tmp/prices.json',
+      OCT_API_KEY: 'k1, k2',
+      OCT_AUTH: 'KEY',
+      OCT_CORS_ORIGINS: 'https://app.example, http://localhost:5173',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
@@ -66,6 +69,12 @@ describe('configuration', () => {
         pendingContentTtlS: 30,
         errorsFrom: 'genai',
         pricingFile: '/tmp/prices.json',
+        apiKeys: ['k1', 'k2'],
+        apiKeyFile: null,
+        auth: 'key',
+        tlsCertFile: null,
+        tlsKeyFile: null,
+        corsOrigins: ['https://app.example', 'http://localhost:5173'],
         logLevel: 'warn',
       },
     });

@@ -1,7 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
+import type { TlsFiles } from '../../config/access.js';
 import type { Logger } from '../../logger.js';
 import type { Component } from '../../pipeline/component.js';
+import type { ApiKeys } from '../api-keys.js';
 import type { ReceiverStats } from '../receiver-stats.js';
+import { keyInterceptor } from './key-interceptor.js';
 import { exportHandler, serviceDefinition, type GrpcService } from './otlp-services.js';
 
 export interface GrpcReceiverOptions {
@@ -13,11 +16,15 @@ export interface GrpcReceiverOptions {
   maxMessageBytes: number;
   /** How long shutdown waits for in-flight calls before cancelling them. */
   closeTimeoutMs: number;
+  /** When set, every call needs one of these keys. */
+  keys: ApiKeys | undefined;
+  /** TLS with this certificate; plain text without. */
+  tls: TlsFiles | undefined;
   stats: ReceiverStats;
   logger: Logger;
 }
 
-/** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted): the OTLP services on one port. */
+/** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted, TLS and API keys when set): the OTLP services on one port. */
 export class GrpcReceiver implements Component {
   readonly #options: GrpcReceiverOptions;
   #server: grpc.Server | undefined;
@@ -29,13 +36,18 @@ export class GrpcReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, services, maxMessageBytes, stats, logger } = this.#options;
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+    const { host, port, services, maxMessageBytes, keys, tls, stats, logger } = this.#options;
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': maxMessageBytes,
+      interceptors: keys ? [keyInterceptor(keys, stats)] : [],
+    });
     for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, logger));
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
-        grpc.ServerCredentials.createInsecure(),
+        tls
+          ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+          : grpc.ServerCredentials.createInsecure(),
         (err, bound) => (err ? reject(new Error(`OTLP/gRPC could not listen on ${host}:${port}: ${err.message}`)) : resolve(bound)),
       ),
     );

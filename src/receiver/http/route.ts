@@ -16,6 +16,8 @@ export interface Route {
   /** Completes "method not allowed; …": "OTLP logs are sent with POST". */
   usage: string;
   errors: ErrorDialect;
+  /** Served without an API key: liveness, and files that hold no data. Every other route needs one when keys are set. */
+  public?: true;
   handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 

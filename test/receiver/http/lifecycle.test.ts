@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { HttpReceiver } from '../../../src/receiver/http-receiver.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
+import { newReceiverStats } from '../../../src/receiver/receiver-stats.js';
 
 const receiver = () =>
   new HttpReceiver({
@@ -11,6 +12,11 @@ const receiver = () =>
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
     closeTimeoutMs: 1_000,
+    keys: undefined,
+    hostAllowed: undefined,
+    corsOrigins: [],
+    tls: undefined,
+    stats: newReceiverStats(),
     logger: createLogger('silent'),
   });
 
