@@ -13,6 +13,8 @@ const PREFLIGHT = {
  * credentials, so they are answered before the Host and key checks.
  */
 export function cors(origins: readonly string[]): (req: IncomingMessage, res: ServerResponse) => boolean {
+  // Off by default: no headers, and OPTIONS is a 405 like any method no route serves.
+  if (origins.length === 0) return () => false;
   const any = origins.includes('*');
   const allowed = new Set(origins);
   /** Sets the CORS headers; true when it answered a preflight, which then needs nothing else. */
