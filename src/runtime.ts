@@ -132,7 +132,7 @@ export class Runtime {
     this.#logger.info(
       `listening on ${url}, ${grpc}, writing to ${databaseUrl === null ? this.config.dbPath : withoutPassword(databaseUrl)}`,
     );
-    if (this.#keys) this.#logger.info('API keys set: every route but the public ones (health checks, the dashboard\'s files) needs one');
+    if (this.#keys) this.#logger.info("API keys set: every route but the public ones (health checks, the dashboard's files) needs one");
     else if (!isLoopback(this.config.host))
       this.#logger.warn(`OCT_AUTH=none: anyone who can reach ${this.config.host} may send data, without a key`);
     if (databaseUrl !== null)

@@ -41,15 +41,16 @@ export function tlsOf(config: Config): TlsFiles | undefined {
   try {
     tls.createSecureContext(files);
   } catch (err) {
-    throw new Error(`OCT_TLS_CERT_FILE and OCT_TLS_KEY_FILE are not a PEM certificate and its private key: ${(err as Error).message}`);
+    throw new Error(`OCT_TLS_CERT_FILE and OCT_TLS_KEY_FILE are not a PEM certificate and its private key: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return files;
 }
 
 /** One line per problem with the access settings; none when oct may start with them. */
 export function accessErrors(config: Config): string[] {
-  if (config.apiKeys.length > 0 && config.apiKeyFile !== null)
-    return ['OCT_API_KEY and OCT_API_KEY_FILE are both set: set one of them'];
+  if (config.apiKeys.length > 0 && config.apiKeyFile !== null) return ['OCT_API_KEY and OCT_API_KEY_FILE are both set: set one of them'];
   const errors: string[] = [];
   for (const check of [apiKeysOf, tlsOf]) {
     try {
@@ -60,7 +61,9 @@ export function accessErrors(config: Config): string[] {
   }
   const keySet = config.apiKeys.length > 0 || config.apiKeyFile !== null;
   if (config.auth === 'none' && keySet)
-    errors.push(`OCT_AUTH=none turns API keys off, but ${config.apiKeyFile === null ? 'OCT_API_KEY' : 'OCT_API_KEY_FILE'} is set: unset one`);
+    errors.push(
+      `OCT_AUTH=none turns API keys off, but ${config.apiKeyFile === null ? 'OCT_API_KEY' : 'OCT_API_KEY_FILE'} is set: unset one`,
+    );
   else if (config.auth === 'key' && !keySet && !isLoopback(config.host))
     errors.push(
       `OCT_HOST=${config.host} is not a loopback address and no API key is set: set OCT_API_KEY (or OCT_API_KEY_FILE) so clients must present a key, or OCT_AUTH=none to accept anyone who can reach the port (a trusted network only)`,
@@ -72,6 +75,6 @@ function readFile(variable: string, file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`${variable} cannot be read: ${(err as Error).message}`);
+    throw new Error(`${variable} cannot be read: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -157,7 +157,12 @@ export const SETTINGS: readonly Setting[] = [
     "your own price table (pricing/model-prices.json's format), consulted first",
   ),
   setting('OCT_API_KEY', 'apiKeys', apiKeys, 'API keys clients must send (comma-separated to rotate); prefer the variable or a file'),
-  setting('OCT_API_KEY_FILE', 'apiKeyFile', text('a file path'), 'a file of API keys, one per line or comma-separated (instead of OCT_API_KEY)'),
+  setting(
+    'OCT_API_KEY_FILE',
+    'apiKeyFile',
+    text('a file path'),
+    'a file of API keys, one per line or comma-separated (instead of OCT_API_KEY)',
+  ),
   setting('OCT_AUTH', 'auth', oneOf('key', 'none'), "'none' serves without keys beyond loopback (a trusted network only)"),
   setting('OCT_TLS_CERT_FILE', 'tlsCertFile', text('a file path'), 'PEM certificate (chain): HTTPS and TLS on gRPC, with OCT_TLS_KEY_FILE'),
   setting('OCT_TLS_KEY_FILE', 'tlsKeyFile', text('a file path'), "the PEM private key of OCT_TLS_CERT_FILE's certificate"),

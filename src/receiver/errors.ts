@@ -45,7 +45,7 @@ export const ERRORS = {
   /** No API key, or not one of oct's; answered with `WWW-Authenticate: Bearer`. */
   OCT_ERR_UNAUTHENTICATED: entry(401, GrpcCode.UNAUTHENTICATED, false, (presented: boolean) =>
     presented
-      ? 'the API key is not one of oct\'s (OCT_API_KEY)'
+      ? "the API key is not one of oct's (OCT_API_KEY)"
       : 'an API key is required: send Authorization: Bearer <key> or x-api-key: <key> (OCT_API_KEY)',
   ),
   /** DNS rebinding: a loopback listener without API keys answers only requests addressed to a loopback name. */

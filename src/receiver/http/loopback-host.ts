@@ -6,7 +6,12 @@ import type { IncomingMessage } from 'node:http';
  * names (and the address oct listens on), with or without a port, are answered.
  */
 export function loopbackHost(listenHost: string): (req: IncomingMessage) => boolean {
-  const names = new Set(['localhost', '127.0.0.1', '[::1]', listenHost.includes(':') ? `[${listenHost.replace(/^\[|\]$/g, '')}]` : listenHost]);
+  const names = new Set([
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+    listenHost.includes(':') ? `[${listenHost.replace(/^\[|\]$/g, '')}]` : listenHost,
+  ]);
   return (req) => {
     const host = req.headers.host;
     // HTTP/1.0 may omit Host; browsers never do, so the request cannot be a rebinding page's.

@@ -11,7 +11,9 @@ const KEYS = ['first-key-0123456789', 'rotated-key-9876543210'];
 /** The only routes served without a key: liveness, readiness and the dashboard's files (they hold no data). */
 const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /', 'GET /page/:file'];
 
-const Status = protobuf.loadSync(new URL('../../../proto/google/rpc/status.proto', import.meta.url).pathname).lookupType('google.rpc.Status');
+const Status = protobuf
+  .loadSync(new URL('../../../proto/google/rpc/status.proto', import.meta.url).pathname)
+  .lookupType('google.rpc.Status');
 
 /** Every `METHOD /path` oct serves, from the 404 it answers to an unknown path. */
 async function servedRoutes(oct: RunningOct): Promise<string[]> {
@@ -26,7 +28,12 @@ function call(oct: RunningOct, route: string, headers: Record<string, string> = 
   const [method, path] = route.split(' ');
   const concrete = path.replace(':trace_id', 'no-such-trace').replace(':file', 'main.js');
   const body = method === 'POST' ? '{}' : undefined;
-  return request(oct.url, { method, path: concrete, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body });
+  return request(oct.url, {
+    method,
+    path: concrete,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body,
+  });
 }
 
 /** The 401 in the route's dialect: google.rpc.Status code 16 for OTLP, `{"error": …}` for the others. */
@@ -45,7 +52,9 @@ describe('API keys on the HTTP edge', () => {
     const oct = await startOct({ apiKeys: KEYS });
     const routes = await servedRoutes(oct);
     // The read API and the page are served on loopback, so all of the receiver's families are here.
-    expect(routes).toEqual(expect.arrayContaining(['POST /v1/traces', 'POST /api/v1/traces', 'GET /api/v1/stats', 'GET /', 'GET /healthz']));
+    expect(routes).toEqual(
+      expect.arrayContaining(['POST /v1/traces', 'POST /api/v1/traces', 'GET /api/v1/stats', 'GET /', 'GET /healthz']),
+    );
     let refused = 0;
     for (const route of routes) {
       const anonymous = await call(oct, route);
@@ -59,12 +68,13 @@ describe('API keys on the HTTP edge', () => {
       // Basic is not Bearer, even with a valid key in it.
       expectUnauthenticated(await call(oct, route, { authorization: `Basic ${KEYS[0]}` }), route, MISSING);
       refused += 4;
-      for (const headers of [
+      const passing: Record<string, string>[] = [
         { authorization: `Bearer ${KEYS[0]}` },
         { authorization: `bearer ${KEYS[1]}` },
         { 'x-api-key': KEYS[1] },
         { authorization: 'Bearer wrong', 'x-api-key': KEYS[0] },
-      ]) {
+      ];
+      for (const headers of passing) {
         const res = await call(oct, route, headers);
         expect([401, 403], `${route} ${JSON.stringify(headers)}: ${res.body.toString()}`).not.toContain(res.status);
       }
@@ -96,7 +106,9 @@ describe('API keys on the HTTP edge', () => {
       body: tracesRequest([chatSpan(1)]),
     });
     expect(json.status).toBe(200);
-    const health = (await request(oct.url, { path: '/healthz' })).json as { receiver: { otlp_spans_received: number; otlp_requests_failed: number } };
+    const health = (await request(oct.url, { path: '/healthz' })).json as {
+      receiver: { otlp_spans_received: number; otlp_requests_failed: number };
+    };
     expect(health.receiver).toMatchObject({ otlp_spans_received: 1, otlp_requests_failed: 1 });
   });
 

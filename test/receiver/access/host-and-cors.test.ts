@@ -33,12 +33,20 @@ describe('the Host rule (DNS rebinding), on loopback without a key', () => {
     expect(page.status).toBe(403);
 
     const counters = (await request(oct.url, { path: '/healthz' })).json as { receiver: Record<string, number> };
-    expect(counters.receiver).toMatchObject({ wrong_host_requests: 4, otlp_spans_received: 0, otlp_requests_failed: 1, read_requests_failed: 2 });
+    expect(counters.receiver).toMatchObject({
+      wrong_host_requests: 4,
+      otlp_spans_received: 0,
+      otlp_requests_failed: 1,
+      read_requests_failed: 2,
+    });
   });
 
   it('checks no Host when API keys are set: the key is the guard', async () => {
     const oct = await startOct({ apiKeys: [KEY] });
-    const res = await request(oct.url, { path: '/api/v1/stats', headers: { host: 'oct.internal.example', authorization: `Bearer ${KEY}` } });
+    const res = await request(oct.url, {
+      path: '/api/v1/stats',
+      headers: { host: 'oct.internal.example', authorization: `Bearer ${KEY}` },
+    });
     expect(res.status).toBe(200);
   });
 });
