@@ -1,28 +1,15 @@
-// Read API latency on a 1,000,000-row database: p95 of each query function, called through
-// TraceReader (reader threads, read-only connections) as the HTTP routes will call it.
-// Run after `npm run build`:  node bench/read-api.js [--rows N] [--calls N] [--rebuild] [--only <name part>]
+// Read API latency over a large database (1,000,000 rows in the full bench): p50/p95 of each query
+// function, called through TraceReader (reader threads, read-only connections) as the HTTP routes
+// call it. The `read` scenario of `npm run bench` (bench/scenarios.js) runs it.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { migrate } from '../dist/storage/sqlite/schema.js';
 import { parseErrorListParams, parseStatsParams, parseTraceListParams } from '../dist/query/params.js';
 import { TraceReader } from '../dist/query/trace-reader.js';
 
-const { values: args } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '1000000' },
-    calls: { type: 'string', default: '50' },
-    rebuild: { type: 'boolean', default: false },
-    only: { type: 'string', default: '' },
-  },
-});
-const ROWS = Number(args.rows);
-const CALLS = Number(args.calls);
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31);
-const dbPath = path.join(os.tmpdir(), 'oct-bench', `read-api-${ROWS}.db`);
 
 const MODELS = [
   ['gpt-4o', 'openai', 30],
@@ -60,9 +47,7 @@ const hex = (digits) => Array.from({ length: digits }, () => Math.floor(random()
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(12)}`;
 const sentence = (words) => Array.from({ length: words }, () => pick(WORDS)).join(' ');
 
-function build() {
-  fs.mkdirSync(path.dirname(dbPath), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbPath + suffix, { force: true });
+function build(dbPath, rows) {
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -77,7 +62,7 @@ function build() {
   const insertError = db.prepare(`INSERT INTO errors (trace_id, source, origin, llm_trace_id, otel_trace_id, otel_span_id, service_name,
     error_type, message, stacktrace, occurred_at, created_at) VALUES (?, 'otlp', 'exception_event', ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const started = performance.now();
-  const step = (30 * DAY) / ROWS;
+  const step = (30 * DAY) / rows;
   let otelTrace = hex(32);
   const write = db.transaction((from, to) => {
     for (let i = from; i < to; i++) {
@@ -143,79 +128,73 @@ function build() {
       }
     }
   });
-  for (let from = 0; from < ROWS; from += 50_000) write(from, Math.min(ROWS, from + 50_000));
+  for (let from = 0; from < rows; from += 50_000) write(from, Math.min(rows, from + 50_000));
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  const mib = fs.statSync(dbPath).size / 2 ** 20;
-  console.log(`built ${ROWS} rows in ${((performance.now() - started) / 1000).toFixed(1)} s (${mib.toFixed(0)} MiB): ${dbPath}`);
+  return { build_secs: (performance.now() - started) / 1000, db_mib: fs.statSync(dbPath).size / 2 ** 20 };
 }
 
-const p95 = (samples) => samples.sort((a, b) => a - b)[Math.ceil(samples.length * 0.95) - 1];
-
-async function measure(name, calls, query) {
-  if (!name.includes(args.only)) return;
-  const samples = [];
-  let items = 0;
-  for (let i = 0; i < calls; i++) {
-    const started = performance.now();
-    const result = await query(i);
-    samples.push(performance.now() - started);
-    items += result?.items?.length ?? result?.rows?.length ?? (result ? 1 : 0);
-  }
-  const row = {
-    query: name,
-    calls,
-    p50_ms: +[...samples].sort((a, b) => a - b)[Math.ceil(calls / 2) - 1].toFixed(2),
-    p95_ms: +p95(samples).toFixed(2),
-    avg_items: Math.round(items / calls),
+/** Builds a `rows`-row database in `dir`, then times each query shape `calls` times. */
+export async function readApi({ dir, rows, calls }) {
+  const dbPath = path.join(dir, `read-api-${rows}.db`);
+  const built = build(dbPath, rows);
+  const results = [];
+  const measure = async (name, n, query) => {
+    const samples = [];
+    let items = 0;
+    for (let i = 0; i < n; i++) {
+      const started = performance.now();
+      const result = await query(i);
+      samples.push(performance.now() - started);
+      items += result?.items?.length ?? result?.rows?.length ?? (result ? 1 : 0);
+    }
+    samples.sort((a, b) => a - b);
+    const at = (q) => +samples[Math.ceil(n * q) - 1].toFixed(2);
+    results.push({ query: name, calls: n, p50_ms: at(0.5), p95_ms: at(0.95), avg_items: Math.round(items / n) });
   };
-  console.log(
-    `${name.padEnd(44)} p50 ${row.p50_ms.toFixed(2).padStart(9)} ms   p95 ${row.p95_ms.toFixed(2).padStart(9)} ms   (${calls} calls, ~${row.avg_items} items)`,
+  const reader = new TraceReader({ dbPath });
+  await reader.start();
+  const list = (query) => reader.listTraces(parseTraceListParams(query, NOW));
+  const dayWindow = (i) => ({ since: String(NOW - ((i % 29) + 2) * DAY), until: String(NOW - ((i % 29) + 1) * DAY) });
+
+  // Cursors and ids to visit, gathered before timing.
+  const cursors = [];
+  for (let page = await list({}); cursors.length < calls && page.next; page = await list({ cursor: page.next })) cursors.push(page.next);
+  const sampleIds = (await list({ limit: '500', ...dayWindow(3) })).items.filter((_, i) => i % 10 === 0).map((item) => item.trace_id);
+
+  await measure('listTraces: first page', calls, () => list({}));
+  await measure('listTraces: model filter', calls, (i) => list({ model: MODELS[i % MODELS.length][0] }));
+  await measure('listTraces: later page via cursor', calls, (i) => list({ cursor: cursors[i % cursors.length] }));
+  await measure('listTraces: service + status=error, 1 day', calls, (i) =>
+    list({ service: pick(SERVICES), status: 'error', ...dayWindow(i) }),
   );
-  return row;
+  await measure('listTraces: user_id', calls, (i) => list({ user_id: `user-${i * 97}` }));
+  await measure('listTraces: q (common word), 1 day', calls, (i) => list({ q: 'refund invoice', ...dayWindow(i) }));
+  await measure('listTraces: q (no match), 1 day', calls, (i) => list({ q: 'zebra', ...dayWindow(i) }));
+  await measure('listTraces: q (no match), 7-day default', Math.min(calls, 10), () => list({ q: 'zebra' }));
+  await measure('getTrace', calls, (i) => reader.getTrace(sampleIds[i % sampleIds.length]));
+  await measure('listErrors: first page', calls, () => reader.listErrors(parseErrorListParams({}, NOW)));
+  await measure('listErrors: service filter', calls, (i) =>
+    reader.listErrors(parseErrorListParams({ service: SERVICES[i % SERVICES.length] }, NOW)),
+  );
+  for (const group of ['', 'model', 'service', 'provider']) {
+    await measure(`stats: hour, 1 day, group=${group || '-'}`, calls, () => reader.stats(parseStatsParams({ bucket: 'hour', group }, NOW)));
+  }
+  const few = Math.min(calls, 5);
+  await measure('stats: all, 30 days, group=model', few, () => reader.stats(parseStatsParams({ bucket: 'all', group: 'model' }, NOW)));
+  for (const group of ['', 'model', 'service', 'provider']) {
+    await measure(`stats: day, 30 days, group=${group || '-'}`, few, () => reader.stats(parseStatsParams({ bucket: 'day', group }, NOW)));
+  }
+  await measure('stats: hour, 31 days, group=model', few, () =>
+    reader.stats(parseStatsParams({ bucket: 'hour', group: 'model', since: String(NOW - 31 * DAY) }, NOW)),
+  );
+  // Stats have a reader thread of their own: a month-long one must not hold up lists.
+  let statsRunning = true;
+  const longStats = reader.stats(parseStatsParams({ bucket: 'day', group: 'model' }, NOW)).finally(() => (statsRunning = false));
+  await measure('listTraces: first page, during 30-day stats', calls, () => list({}));
+  results.at(-1).stats_still_running = statsRunning;
+  await longStats;
+  await reader.shutdown();
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(dbPath + suffix, { force: true });
+  return { rows, ...built, queries: results };
 }
-
-if (args.rebuild || !fs.existsSync(dbPath)) build();
-const reader = new TraceReader({ dbPath });
-await reader.start();
-const list = (query) => reader.listTraces(parseTraceListParams(query, NOW));
-const dayWindow = (i) => ({ since: String(NOW - ((i % 29) + 2) * DAY), until: String(NOW - ((i % 29) + 1) * DAY) });
-
-// Cursors and ids to visit, gathered before timing.
-const cursors = [];
-for (let page = await list({}); cursors.length < CALLS && page.next; page = await list({ cursor: page.next })) cursors.push(page.next);
-const sampleIds = (await list({ limit: '500', ...dayWindow(3) })).items.filter((_, i) => i % 10 === 0).map((item) => item.trace_id);
-
-await measure('listTraces: first page', CALLS, () => list({}));
-await measure('listTraces: model filter', CALLS, (i) => list({ model: MODELS[i % MODELS.length][0] }));
-await measure('listTraces: later page via cursor', CALLS, (i) => list({ cursor: cursors[i % cursors.length] }));
-await measure('listTraces: service + status=error, 1 day', CALLS, (i) =>
-  list({ service: pick(SERVICES), status: 'error', ...dayWindow(i) }),
-);
-await measure('listTraces: user_id', CALLS, (i) => list({ user_id: `user-${i * 97}` }));
-await measure('listTraces: q (common word), 1 day', CALLS, (i) => list({ q: 'refund invoice', ...dayWindow(i) }));
-await measure('listTraces: q (no match), 1 day', CALLS, (i) => list({ q: 'zebra', ...dayWindow(i) }));
-await measure('listTraces: q (no match), 7-day default', Math.min(CALLS, 10), () => list({ q: 'zebra' }));
-await measure('getTrace', CALLS, (i) => reader.getTrace(sampleIds[i % sampleIds.length]));
-await measure('listErrors: first page', CALLS, () => reader.listErrors(parseErrorListParams({}, NOW)));
-await measure('listErrors: service filter', CALLS, (i) =>
-  reader.listErrors(parseErrorListParams({ service: SERVICES[i % SERVICES.length] }, NOW)),
-);
-for (const group of ['', 'model', 'service', 'provider']) {
-  await measure(`stats: hour, 1 day, group=${group || '-'}`, CALLS, () => reader.stats(parseStatsParams({ bucket: 'hour', group }, NOW)));
-}
-const few = Math.min(CALLS, 5);
-for (const group of ['', 'model', 'service', 'provider']) {
-  await measure(`stats: day, 30 days, group=${group || '-'}`, few, () => reader.stats(parseStatsParams({ bucket: 'day', group }, NOW)));
-}
-await measure('stats: hour, 31 days, group=model', few, () =>
-  reader.stats(parseStatsParams({ bucket: 'hour', group: 'model', since: String(NOW - 31 * DAY) }, NOW)),
-);
-// Stats have a reader thread of their own: a month-long one must not hold up lists.
-let statsRunning = true;
-const longStats = reader.stats(parseStatsParams({ bucket: 'day', group: 'model' }, NOW)).finally(() => (statsRunning = false));
-await measure('listTraces: first page, during 30-day stats', CALLS, () => list({}));
-if (args.only === '' || 'listTraces: first page, during 30-day stats'.includes(args.only))
-  console.log(`  (stats still running after the last list: ${statsRunning})`);
-await longStats;
-await reader.shutdown();

@@ -133,7 +133,7 @@ export function summarize(runs) {
 }
 
 export function renderMarkdown(result) {
-  const { meta, summary, growth, failures } = result;
+  const { meta, summary, growth, cap, read, failures } = result;
   const mark = (met) => (met == null ? '' : met ? '✅' : '❌');
   const lines = [
     `# oct bench (${meta.mode}) — ${meta.date}`,
@@ -153,10 +153,29 @@ export function renderMarkdown(result) {
       `| growth | worst slice ÷ first slice | ${fmt(growth.worst_over_first)} | ≥ 0.8, to ${fmt(growth.target_rows)} rows | ${mark(growth.reached && growth.worst_over_first >= 0.8)} |`,
       `| growth | rows reached in ${growth.load_secs} s / accepted spans/s overall / 503s | ${fmt(growth.rows)} / ${fmt(growth.spans_per_s)} / ${fmt(growth.requests_503)} | | ${growth.reached ? '' : '❌ budget ran out'} |`,
       `| growth | oct cores / CPU s per 1k spans / peak RSS MiB / DB MiB / largest WAL MiB | ${fmt(growth.oct_cores)} / ${fmt(growth.cpu_s_per_1k)} / ${fmt(growth.peak_rss_mib)} / ${fmt(growth.db_mib)} / ${fmt(growth.wal_max_mib)} | | |`,
+    );
+  }
+  if (cap && !cap.skipped) {
+    const held = cap.peak_mib_second_half <= cap.peak_mib_first_half * 1.05;
+    lines.push(
+      `| cap | OCT_MAX_DB_MB=${cap.cap_mib}, ${cap.load_secs} s of content load: spans written / kept / deleted | ${fmt(cap.spans_written)} / ${fmt(cap.rows_kept)} / ${fmt(cap.rows_deleted)} | | |`,
+      `| cap | file (database + WAL) MiB: peak in the first half / peak in the second half / at the end | ${fmt(cap.peak_mib_first_half)} / ${fmt(cap.peak_mib_second_half)} / ${fmt(cap.final_mib)} | second half ≤ first half × 1.05 (stopped growing) | ${mark(held)} |`,
+      `| cap | accepted spans/s / 503s | ${fmt(cap.spans_per_s)} / ${fmt(cap.requests_503)} | | |`,
+    );
+  }
+  if (read && !read.skipped)
+    lines.push(
+      ...read.queries.map(
+        (q) =>
+          `| read | ${q.query} over ${fmt(read.rows)} rows: p50 / p95 ms (${q.calls} calls, ~${fmt(q.avg_items)} items) | ${fmt(q.p50_ms)} / ${fmt(q.p95_ms)} | | |`,
+      ),
+    );
+  if (growth && !growth.skipped)
+    lines.push(
       '',
       `Growth slices (spans/s while the table grew through each slice): ${growth.slices.map((s) => `${fmt(s.to_rows / 1000)}k: ${fmt(s.spans_per_s)}`).join(', ') || 'none completed'}.`,
     );
-  }
+  if (cap && !cap.skipped) lines.push('', `Cap: file MiB over time (s: MiB): ${cap.sizes.map((x) => `${x.t}: ${fmt(x.mib)}`).join(', ')}.`);
   lines.push('', `Rows in SQLite = spans accepted: ${failures.length ? '❌' : '✅'} in every scenario and run.`);
   if (failures.length) lines.push('', '**Failures**', '', ...failures.map((f) => `- ${f}`));
   if (meta.notes?.length) lines.push('', ...meta.notes.map((n) => `- ${n}`));

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { buildPayloads, writeLuaManifest } from './payloads.js';
 import { killAll, REPO } from './oct-process.js';
 import { machine, cpuAccount } from './proc-stats.js';
+import { readApi } from './read-api.js';
 import * as scenarios from './scenarios.js';
 import { addRatios, summarize, renderMarkdown } from './report.js';
 
@@ -30,6 +31,10 @@ const CONFIGS = {
     growthSlice: 10_000,
     growthBudgetSecs: 10,
     retentionRows: 100_000,
+    capMb: 16,
+    capSecs: 12,
+    readRows: 50_000,
+    readCalls: 10,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -47,11 +52,15 @@ const CONFIGS = {
     growthSlice: 100_000,
     growthBudgetSecs: 180,
     retentionRows: 1_000_000,
+    capMb: 64,
+    capSecs: 150,
+    readRows: 1_000_000,
+    readCalls: 50,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
-const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth'];
+const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth', 'cap', 'read'];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;
@@ -108,7 +117,8 @@ const ctx = {
 };
 
 const runs = [];
-const order = ALL.filter((name) => name !== 'growth' && only.includes(name));
+const SINGLE = ['growth', 'cap', 'read'];
+const order = ALL.filter((name) => !SINGLE.includes(name) && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
   const results = { run };
@@ -133,6 +143,29 @@ if (only.includes('growth')) {
   } catch (err) {
     ctx.failures.push(`growth crashed: ${err.message}`);
     growth = { skipped: err.message };
+  }
+}
+
+let cap = { skipped: 'not selected by --only' };
+if (only.includes('cap')) {
+  say(`cap: content load for ${cfg.capSecs} s with OCT_MAX_DB_MB=${cfg.capMb}`);
+  ctx.run = 'cap';
+  try {
+    cap = await scenarios.cap(ctx);
+  } catch (err) {
+    ctx.failures.push(`cap crashed: ${err.message}`);
+    cap = { skipped: err.message };
+  }
+}
+
+let read = { skipped: 'not selected by --only' };
+if (only.includes('read')) {
+  say(`read API over ${cfg.readRows.toLocaleString('en-US')} rows`);
+  try {
+    read = await readApi({ dir: tmp, rows: cfg.readRows, calls: cfg.readCalls });
+  } catch (err) {
+    ctx.failures.push(`read crashed: ${err.message}`);
+    read = { skipped: err.message };
   }
 }
 
@@ -165,7 +198,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, read, runs, failures: ctx.failures };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });

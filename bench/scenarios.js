@@ -323,6 +323,66 @@ export async function retention(ctx) {
   }
 }
 
+/**
+ * 10. cap: content load for `capSecs` with OCT_MAX_DB_MB=`capMb`: the file (database + WAL) is
+ * sampled every second, to show that it stops growing once retention holds the cap (freed pages are
+ * reused, not given back).
+ */
+export async function cap(ctx) {
+  const { spans } = ctx.payloads.content.pb[0];
+  const { capMb, capSecs } = ctx.cfg;
+  return withOct(
+    ctx,
+    'cap',
+    async (oct) => {
+      const sizes = [];
+      const t0 = performance.now();
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          sizes.push({ t: Math.round((performance.now() - t0) / 1000), mib: round(dbBytes(oct.dbPath) / 2 ** 20, 1) });
+          await sleep(1_000);
+        }
+      })();
+      let ok = 0,
+        refused = 0,
+        chunks = 0;
+      while ((performance.now() - t0) / 1000 < capSecs) {
+        const secs = Math.max(2, Math.min(15, Math.ceil(capSecs - (performance.now() - t0) / 1000)));
+        const w = await runWrk({ url: oct.url, secs, conns: 4, manifest: ctx.manifests.content, stampBase: nextStampBase() });
+        ok += w.ok;
+        refused += w.refused;
+        chunks++;
+      }
+      const loadSecs = (performance.now() - t0) / 1000;
+      const { health } = await waitDrained(oct);
+      polling = false;
+      await poller;
+      const half = sizes.filter((x) => x.t >= loadSecs / 2);
+      const peakLate = half.reduce((m, x) => Math.max(m, x.mib), 0);
+      const peakEarly = sizes.filter((x) => x.t < loadSecs / 2).reduce((m, x) => Math.max(m, x.mib), 0);
+      const deleted = health.storage?.retention?.deleted?.traces ?? null;
+      return {
+        cap_mib: capMb,
+        load_secs: round(loadSecs, 1),
+        spans_written: health.pipeline.persisted,
+        rows_kept: countRows(oct.dbPath),
+        rows_deleted: deleted,
+        requests_ok: ok,
+        requests_503: refused,
+        spans_per_s: round((ok * spans) / loadSecs),
+        peak_mib_first_half: peakEarly,
+        peak_mib_second_half: peakLate,
+        final_mib: round(dbBytes(oct.dbPath) / 2 ** 20, 1),
+        free_pages: health.storage?.free_pages ?? null,
+        wrk_chunks: chunks,
+        sizes: sizes.filter((_, i) => i % 5 === 0),
+      };
+    },
+    { OCT_MAX_DB_MB: String(capMb) },
+  );
+}
+
 /** Small traces rows straight into the file, in time order like real data: the first half 40 days old. */
 function seedRows(dbPath, n) {
   const db = new Database(dbPath);

@@ -85,7 +85,7 @@ export interface StatsRow {
 export interface Stats {
   since: number;
   until: number;
-  bucket: 'hour' | 'day';
+  bucket: 'hour' | 'day' | 'all';
   rows: StatsRow[];
 }
 

@@ -44,7 +44,7 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-/** Totals over a window, per group; the API's percentiles are per bucket, so the window's is the highest bucket's. */
+/** A window's totals for one group (`bucket=all`: one row per group, percentiles over the whole window). */
 interface Totals {
   group: string | null;
   calls: number;
@@ -52,27 +52,25 @@ interface Totals {
   input: number;
   output: number;
   cost: number | null;
-  peakP95: number | null;
+  p95: number | null;
 }
 
 function totals(rows: StatsRow[]): Totals[] {
-  const byGroup = new Map<string | null, Totals>();
-  for (const r of rows) {
-    const t = byGroup.get(r.group) ?? { group: r.group, calls: 0, errors: 0, input: 0, output: 0, cost: null, peakP95: null };
-    t.calls += r.calls;
-    t.errors += r.errors;
-    t.input += r.input_tokens ?? 0;
-    t.output += r.output_tokens ?? 0;
-    if (r.cost_usd !== null) t.cost = (t.cost ?? 0) + r.cost_usd;
-    if (r.p95_ms !== null) t.peakP95 = Math.max(t.peakP95 ?? 0, r.p95_ms);
-    byGroup.set(r.group, t);
-  }
-  return [...byGroup.values()].sort((a, b) => b.calls - a.calls);
+  return rows
+    .map((r) => ({
+      group: r.group,
+      calls: r.calls,
+      errors: r.errors,
+      input: r.input_tokens ?? 0,
+      output: r.output_tokens ?? 0,
+      cost: r.cost_usd,
+      p95: r.p95_ms,
+    }))
+    .sort((a, b) => b.calls - a.calls);
 }
 
 /** One x value per bucket of the window (uPlot counts seconds); a bucket without calls sums to zero and has no percentiles. */
-function aligned(stats: Stats, spec: ChartSpec): uPlot.AlignedData {
-  const step = BUCKET_MS[stats.bucket];
+function aligned(stats: Stats, step: number, spec: ChartSpec): uPlot.AlignedData {
   const byBucket = new Map(stats.rows.map((r) => [r.bucket_start, r]));
   const xs: number[] = [];
   for (let b = Math.floor(stats.since / step) * step; b < stats.until; b += step) xs.push(b);
@@ -116,20 +114,22 @@ export function overviewView(main: HTMLElement, params: URLSearchParams): View {
   return {
     async refresh() {
       const query = { since: String(Date.now() - window.ms), bucket: window.bucket };
-      const [all, byModel, byService] = await Promise.all(
-        [undefined, 'model', 'service'].map((group) => read<Stats>('/api/v1/stats', { ...query, group })),
-      );
-      const json = JSON.stringify([all.rows, byModel.rows, byService.rows]);
-      const data = CHARTS.map((spec) => aligned(all, spec));
+      const whole = { ...query, bucket: 'all' };
+      const [series, all, byModel, byService] = await Promise.all([
+        read<Stats>('/api/v1/stats', query),
+        ...[undefined, 'model', 'service'].map((group) => read<Stats>('/api/v1/stats', { ...whole, group })),
+      ]);
+      const json = JSON.stringify([series.rows, all.rows, byModel.rows, byService.rows]);
+      const data = CHARTS.map((spec) => aligned(series, BUCKET_MS[window.bucket], spec));
       if (charts.length === 0) charts = CHARTS.map((spec, i) => new TimeChart(chartBoxes[i], spec.title, spec.series, data[i]));
       else charts.forEach((chart, i) => chart.setData(data[i]));
       if (json === shown) return;
       shown = json;
-      const [sum] = totals(all.rows.map((r) => ({ ...r, group: null })));
+      const [sum] = totals(all.rows);
       tiles.replaceChildren(...tileList(sum));
       groups.replaceChildren(
-        groupTable('By model (as asked for)', totals(byModel.rows), false),
-        groupTable('By service', totals(byService.rows), true),
+        groupTable('By model (as asked for)', totals(byModel.rows), 'model'),
+        groupTable('By service', totals(byService.rows), 'service'),
       );
     },
     dispose() {
@@ -153,13 +153,14 @@ function tileList(sum: Totals | undefined): HTMLElement[] {
     tile('Errors', count(sum.errors), sum.calls > 0 ? `${((sum.errors / sum.calls) * 100).toFixed(1)}% of calls` : undefined),
     tile('Tokens', short(sum.input + sum.output), `${short(sum.input)} in · ${short(sum.output)} out`),
     tile('Cost', usd(sum.cost), sum.cost === null ? 'no call reported a cost' : undefined),
-    tile('p95 latency', ms(sum.peakP95), 'highest bucket'),
+    tile('p95 latency', ms(sum.p95), 'over the window'),
   ];
 }
 
-function groupTable(title: string, rows: Totals[], linkService: boolean): HTMLElement {
-  const head = ['', 'Calls', 'Errors', 'Tokens in', 'Tokens out', 'Cost', 'p95 (peak)'];
-  const name = (g: string | null) => (g === null ? dash : linkService ? link(`#/calls?service=${encodeURIComponent(g)}`, g) : g);
+/** Each group links to the calls it counts: the list's `model` filter is the model asked for, as here. */
+function groupTable(title: string, rows: Totals[], filter: 'model' | 'service'): HTMLElement {
+  const head = ['', 'Calls', 'Errors', 'Tokens in', 'Tokens out', 'Cost', 'p95'];
+  const name = (g: string | null) => (g === null ? dash : link(`#/calls?${filter}=${encodeURIComponent(g)}`, g));
   return h(
     'section',
     { class: 'group' },
@@ -178,7 +179,7 @@ function groupTable(title: string, rows: Totals[], linkService: boolean): HTMLEl
                 'tr',
                 {},
                 h('th', { scope: 'row' }, name(r.group)),
-                ...[count(r.calls), count(r.errors), short(r.input), short(r.output), usd(r.cost), ms(r.peakP95)].map((v) =>
+                ...[count(r.calls), count(r.errors), short(r.input), short(r.output), usd(r.cost), ms(r.p95)].map((v) =>
                   h('td', { class: 'num' }, v),
                 ),
               ),

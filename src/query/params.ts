@@ -22,8 +22,8 @@ export const READ_LIMITS = {
   searchDefaultWindowMs: 7 * DAY,
   searchMaxWindowMs: 31 * DAY,
   maxValueChars: 512,
-  statsDefaultWindowMs: { hour: DAY, day: 30 * DAY },
-  statsMaxWindowMs: { hour: 31 * DAY, day: 400 * DAY },
+  statsDefaultWindowMs: { hour: DAY, day: 30 * DAY, all: 30 * DAY },
+  statsMaxWindowMs: { hour: 31 * DAY, day: 400 * DAY, all: 400 * DAY },
 } as const;
 
 /** A bad parameter; the HTTP layer answers 400 with the message. */
@@ -67,7 +67,8 @@ export interface ErrorListParams extends ListParams {
   llm_trace_id?: string;
 }
 
-export type StatsBucket = 'hour' | 'day';
+/** `all`: the whole window is one bucket, so its percentiles are the window's. */
+export type StatsBucket = 'hour' | 'day' | 'all';
 export type StatsGroup = 'model' | 'service' | 'provider';
 
 export interface StatsParams {
@@ -202,7 +203,7 @@ export function parseStatsParams(query: QueryString, now = Date.now()): StatsPar
   const parsed = read(query, {
     since: time,
     until: time,
-    bucket: oneOf<StatsBucket>('hour', 'day'),
+    bucket: oneOf<StatsBucket>('hour', 'day', 'all'),
     group: oneOf<StatsGroup>('model', 'service', 'provider'),
   });
   const bucket = parsed.bucket ?? 'hour';
@@ -210,6 +211,10 @@ export function parseStatsParams(query: QueryString, now = Date.now()): StatsPar
   const since = parsed.since ?? until - READ_LIMITS.statsDefaultWindowMs[bucket];
   checkOrder(since, until);
   const max = READ_LIMITS.statsMaxWindowMs[bucket];
-  if (until - since > max) throw new ParamError('since', `stats by ${bucket} cover at most ${max / DAY} days; narrow since/until`);
+  if (until - since > max)
+    throw new ParamError(
+      'since',
+      `stats ${bucket === 'all' ? 'over one window' : `by ${bucket}`} cover at most ${max / DAY} days; narrow since/until`,
+    );
   return parsed.group ? { since, until, bucket, group: parsed.group } : { since, until, bucket };
 }

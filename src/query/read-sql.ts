@@ -20,7 +20,7 @@ export interface TableColumns {
 interface ListShape {
   table: 'traces' | 'errors';
   time: 'start_time' | 'occurred_at';
-  /** Parameter name → column compared with `=`. */
+  /** Parameter name → column (or indexed expression) compared with `=`. */
   filters: Record<string, string>;
   /** Columns a `q` search looks in. */
   search: readonly string[];
@@ -33,7 +33,8 @@ const TRACES: ListShape = {
   table: 'traces',
   time: 'start_time',
   filters: {
-    model: 'model',
+    // The model asked for, as stats and the llm_calls view group it (migration 5 indexes it).
+    model: 'coalesce(request_model, model)',
     provider: 'provider',
     service: 'service_name',
     kind: 'kind',
@@ -148,21 +149,22 @@ const GROUP_EXPRESSION = { model: 'coalesce(request_model, model)', service: 'se
  */
 export function statsStatement(params: StatsParams): Statement {
   const group = params.group ? GROUP_EXPRESSION[params.group] : 'NULL';
-  // A literal, not a parameter: JS numbers bind as REAL, and the division must be an integer one.
-  const bucketMs = BUCKET_MS[params.bucket];
+  // Literals, not parameters: JS numbers bind as REAL, and the division must be an integer one.
+  const bucket = params.bucket === 'all' ? '0' : `start_time / ${BUCKET_MS[params.bucket]}`;
+  const bucketStart = params.bucket === 'all' ? '@since' : `t.b * ${BUCKET_MS[params.bucket]}`;
   const calls = `FROM traces WHERE start_time >= @since AND start_time < @until AND is_aggregate = 0 AND kind IN ('llm', 'embedding')`;
   // Totals by GROUP BY; percentiles need one sort of the durations, joined on the group's count.
   const sql = `
     WITH totals AS (
-      SELECT start_time / ${bucketMs} AS b, ${group} AS g, count(*) AS calls, sum(status = 'error') AS errors,
+      SELECT ${bucket} AS b, ${group} AS g, count(*) AS calls, sum(status = 'error') AS errors,
              sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
              sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
              sum(cost_usd) AS cost_usd, count(duration_ms) AS n
       ${calls} GROUP BY b, g
     ),
     ranked AS (
-      SELECT start_time / ${bucketMs} AS b, ${group} AS g, duration_ms AS d,
-             row_number() OVER (PARTITION BY start_time / ${bucketMs}, ${group} ORDER BY duration_ms) AS rn
+      SELECT ${bucket} AS b, ${group} AS g, duration_ms AS d,
+             row_number() OVER (PARTITION BY ${bucket}, ${group} ORDER BY duration_ms) AS rn
       ${calls} AND duration_ms IS NOT NULL
     ),
     latency AS (
@@ -171,7 +173,7 @@ export function statsStatement(params: StatsParams): Statement {
       WHERE rn = (t.n + 1) / 2 OR rn = (95 * t.n + 99) / 100
       GROUP BY r.b, r.g
     )
-    SELECT t.b * ${bucketMs} AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
+    SELECT ${bucketStart} AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
            cache_read_tokens, cache_write_tokens, cost_usd, l.p50 AS p50_ms, l.p95 AS p95_ms
     FROM totals t LEFT JOIN latency l ON l.b = t.b AND l.g IS t.g
     ORDER BY t.b, t.g`;

@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOct, waitFor } from '../helpers.js';
-import { chatRequest, health, hexId, mountTmpfs, postTraces } from './fixture.js';
+import { health, load, missing, mountTmpfs } from './fixture.js';
 
 // A real full disk: a 40 MiB tmpfs of the test's own, filled by oct itself through OTLP load.
 const mounted = mountTmpfs(40);
@@ -19,54 +18,6 @@ function ballast(dir: string, mb: number): string {
   const file = path.join(dir, 'ballast');
   fs.writeFileSync(file, Buffer.alloc(mb * 1024 * 1024, 1));
   return file;
-}
-
-interface Load {
-  acknowledged: Set<string>;
-  refusals: string[];
-  stop: () => Promise<void>;
-}
-
-/** Four clients sending 20 spans of 2 KB each, retrying a 503 after 50 ms as an OTLP SDK would (after Retry-After). */
-function load(url: string): Load {
-  const acknowledged = new Set<string>();
-  const refusals: string[] = [];
-  let running = true;
-  let request = 0;
-  const client = async () => {
-    while (running) {
-      const traceId = hexId(++request, 32);
-      const body = chatRequest(traceId, 20, 2_000);
-      for (;;) {
-        const res = await postTraces(url, body);
-        if (res.status === 200) {
-          for (let s = 1; s <= 20; s++) acknowledged.add(`${traceId}/${hexId(s, 16)}`);
-          break;
-        }
-        expect(res.status).toBe(503);
-        expect(res.retryAfter).toBe('1');
-        refusals.push(res.text);
-        if (!running) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  };
-  const clients = [client(), client(), client(), client()];
-  return {
-    acknowledged,
-    refusals,
-    stop: async () => {
-      running = false;
-      await Promise.all(clients);
-    },
-  };
-}
-
-/** Acknowledged spans not (yet) in the database. */
-function missing(traffic: Load, db: Database.Database): string[] {
-  const rows = db.prepare('SELECT otel_trace_id AS t, otel_span_id AS s FROM traces').all() as { t: string; s: string }[];
-  const stored = new Set(rows.map((r) => `${r.t}/${r.s}`));
-  return [...traffic.acknowledged].filter((id) => !stored.has(id));
 }
 
 describe.skipIf(fsDir === '')('the disk guard, on a real 40 MiB file system', () => {

@@ -2,6 +2,8 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { waitFor } from '../helpers.js';
 
 /**
@@ -21,6 +23,32 @@ export function mountTmpfs(sizeMb: number): { dir: string; unmount: () => void }
     unmount: () => {
       execFileSync('umount', ['-l', dir]);
       fs.rmdirSync(dir);
+    },
+  };
+}
+
+/**
+ * A small ext4 file system in a loop-mounted image (needs root), or the reason it cannot be had
+ * here. Unlike tmpfs, ext4 refuses writes through already-open files once they are made immutable.
+ */
+export function mountExt4(sizeMb: number): { dir: string; unmount: () => void } | { skip: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oct-ext4-'));
+  const image = `${dir}.img`;
+  try {
+    execFileSync('truncate', ['-s', `${sizeMb}M`, image], { stdio: 'pipe' });
+    execFileSync('mkfs.ext4', ['-q', '-F', image], { stdio: 'pipe' });
+    execFileSync('mount', ['-o', 'loop', image, dir], { stdio: 'pipe' });
+  } catch (err) {
+    fs.rmSync(image, { force: true });
+    fs.rmdirSync(dir);
+    return { skip: `cannot loop-mount an ext4 image here (needs root and a loop device): ${(err as Error).message.split('\n')[0]}` };
+  }
+  return {
+    dir,
+    unmount: () => {
+      execFileSync('umount', ['-l', dir]);
+      fs.rmdirSync(dir);
+      fs.rmSync(image, { force: true });
     },
   };
 }
@@ -89,4 +117,56 @@ export function startProcess(env: Record<string, string>): OctProcess {
 
 export async function listening(oct: OctProcess): Promise<string> {
   return waitFor(() => oct.output().match(/listening on (http:\/\/\S+),/)?.[1], 15_000, `the listening line in: ${oct.output()}`);
+}
+
+export interface Load {
+  acknowledged: Set<string>;
+  refusals: string[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * Four clients sending 20 spans of 2 KB each, retrying a 503 after 50 ms as an OTLP SDK would
+ * (after Retry-After), each pausing `pauseMs` between requests.
+ */
+export function load(url: string, pauseMs = 0): Load {
+  const acknowledged = new Set<string>();
+  const refusals: string[] = [];
+  let running = true;
+  let request = 0;
+  const client = async () => {
+    while (running) {
+      const traceId = hexId(++request, 32);
+      const body = chatRequest(traceId, 20, 2_000);
+      for (;;) {
+        const res = await postTraces(url, body);
+        if (res.status === 200) {
+          for (let s = 1; s <= 20; s++) acknowledged.add(`${traceId}/${hexId(s, 16)}`);
+          if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+          break;
+        }
+        expect(res.status).toBe(503);
+        expect(res.retryAfter).toBe('1');
+        refusals.push(res.text);
+        if (!running) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const clients = [client(), client(), client(), client()];
+  return {
+    acknowledged,
+    refusals,
+    stop: async () => {
+      running = false;
+      await Promise.all(clients);
+    },
+  };
+}
+
+/** Acknowledged spans not (yet) in the database. */
+export function missing(traffic: Load, db: Database.Database): string[] {
+  const rows = db.prepare('SELECT otel_trace_id AS t, otel_span_id AS s FROM traces').all() as { t: string; s: string }[];
+  const stored = new Set(rows.map((r) => `${r.t}/${r.s}`));
+  return [...traffic.acknowledged].filter((id) => !stored.has(id));
 }

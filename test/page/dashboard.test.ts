@@ -133,6 +133,12 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('.chart canvas').count()).toBe(4);
     await keepScreenshot(page, 'overview.png');
 
+    // A model in the by-model table opens the calls it counts.
+    await page.locator('.group', { hasText: 'By model' }).getByRole('link', { name: 'gpt-4o-mini' }).click();
+    expect(page.url()).toContain('#/calls?model=gpt-4o-mini');
+    await expect.poll(() => rows(page).count()).toBe(4);
+    await page.goto(`${oct.url}/`);
+
     await page.getByRole('link', { name: 'Calls', exact: true }).click();
     await expect.poll(() => rows(page).count()).toBe(15);
     await page.getByLabel('Service').fill('billing');

@@ -54,7 +54,7 @@ function shapes(columns: TableColumns): [string, string, Record<string, unknown>
   out.push(['detail: trace', detail.trace, { trace_id: UUID }]);
   out.push(['detail: errors', detail.errors, { trace_id: UUID, otel_trace_id: OTEL, otel_span_id: '01'.repeat(8) }]);
   out.push(['detail: spans', detail.spans, { otel_trace_id: OTEL }]);
-  for (const bucket of ['hour', 'day'])
+  for (const bucket of ['hour', 'day', 'all'])
     for (const group of ['', 'model', 'service', 'provider']) {
       const { sql, args } = statsStatement(parseStatsParams({ bucket, group }, NOW));
       out.push([`stats by ${bucket} ${group}`, sql, args]);

@@ -42,7 +42,7 @@ describe('listTraces', () => {
 
   it('filters by every column it accepts, and by a window with since inclusive and until exclusive', () => {
     const match: Partial<TraceRow> = {
-      model: 'm1',
+      request_model: 'm1',
       provider: 'anthropic',
       service_name: 'billing',
       kind: 'embedding',
@@ -72,6 +72,17 @@ describe('listTraces', () => {
     for (const [name, value] of Object.entries(filters)) expect(ids(list(queries, { [name]: value })), name).toContain(target.trace_id);
     expect(list(queries, { model: 'm1' }).items).toHaveLength(Object.keys(match).length);
     expect(list(queries, { since: String(T0), until: String(T0 + 1) }).items).toHaveLength(others.length + 1);
+  });
+
+  it('filters model by the model asked for, as stats group it, and by the responding model when none was asked for', () => {
+    const asked = trace({ request_model: 'gpt-4o-mini', model: 'gpt-4o-mini-2024-07-18', start_time: T0 });
+    const failed = trace({ request_model: 'gpt-4o-mini', model: null, status: 'error', start_time: T0 - 1 });
+    const unasked = trace({ request_model: null, model: 'gpt-4o-mini', start_time: T0 - 2 });
+    // Asked for gpt-4o, answered by another: it belongs to gpt-4o, as in stats.
+    const other = trace({ request_model: 'gpt-4o', model: 'gpt-4o-mini', start_time: T0 - 3 });
+    const { queries } = database([asked, failed, unasked, other]);
+    expect(ids(list(queries, { model: 'gpt-4o-mini' }))).toEqual([asked.trace_id, failed.trace_id, unasked.trace_id]);
+    expect(ids(list(queries, { model: 'gpt-4o-mini-2024-07-18' }))).toEqual([]);
   });
 
   it('searches input and output text with q, case-insensitively, literally, within the window', () => {

@@ -76,4 +76,15 @@ describe('stats', () => {
     expect(stats({ bucket: 'day', since: String(DAY0), group: 'service' }).rows[0]).toMatchObject({ group: 'test-svc', calls: 12 });
     expect(stats({ bucket: 'day', since: String(DAY0), group: 'provider' }).rows[0]).toMatchObject({ group: 'openai', calls: 12 });
   });
+
+  it("with bucket=all, gives the whole window as one bucket, so p95 is the window's and not a bucket's", () => {
+    // gpt-4o latencies in the window: 10..100 (hour 0), 7 (hour 2), 3 (next day): 12 values, the 6th and 12th by rank.
+    const result = stats({ bucket: 'all', since: String(DAY0), until: String(DAY0 + 48 * H), group: 'model' });
+    expect(result.rows).toEqual([
+      expect.objectContaining({ bucket_start: DAY0, group: 'claude', calls: 1 }),
+      expect.objectContaining({ bucket_start: DAY0, group: 'gpt-4o', calls: 12, errors: 2, input_tokens: 1002, p50_ms: 40, p95_ms: 100 }),
+    ]);
+    const ungrouped = stats({ bucket: 'all', since: String(DAY0 + H), until: String(DAY0 + 48 * H) }).rows;
+    expect(ungrouped).toEqual([expect.objectContaining({ bucket_start: DAY0 + H, group: null, calls: 2, p50_ms: 3, p95_ms: 7 })]);
+  });
 });

@@ -15,11 +15,17 @@ export function isBusy(err: unknown): boolean {
   return c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED');
 }
 
+/** SQLite says the disk is full; it says so too for a write the file system refused for another reason (a quota, an immutable file). */
+export function isDiskFull(err: unknown): boolean {
+  const c = code(err);
+  return c === 'SQLITE_FULL' || c === 'ENOSPC' || /\bENOSPC\b|disk is full/i.test((err as Error).message);
+}
+
 /** Why the storage cannot take writes right now, or undefined when `err` is not such a failure. */
 export function storageFault(err: unknown): string | undefined {
   const c = code(err);
   const message = (err as Error).message;
-  if (c === 'SQLITE_FULL' || c === 'ENOSPC' || /\bENOSPC\b|disk is full/i.test(message)) return `the disk is full (${message})`;
+  if (isDiskFull(err)) return `the disk is full (${message})`;
   if (
     c.startsWith('SQLITE_READONLY') ||
     c.startsWith('SQLITE_CANTOPEN') ||
@@ -36,4 +42,10 @@ export function storageFault(err: unknown): string | undefined {
 /** Thrown when the storage refuses writes; the batch was not written. */
 export class StorageFaultError extends Error {
   override name = 'StorageFaultError';
+  readonly diskFull: boolean;
+
+  constructor(message: string, diskFull: boolean) {
+    super(message);
+    this.diskFull = diskFull;
+  }
 }

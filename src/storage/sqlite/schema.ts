@@ -86,6 +86,12 @@ const MIGRATIONS: readonly string[] = [
   ${LLM_CALLS_VIEW}
   ${ERRORS_RECENT_VIEW}
   `,
+  // 5: "model" in the read API's filter, stats and llm_calls is the model asked for, so that is what
+  // the model index holds (in place of the responding model's, which no query filtered on alone).
+  `
+  DROP INDEX traces_model_time;
+  CREATE INDEX traces_asked_model_time ON traces (coalesce(request_model, model), start_time);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,7 +3,7 @@ import type { PipelineEvent } from '../../model/events.js';
 import type { ExportResult } from '../../pipeline/exporter.js';
 import { ContentJoin, type ContentStats } from './content-join.js';
 import { DoubleTracing } from './double-tracing.js';
-import { isBusy, StorageFaultError, storageFault } from './faults.js';
+import { isBusy, isDiskFull, StorageFaultError, storageFault } from './faults.js';
 import { INSERT_ERROR, INSERT_TRACE } from './schema.js';
 
 export interface SqliteWriterOptions {
@@ -118,7 +118,7 @@ export class SqliteWriter {
     } catch (err) {
       if (isBusy(err)) throw new DatabaseBusyError((err as Error).message);
       const fault = storageFault(err);
-      if (fault !== undefined) throw new StorageFaultError(fault);
+      if (fault !== undefined) throw new StorageFaultError(fault, isDiskFull(err));
       throw err;
     }
   }

@@ -159,7 +159,7 @@ function write(id: number, batch: PipelineEvent[]): void {
         if (performance.now() - lastReport >= REPORT_INTERVAL_MS) report();
         return;
       } catch (err) {
-        if (err instanceof StorageFaultError) fault = err.message;
+        if (err instanceof StorageFaultError) fault = err.diskFull ? guard.diskFullReason(err.message) : err.message;
         else if (!(err instanceof DatabaseBusyError)) return send({ type: 'failed', id, message: (err as Error).message });
         else if (attempt === 0) send({ type: 'busy', id });
       }

@@ -1,4 +1,7 @@
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DiskGuard } from '../../../src/storage/sqlite/disk-guard.js';
 import { isBusy, storageFault } from '../../../src/storage/sqlite/faults.js';
 
 const sqliteError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -27,5 +30,17 @@ describe('whose fault a write failure is', () => {
   it('a lock held elsewhere is neither: it is waited out', () => {
     expect(isBusy(sqliteError('SQLITE_BUSY', 'database is locked'))).toBe(true);
     expect(storageFault(sqliteError('SQLITE_BUSY', 'database is locked'))).toBeUndefined();
+  });
+});
+
+describe('a "disk is full" with room left', () => {
+  const reason = 'the disk is full (database or disk is full)';
+
+  it('names what else refuses writes when the file system has room', () => {
+    // The test's own temp folder has far more than a batch free.
+    const guard = new DiskGuard(path.join(os.tmpdir(), 'oct.db'), 0, () => 0);
+    expect(guard.diskFullReason(reason)).toMatch(
+      /^a write was refused as if the disk were full, yet [\d.]+ MiB are free: .*permissions, an immutable attribute, a disk quota\) \(the disk is full/,
+    );
   });
 });
