@@ -133,7 +133,7 @@ export function summarize(runs) {
 }
 
 export function renderMarkdown(result) {
-  const { meta, summary, growth, cap, read, failures } = result;
+  const { meta, summary, growth, cap, read, postgres, failures } = result;
   const mark = (met) => (met == null ? '' : met ? '✅' : '❌');
   const lines = [
     `# oct bench (${meta.mode}) — ${meta.date}`,
@@ -170,6 +170,23 @@ export function renderMarkdown(result) {
           `| read | ${q.query} over ${fmt(read.rows)} rows: p50 / p95 ms (${q.calls} calls, ~${fmt(q.avg_items)} items) | ${fmt(q.p50_ms)} / ${fmt(q.p95_ms)} | | |`,
       ),
     );
+  if (Array.isArray(postgres)) {
+    const ceiling = (kind, connections) =>
+      Math.max(
+        ...postgres
+          .filter((r) => r.scenario.startsWith(`ceiling ${kind}:`) && r.scenario.endsWith(`, ${connections} conn`))
+          .map((r) => r.spans_per_s),
+      );
+    for (const r of postgres) {
+      const oct = r.scenario.match(/^(content|testbed), (\d) oct$/);
+      const figure = oct
+        ? `${fmt(r.spans_per_s)} = ${fmt(r.spans_per_s / ceiling(oct[1], Number(oct[2])))}× the best ${oct[2]}-connection ceiling; ${fmt(r.requests_503)} × 503, drain ${r.drain_secs} s`
+        : fmt(r.spans_per_s);
+      lines.push(
+        `| postgres | ${r.scenario}: spans/s | ${figure} | ${oct ? 'every acknowledged span stored once' : ''} | ${oct ? mark(r.rows_match) : ''} |`,
+      );
+    }
+  } else if (postgres && postgres.skipped !== 'not selected by --only') lines.push(`| postgres | skipped: ${postgres.skipped} | | | |`);
   if (growth && !growth.skipped)
     lines.push(
       '',

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { buildPayloads, writeLuaManifest } from './payloads.js';
 import { killAll, REPO } from './oct-process.js';
 import { machine, cpuAccount } from './proc-stats.js';
+import { postgres } from './postgres.js';
 import { readApi } from './read-api.js';
 import * as scenarios from './scenarios.js';
 import { addRatios, summarize, renderMarkdown } from './report.js';
@@ -35,6 +36,7 @@ const CONFIGS = {
     capSecs: 12,
     readRows: 50_000,
     readCalls: 10,
+    postgresSecs: 3,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -56,11 +58,25 @@ const CONFIGS = {
     capSecs: 150,
     readRows: 1_000_000,
     readCalls: 50,
+    postgresSecs: 10,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
 if (runsArg >= 0) cfg.runs = Math.max(1, Number(args[runsArg + 1]) || 1);
-const ALL = ['content', 'testbed', 'native', 'overload', 'variants', 'ceilings', 'commit', 'retention', 'growth', 'cap', 'read'];
+const ALL = [
+  'content',
+  'testbed',
+  'native',
+  'overload',
+  'variants',
+  'ceilings',
+  'commit',
+  'retention',
+  'growth',
+  'cap',
+  'read',
+  'postgres',
+];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : ALL;
@@ -117,7 +133,7 @@ const ctx = {
 };
 
 const runs = [];
-const SINGLE = ['growth', 'cap', 'read'];
+const SINGLE = ['growth', 'cap', 'read', 'postgres'];
 const order = ALL.filter((name) => !SINGLE.includes(name) && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
@@ -169,6 +185,24 @@ if (only.includes('read')) {
   }
 }
 
+let pgResults = { skipped: 'not selected by --only' };
+if (only.includes('postgres')) {
+  if (!fs.existsSync('/usr/lib/postgresql'))
+    pgResults = { skipped: "Debian's postgresql is not installed (apt-get install -y postgresql)" };
+  else {
+    say(`PostgreSQL: ceilings, then one and three oct processes, ${cfg.postgresSecs} s of load each`);
+    try {
+      pgResults = await postgres({ secs: cfg.postgresSecs });
+      for (const r of pgResults)
+        if (r.rows_match === false)
+          ctx.failures.push(`postgres ${r.scenario}: ${r.rows} rows but ${r.acknowledged_spans} spans acknowledged`);
+    } catch (err) {
+      ctx.failures.push(`postgres crashed: ${err.message}`);
+      pgResults = { skipped: err.message };
+    }
+  }
+}
+
 const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();
 // Cores used by programs other than the bench and what it started: a noise indicator.
@@ -198,7 +232,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, cap, read, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, read, postgres: pgResults, runs, failures: ctx.failures };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });

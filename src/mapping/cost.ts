@@ -6,25 +6,9 @@
  * which. No match: no cost, never a guess.
  */
 import type { TraceRow } from '../model/events.js';
+import { splitModelName, VERSION_SUFFIX } from '../model/model-name.js';
 import type { ModelPrice, PriceTable } from './price-table.js';
 
-/** What may follow a family's name: dates, snapshot numbers, `-latest`, `-preview`, Bedrock's `-v1:0`, Vertex's `@20241022`. */
-const VERSION_SUFFIX = /^(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{3,8}|latest|preview|exp|v\d+(?::\d+)?))*$/;
-/** Bedrock model ids: an optional cross-region prefix, then the vendor. */
-const BEDROCK_PREFIX = /^(?:(?:us|eu|apac|global|us-gov)\.)?(?:anthropic|meta|amazon|mistral|deepseek|cohere)\./;
-/** `vendor/model` prefixes (LiteLLM, OpenRouter, Together) that name a provider. */
-const PREFIX_PROVIDERS = new Map([
-  ['openai', 'openai'],
-  ['anthropic', 'anthropic'],
-  ['google', 'gcp.gemini'],
-  ['gemini', 'gcp.gemini'],
-  ['vertex_ai', 'gcp.vertex_ai'],
-  ['mistral', 'mistral_ai'],
-  ['mistralai', 'mistral_ai'],
-  ['deepseek', 'deepseek'],
-  ['groq', 'groq'],
-  ['bedrock', 'aws.bedrock'],
-]);
 const CACHE_LIMIT = 1_000;
 
 export class CostCalculator {
@@ -62,8 +46,8 @@ export class CostCalculator {
   }
 
   #lookup(provider: string | null, model: string): ModelPrice | null {
-    const { name, hint } = normalise(model);
-    const sellers = provider ?? hint;
+    const { name, provider: prefixed } = splitModelName(model);
+    const sellers = provider ?? prefixed;
     return bestMatch(this.#table.user, name, sellers) ?? bestMatch(this.#table.shipped, name, sellers);
   }
 }
@@ -83,25 +67,6 @@ export function costOf(
     cacheWrite * (price.cache_write ?? price.input) +
     (tokens.output_tokens ?? 0) * price.output;
   return usd / 1_000_000;
-}
-
-function normalise(model: string): { name: string; hint: string | null } {
-  let name = model
-    .trim()
-    .toLowerCase()
-    .replace(/^models\//, '');
-  let hint: string | null = null;
-  const slash = name.lastIndexOf('/');
-  if (slash >= 0) {
-    hint = PREFIX_PROVIDERS.get(name.slice(0, name.indexOf('/'))) ?? null;
-    name = name.slice(slash + 1);
-  }
-  const bedrock = BEDROCK_PREFIX.exec(name);
-  if (bedrock) {
-    name = name.slice(bedrock[0].length);
-    hint ??= 'aws.bedrock';
-  }
-  return { name, hint };
 }
 
 /** The longest family name that `name` is a version of, sold by `provider`; with no provider, only if every seller agrees on the price. */

@@ -1,4 +1,5 @@
 import type { TraceKind, TraceRow } from './events.js';
+import { modelFamily } from './model-name.js';
 
 /**
  * A model call traced twice: some provider SDKs emit their own GenAI span beneath an
@@ -39,19 +40,6 @@ function sameModelFamily(a: CallFacts, b: CallFacts): boolean {
 
 function families(call: CallFacts): string[] {
   return [call.model, call.request_model].filter((name): name is string => name !== null).map(modelFamily);
-}
-
-/**
- * A model name without what differs between the request and the response for one call: a
- * provider prefix (`openai/`, `models/`), a date or version suffix (`-2024-08-06`, `-20240620`,
- * `@20240620`, `-latest`), and case.
- */
-export function modelFamily(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/^.*\//, '')
-    .replace(/(@[\w.-]+|-latest|-\d{4}-\d{2}-\d{2}|-\d{8})$/, '');
 }
 
 /** Some count is known on both sides, and none that both know differs. */

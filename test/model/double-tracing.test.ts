@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { modelFamily, repeatsChildCall, type CallFacts } from '../../src/model/double-tracing.js';
+import { repeatsChildCall, type CallFacts } from '../../src/model/double-tracing.js';
+import { modelFamily } from '../../src/model/model-name.js';
 
 const call = (overrides: Partial<CallFacts> = {}): CallFacts => ({
   kind: 'llm',
@@ -51,6 +52,10 @@ describe('a call traced twice', () => {
     ['models/gemini-1.5-pro', 'gemini-1.5-pro'],
     ['OpenAI/GPT-4o-latest', 'gpt-4o'],
     ['gpt-4o-mini', 'gpt-4o-mini'],
+    ['us.anthropic.claude-3-5-sonnet-20240620-v1:0', 'claude-3-5-sonnet'],
+    ['gemini-1.5-pro-002', 'gemini-1.5-pro'],
+    ['gemini-2.0-flash-exp', 'gemini-2.0-flash'],
+    ['llama-3.1-405b', 'llama-3.1-405b'],
   ])('model family of %s is %s', (name, family) => {
     expect(modelFamily(name)).toBe(family);
   });
