@@ -25,7 +25,7 @@ const layer = (folder, forbidden, allowed = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'faults/results/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

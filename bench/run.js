@@ -150,58 +150,35 @@ for (let run = 1; run <= cfg.runs; run++) {
   addRatios(results);
   runs.push(results);
 }
-let growth = { skipped: 'not selected by --only' };
-if (only.includes('growth')) {
-  say(`growth to ${cfg.growthRows.toLocaleString('en-US')} rows (budget ${cfg.growthBudgetSecs} s)`);
-  ctx.run = 'growth';
+/** A scenario that runs once, after the round-robin runs; its result, or why it did not run. */
+async function once(name, label, run) {
+  if (!only.includes(name)) return { skipped: 'not selected by --only' };
+  say(label);
+  ctx.run = name;
   try {
-    growth = await scenarios.growth(ctx);
+    return await run();
   } catch (err) {
-    ctx.failures.push(`growth crashed: ${err.message}`);
-    growth = { skipped: err.message };
+    ctx.failures.push(`${name} crashed: ${err.message}`);
+    return { skipped: err.message };
   }
 }
-
-let cap = { skipped: 'not selected by --only' };
-if (only.includes('cap')) {
-  say(`cap: content load for ${cfg.capSecs} s with OCT_MAX_DB_MB=${cfg.capMb}`);
-  ctx.run = 'cap';
-  try {
-    cap = await scenarios.cap(ctx);
-  } catch (err) {
-    ctx.failures.push(`cap crashed: ${err.message}`);
-    cap = { skipped: err.message };
-  }
-}
-
-let read = { skipped: 'not selected by --only' };
-if (only.includes('read')) {
-  say(`read API over ${cfg.readRows.toLocaleString('en-US')} rows`);
-  try {
-    read = await readApi({ dir: tmp, rows: cfg.readRows, calls: cfg.readCalls });
-  } catch (err) {
-    ctx.failures.push(`read crashed: ${err.message}`);
-    read = { skipped: err.message };
-  }
-}
-
-let pgResults = { skipped: 'not selected by --only' };
-if (only.includes('postgres')) {
-  if (!fs.existsSync('/usr/lib/postgresql'))
-    pgResults = { skipped: "Debian's postgresql is not installed (apt-get install -y postgresql)" };
-  else {
-    say(`PostgreSQL: ceilings, then one and three oct processes, ${cfg.postgresSecs} s of load each`);
-    try {
-      pgResults = await postgres({ secs: cfg.postgresSecs });
-      for (const r of pgResults)
-        if (r.rows_match === false)
-          ctx.failures.push(`postgres ${r.scenario}: ${r.rows} rows but ${r.acknowledged_spans} spans acknowledged`);
-    } catch (err) {
-      ctx.failures.push(`postgres crashed: ${err.message}`);
-      pgResults = { skipped: err.message };
-    }
-  }
-}
+const growth = await once('growth', `growth to ${cfg.growthRows.toLocaleString('en-US')} rows (budget ${cfg.growthBudgetSecs} s)`, () =>
+  scenarios.growth(ctx),
+);
+const cap = await once('cap', `cap: content load for ${cfg.capSecs} s with OCT_MAX_DB_MB=${cfg.capMb}`, () => scenarios.cap(ctx));
+const read = await once('read', `read API over ${cfg.readRows.toLocaleString('en-US')} rows`, () =>
+  readApi({ dir: tmp, rows: cfg.readRows, calls: cfg.readCalls }),
+);
+const pgResults =
+  only.includes('postgres') && !fs.existsSync('/usr/lib/postgresql')
+    ? { skipped: "Debian's postgresql is not installed (apt-get install -y postgresql)" }
+    : await once('postgres', `PostgreSQL: ceilings, then one and three oct processes, ${cfg.postgresSecs} s of load each`, async () => {
+        const results = await postgres({ secs: cfg.postgresSecs });
+        for (const r of results)
+          if (r.rows_match === false)
+            ctx.failures.push(`postgres ${r.scenario}: ${r.rows} rows but ${r.acknowledged_spans} spans acknowledged`);
+        return results;
+      });
 
 const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();

@@ -18,16 +18,19 @@ export interface WritePath {
 
 /** Throws when the price table cannot be read (OCT_PRICING_FILE). */
 export function createWritePath(config: Config, logger: Logger): WritePath {
-  const content = { maxTextBytes: config.maxTextBytes, pendingContentTtlS: config.pendingContentTtlS };
+  const common = {
+    maxTextBytes: config.maxTextBytes,
+    pendingContentTtlS: config.pendingContentTtlS,
+    retention: { retentionDays: config.retentionDays, maxDbBytes: config.maxDbMb * MIB },
+  };
   const exporter =
     config.databaseUrl !== null
-      ? new PostgresExporter({ url: config.databaseUrl, ...content }, logger)
+      ? new PostgresExporter({ url: config.databaseUrl, ...common, durableCommits: config.ack === 'commit' }, logger)
       : new SqliteExporter(
           {
             dbPath: config.dbPath,
-            ...content,
+            ...common,
             synchronous: config.ack === 'commit' ? 'FULL' : 'NORMAL',
-            retention: { retentionDays: config.retentionDays, maxDbBytes: config.maxDbMb * MIB },
             minFreeDiskBytes: config.minFreeDiskMb * MIB,
           },
           logger,

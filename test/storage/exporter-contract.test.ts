@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ERRORS_TABLE, TRACES_TABLE } from '../../src/model/columns.js';
-import type { ContentRow, PipelineEvent } from '../../src/model/events.js';
+import type { ContentRow, PipelineEvent, TraceRow } from '../../src/model/events.js';
 import { errorEvent, traceEvent, traceEvents } from '../factories.js';
-import { postgres, sqlite, type Engine } from './engines.js';
+import { postgres, sqlite, type Engine, type Opened } from './engines.js';
 
 // The exporter's contract, the same cases on each engine: what a batch stores and how it counts,
 // dedupe, bad-row isolation, the log-content join and restarts.
@@ -190,6 +190,57 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
     expect(await again.query('SELECT input_text FROM traces')).toEqual([{ input_text: 'user: hi\n\nuser: hi' }]);
   });
 
+  describe('a call traced twice', () => {
+    const call = (spanId: string, parent: string | null, overrides: Partial<TraceRow> = {}) =>
+      traceEvent({
+        source: 'otlp',
+        otel_trace_id: TRACE,
+        otel_span_id: spanId,
+        otel_parent_span_id: parent,
+        start_time: 1_000,
+        end_time: 2_000,
+        ...overrides,
+      });
+    const outer = () => call('00000000000000a1', null, { model: 'gpt-4o', span_name: 'outer' });
+    const inner = () => call('00000000000000a2', '00000000000000a1', { model: 'gpt-4o-2024-08-06', span_name: 'inner' });
+    const marks = async (query: Opened['query']) =>
+      query<{ span_name: string; is_aggregate: number }>('SELECT span_name, is_aggregate FROM traces ORDER BY span_name');
+
+    it.each([
+      ['parent first, in separate batches', (p: PipelineEvent, c: PipelineEvent) => [[p], [c]]],
+      ['child first, in separate batches', (p: PipelineEvent, c: PipelineEvent) => [[c], [p]]],
+      ['child first, in one batch', (p: PipelineEvent, c: PipelineEvent) => [[c, p]]],
+    ])('marks the parent that repeats its child, %s', async (_, order) => {
+      const { exporter, query } = await engine.open();
+      for (const batch of order(outer(), inner())) await exporter.export(batch);
+      expect(await marks(query)).toEqual([
+        { span_name: 'inner', is_aggregate: 0 },
+        { span_name: 'outer', is_aggregate: 1 },
+      ]);
+    });
+
+    it('leaves a parent whose children are other calls unmarked', async () => {
+      const { exporter, query } = await engine.open();
+      await exporter.export([
+        outer(),
+        call('00000000000000b1', '00000000000000a1', { model: 'claude', input_tokens: 1, span_name: 'other 1' }),
+        call('00000000000000b2', '00000000000000a1', { model: 'claude', input_tokens: 2, span_name: 'other 2' }),
+      ]);
+      expect((await marks(query)).map((r) => r.is_aggregate)).toEqual([0, 0, 0]);
+    });
+
+    it('marks the parent once a second process stores the child', async () => {
+      const first = await engine.open();
+      await first.exporter.export([outer()]);
+      const second = await first.reopen();
+      await second.exporter.export([inner()]);
+      expect(await marks(second.query)).toEqual([
+        { span_name: 'inner', is_aggregate: 0 },
+        { span_name: 'outer', is_aggregate: 1 },
+      ]);
+    });
+  });
+
   it('writes many batches handed over at once, in order, all of them', async () => {
     const { exporter, query } = await engine.open();
     const batches = Array.from({ length: 16 }, () => traceEvents(50));
@@ -204,5 +255,21 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
     expect(exporter.shutdown()).toBe(first);
     await first;
     await expect(exporter.export(traceEvents(1))).rejects.toThrow(/not running/);
+  });
+});
+
+describe('the schema on both engines', () => {
+  it('has the same indexes on traces and errors', async () => {
+    const onSqlite = await (
+      await sqlite.open()
+    ).query<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('traces', 'errors') AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+    );
+    const onPostgres = await (
+      await postgres.open()
+    ).query<{ name: string }>(
+      "SELECT indexname AS name FROM pg_indexes WHERE tablename IN ('traces', 'errors') AND indexname NOT LIKE '%_pkey' ORDER BY name",
+    );
+    expect(onPostgres.map((i) => i.name)).toEqual(onSqlite.map((i) => i.name));
   });
 });

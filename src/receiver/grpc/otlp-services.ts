@@ -26,10 +26,12 @@ export function signalService(name: string, exportRequest: SignalExport, respons
 export function metricsService(stats: ReceiverStats): GrpcService {
   return {
     name: 'opentelemetry.proto.collector.metrics.v1.MetricsService',
-    export: (body) => {
-      countOtlp(stats, 'grpc', 'otlp_metric_points_ignored', countMetricPoints('protobuf', body));
-      return Promise.resolve(encodeFullSuccess('protobuf'));
-    },
+    // Inside the promise, so an undecodable message rejects (INVALID_ARGUMENT, counted) instead of throwing past the handler.
+    export: (body) =>
+      Promise.resolve().then(() => {
+        countOtlp(stats, 'grpc', 'otlp_metric_points_ignored', countMetricPoints('protobuf', body));
+        return encodeFullSuccess('protobuf');
+      }),
   };
 }
 

@@ -2,10 +2,10 @@
  * Joins log-borne GenAI content to its span's `traces` row inside the batch transactions, by the
  * shared policy of model/content-join.ts, with the SQL of storage/sqlite/content-join.ts adapted to
  * several oct processes writing one database: a span and its records may commit from different
- * processes in either order. Each transaction takes a per-span advisory lock after its inserts and
- * before it looks for the other half, so of two transactions for one span the second sees what the
- * first committed (READ COMMITTED: every statement reads the latest commits). Locks are taken in
- * key order, so batches never deadlock on them.
+ * processes in either order. Each transaction locks the spans it touched (span-locks.ts, taken by
+ * the writer after its inserts and before `finish` looks for the other half), so of two transactions
+ * for one span the second sees what the first committed (READ COMMITTED: every statement reads the
+ * latest commits).
  */
 import type { ClientBase } from 'pg';
 import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
@@ -13,10 +13,9 @@ import { planContentJoin, type DirectionPlan, type HeldContent } from '../../mod
 import type { ContentRow, ErrorRow } from '../../model/events.js';
 import { boundedText } from '../../model/text.js';
 import type { ContentJoinOptions, ContentStats } from '../sqlite/content-join.js';
+import type { SpanKey } from './span-locks.js';
 
-interface Span {
-  traceId: string;
-  spanId: string;
+interface Span extends SpanKey {
   /** The batch stored a record for it (its TTL restarts). */
   touched: boolean;
 }
@@ -113,15 +112,16 @@ export class PostgresContentJoin {
     if (!this.#batch.spans.has(key)) this.#batch.spans.set(key, { traceId, spanId, touched: false });
   }
 
-  /** Merges the spans the batch touched and deletes expired records; runs inside the batch transaction. */
+  /** The spans the batch touched: to be locked before `finish`. */
+  spans(): SpanKey[] {
+    return [...this.#batch.spans.values()];
+  }
+
+  /** Merges the spans the batch touched (locked) and deletes expired records; runs inside the batch transaction. */
   async finish(client: ClientBase): Promise<void> {
     const batch = this.#batch;
     const spans = [...batch.spans.values()];
-    if (spans.length > 0) {
-      const keys = [...new Set(spans.map(lockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      await client.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [keys.map(String)]);
-      for (const span of await this.#withRecords(client, spans)) await this.#merge(client, span);
-    }
+    if (spans.length > 0) for (const span of await this.#withRecords(client, spans)) await this.#merge(client, span);
     if (batch.now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
       const { rows } = await client.query<{ joined: boolean }>('DELETE FROM pending_content WHERE expires_at <= $1 RETURNING joined', [
         batch.now,
@@ -202,11 +202,6 @@ function newBatch(): BatchChanges {
 async function countWaiting(client: ClientBase): Promise<number> {
   const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM pending_content WHERE NOT joined');
   return Number(rows[0].n);
-}
-
-/** The span's advisory-lock key: its span id mixed with its trace id, as a signed 64-bit integer. */
-function lockKey(span: Span): bigint {
-  return BigInt.asIntN(64, BigInt(`0x${span.spanId}`) ^ BigInt(`0x${span.traceId.slice(16)}`));
 }
 
 function held(record: StoredRecord): HeldContent {

@@ -2,9 +2,11 @@ import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import type { PipelineEvent } from '../../model/events.js';
 import type { Exporter, ExportResult } from '../../pipeline/exporter.js';
+import type { RetentionOptions } from '../retention-policy.js';
 import type { ContentStats } from '../sqlite/content-join.js';
 import { classify } from './postgres-errors.js';
 import { PostgresWriter } from './postgres-writer.js';
+import { PostgresRetention, type PostgresRetentionStats } from './retention.js';
 import { migrate } from './schema.js';
 
 export interface PostgresExporterOptions {
@@ -14,6 +16,12 @@ export interface PostgresExporterOptions {
   maxTextBytes: number;
   /** Seconds log-borne content is kept after its span's last record (OCT_PENDING_CONTENT_TTL_S). */
   pendingContentTtlS: number;
+  /** OCT_RETENTION_DAYS and OCT_MAX_DB_MB; by default rows are kept. */
+  retention?: RetentionOptions;
+  /** How often a retention pass starts (the first at start-up); tests use short ones. */
+  retentionIntervalMs?: number;
+  /** OCT_ACK=commit: a commit returns once it is durable on the server, whatever its synchronous_commit. */
+  durableCommits?: boolean;
   /** Backoff between attempts while the database is unavailable; tests use short ones. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -27,12 +35,16 @@ export interface StorageState {
   error: string | null;
   /** Batch attempts that failed because the database was unavailable, or conflicted with another oct process. */
   retries: number;
+  /** `pg_total_relation_size` of oct's tables as of the last retention pass; null before the first. */
+  database_bytes: number | null;
+  retention: PostgresRetentionStats;
 }
 
 const MAX_LOGGED_FAILURES = 10;
 /** A query that hangs this long (a network partition, a frozen server) counts as a lost connection. */
 const QUERY_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5_000;
+const RETENTION_INTERVAL_MS = 60_000;
 
 /**
  * The single writer for PostgreSQL, as a pipeline component: one connection, batches written one
@@ -40,13 +52,16 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * from the database (connection lost, server restarting or unreachable) is waited out: the batch is
  * retried with backoff on a new connection while the pipeline's queue absorbs what arrives, so the
  * receivers answer 503 once it is full, and nothing acknowledged is lost once the database is back.
- * A deadlock or serialization failure with another oct process is retried at once.
+ * A deadlock or serialization failure with another oct process is retried at once. Retention passes
+ * (retention.ts) run at start-up and every minute, one delete transaction at a time between batches.
  */
 export class PostgresExporter implements Exporter {
   readonly #options: PostgresExporterOptions;
   readonly #logger: Logger;
   readonly #writer: PostgresWriter;
-  readonly #state: StorageState = { engine: 'postgres', writable: true, error: null, retries: 0 };
+  readonly #retention: PostgresRetention;
+  readonly #state = { engine: 'postgres' as const, writable: true, error: null as string | null, retries: 0 };
+  #nextPass: NodeJS.Timeout | undefined;
   #client: pg.Client | undefined;
   #running = false;
   #tail: Promise<unknown> = Promise.resolve();
@@ -58,6 +73,7 @@ export class PostgresExporter implements Exporter {
     this.#options = options;
     this.#logger = logger;
     this.#writer = new PostgresWriter({ maxTextBytes: options.maxTextBytes, ttlMs: options.pendingContentTtlS * 1000 });
+    this.#retention = new PostgresRetention(options.retention ?? { retentionDays: 0, maxDbBytes: 0 });
   }
 
   /** Connects and migrates (under an advisory lock); rejects when the database cannot be reached. */
@@ -73,13 +89,12 @@ export class PostgresExporter implements Exporter {
     }
     this.#client = client;
     this.#running = true;
+    this.#retentionTurn(true);
   }
 
   export(batch: PipelineEvent[]): Promise<ExportResult> {
     if (!this.#running || this.#shutdown) return Promise.reject(new Error('the PostgreSQL exporter is not running'));
-    const written = this.#tail.then(() => this.#write(batch));
-    this.#tail = written.catch(() => {});
-    return written;
+    return this.#next(() => this.#write(batch));
   }
 
   contentStats(): ContentStats {
@@ -87,7 +102,7 @@ export class PostgresExporter implements Exporter {
   }
 
   storageState(): StorageState {
-    return { ...this.#state };
+    return { ...this.#state, database_bytes: this.#retention.databaseBytes(), retention: this.#retention.stats() };
   }
 
   /** Lets the batch being written finish (or abandons it while the database is unavailable), then disconnects. */
@@ -97,11 +112,34 @@ export class PostgresExporter implements Exporter {
   }
 
   async #close(): Promise<void> {
+    clearTimeout(this.#nextPass);
     this.#wake?.();
     await this.#tail;
     this.#running = false;
     await this.#client?.end().catch(() => {});
     this.#client = undefined;
+  }
+
+  /** Runs `work` on the connection after everything handed over before it. */
+  #next<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.#tail.then(work);
+    this.#tail = done.catch(() => {});
+    return done;
+  }
+
+  /** Starts a retention pass (`first`) or runs its next step, after the batches handed over meanwhile. */
+  #retentionTurn(first: boolean): void {
+    const turn = this.#next(async () => {
+      if (this.#shutdown || this.#client === undefined) return false; // unavailable: the next pass tries again
+      const now = Date.now();
+      return first ? this.#retention.begin(this.#client, now) : this.#retention.step(this.#client, now);
+    });
+    const scheduleNext = () => {
+      if (this.#shutdown) return;
+      this.#nextPass = setTimeout(() => this.#retentionTurn(true), this.#options.retentionIntervalMs ?? RETENTION_INTERVAL_MS);
+      this.#nextPass.unref();
+    };
+    turn.then((more) => (more ? this.#retentionTurn(false) : scheduleNext()), scheduleNext);
   }
 
   async #write(batch: PipelineEvent[]): Promise<ExportResult> {
@@ -149,6 +187,7 @@ export class PostgresExporter implements Exporter {
     });
     try {
       await client.connect();
+      if (this.#options.durableCommits) await raiseSynchronousCommit(client);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
@@ -179,4 +218,10 @@ export class PostgresExporter implements Exporter {
     if (refused.length > MAX_LOGGED_FAILURES)
       this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
   }
+}
+
+/** A server that commits asynchronously (`synchronous_commit = off`) is asked to wait for the WAL flush on this connection. */
+async function raiseSynchronousCommit(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ setting: string }>("SELECT current_setting('synchronous_commit') AS setting");
+  if (rows[0].setting === 'off') await client.query("SET synchronous_commit = 'on'");
 }

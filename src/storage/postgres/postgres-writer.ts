@@ -3,8 +3,10 @@ import type { ErrorRow, PipelineEvent, TraceRow } from '../../model/events.js';
 import type { ContentJoinOptions, ContentStats } from '../sqlite/content-join.js';
 import type { RefusedRow, WriteOutcome } from '../sqlite/sqlite-writer.js';
 import { PostgresContentJoin } from './content-join.js';
+import { callSpans, markDoubleTracing, modelCalls } from './double-tracing.js';
 import { classify } from './postgres-errors.js';
 import { ERRORS_INSERT, TRACES_INSERT, type TableInsert } from './schema.js';
+import { lockSpans } from './span-locks.js';
 
 type BatchOutcome = Omit<WriteOutcome, 'content'>;
 
@@ -12,11 +14,14 @@ type BatchOutcome = Omit<WriteOutcome, 'content'>;
  * Writes batches on the exporter's one connection: one READ COMMITTED transaction per batch, with
  * one multi-row `INSERT … ON CONFLICT DO NOTHING` per table. If the database refuses a row, the
  * batch is rewritten row by row with a savepoint each, so one bad row cannot take the others down.
- * Content from log records is joined in the same transactions. Failures other than refused rows
+ * Content from log records is joined, and calls traced twice are marked, in the same transactions
+ * (after the spans they touch are locked: span-locks.ts). Failures other than refused rows
  * are thrown for the exporter to retry (postgres-errors.ts).
  */
 export class PostgresWriter {
   readonly #content: PostgresContentJoin;
+  /** The traces rows with OTel ids the current batch transaction inserted. */
+  #inserted: TraceRow[] = [];
 
   constructor(options: ContentJoinOptions) {
     this.#content = new PostgresContentJoin(options, (client, row) =>
@@ -47,7 +52,7 @@ export class PostgresWriter {
   }
 
   async #writeBatch(client: ClientBase, batch: PipelineEvent[]): Promise<BatchOutcome> {
-    this.#content.begin();
+    this.#begin();
     const traces: TraceRow[] = [];
     const errors: ErrorRow[] = [];
     for (const event of batch) {
@@ -58,12 +63,12 @@ export class PostgresWriter {
     traces.sort(bySpan);
     let persisted = (await this.#insertTraces(client, traces)) + ((await insertRows(client, ERRORS_INSERT, errors)).rowCount ?? 0);
     for (const event of batch) if (event.type === 'content') persisted += await this.#content.store(client, event.row);
-    await this.#content.finish(client);
+    await this.#finish(client);
     return { persisted, failed: 0, duplicates: batch.length - persisted, refused: [] };
   }
 
   async #writeIsolated(client: ClientBase, batch: PipelineEvent[]): Promise<BatchOutcome> {
-    this.#content.begin();
+    this.#begin();
     const outcome: BatchOutcome = { persisted: 0, failed: 0, duplicates: 0, refused: [] };
     for (const event of batch) {
       await client.query('SAVEPOINT row');
@@ -79,8 +84,21 @@ export class PostgresWriter {
         outcome.refused.push({ type: event.type, traceId: event.row.trace_id, reason: (err as Error).message } satisfies RefusedRow);
       }
     }
-    await this.#content.finish(client);
+    await this.#finish(client);
     return outcome;
+  }
+
+  #begin(): void {
+    this.#content.begin();
+    this.#inserted = [];
+  }
+
+  /** Locks the spans the batch touched, then joins their content and marks calls traced twice. */
+  async #finish(client: ClientBase): Promise<void> {
+    const calls = modelCalls(this.#inserted);
+    await lockSpans(client, [...this.#content.spans(), ...callSpans(calls)]);
+    await this.#content.finish(client);
+    await markDoubleTracing(client, calls);
   }
 
   #insertOne(client: ClientBase, event: PipelineEvent): Promise<number> {
@@ -100,14 +118,19 @@ export class PostgresWriter {
       TRACES_INSERT,
       rows,
     );
+    const stored = new Set<string>();
     for (const row of inserted) {
-      if (row.otel_trace_id !== null && row.otel_span_id !== null) this.#content.traceInserted(row.otel_trace_id, row.otel_span_id);
+      if (row.otel_trace_id === null || row.otel_span_id === null) continue;
+      this.#content.traceInserted(row.otel_trace_id, row.otel_span_id);
+      stored.add(`${row.otel_trace_id}/${row.otel_span_id}`);
     }
+    // The rows with OTel ids that were inserted (of a span twice in one batch, the first was).
+    for (const row of rows) if (stored.delete(`${row.otel_trace_id}/${row.otel_span_id}`)) this.#inserted.push(row);
     return rowCount ?? 0;
   }
 }
 
-async function transaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
+export async function transaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
   // Explicit: the join relies on each statement seeing the latest commits, whatever the server's default.
   await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
   try {

@@ -12,6 +12,11 @@ import { ERRORS_TABLE, TRACES_TABLE, type Column } from '../../model/columns.js'
 
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 
+/** An epoch-ms column as UTC text with milliseconds, as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ', …)` writes it. */
+function isoText(column: string): string {
+  return `to_char(to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 const MIGRATIONS: readonly string[] = [
   `
   ${createTable('traces', TRACES_TABLE)}
@@ -49,11 +54,34 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX pending_content_record ON pending_content (otel_trace_id, otel_span_id, record_key);
   CREATE INDEX pending_content_expires_at ON pending_content (expires_at);
   `,
+  // 2: the dashboard views of the SQLite schema's migration 4, with the same columns and meanings.
+  `
+  CREATE VIEW llm_calls AS
+  SELECT trace_id, otel_trace_id, otel_span_id, service_name, provider,
+         coalesce(request_model, model) AS model, model AS response_model, kind, operation, status, error_type,
+         input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+         cost_usd, cost_source, start_time, start_time / 1000 AS start_time_s, ${isoText('start_time')} AS start_time_iso,
+         duration_ms, ttft_ms, conversation_id, user_id, input_text, output_text
+  FROM traces
+  WHERE is_aggregate = 0 AND kind IN ('llm', 'embedding');
+
+  CREATE VIEW errors_recent AS
+  SELECT trace_id, llm_trace_id, otel_trace_id, otel_span_id, service_name, span_name, origin, error_type, message,
+         occurred_at, occurred_at / 1000 AS occurred_at_s, ${isoText('occurred_at')} AS occurred_at_iso
+  FROM errors
+  WHERE occurred_at >= (floor(extract(epoch FROM now()))::bigint - 86400) * 1000
+  ORDER BY occurred_at DESC;
+  `,
+  // 3: the model index holds the model asked for, as the SQLite schema's migration 5 has it.
+  `
+  DROP INDEX traces_model_time;
+  CREATE INDEX traces_asked_model_time ON traces ((coalesce(request_model, model)), start_time);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Both advisory-lock keys of the migration lock: 'oct' and 1, apart from the per-span keys (one bigint). */
+/** Both advisory-lock keys of the migration lock: 'oct' and 1, apart from the per-span keys (one bigint) and the retention lock (retention.ts). */
 const MIGRATION_LOCK = [0x6f6374, 1] as const;
 
 /**

@@ -1,37 +1,20 @@
 import type { Database, Statement } from 'better-sqlite3';
+import {
+  ageCutoff,
+  CHUNK_ROWS,
+  overCap,
+  RetentionCounters,
+  rowsOverTarget,
+  type RetentionOptions,
+  type RetentionStats,
+} from '../retention-policy.js';
 
 /**
- * Deletes old rows on the writer's connection, one small transaction per `step()`, so the writer
- * thread runs batches between two steps and ingest never waits behind a whole pass. A pass first
- * deletes by age (`traces.start_time`, `errors.occurred_at` older than `retentionDays`), then, while
- * the database is over `maxDbBytes`, the oldest rows of both tables until it is 10 % under the cap.
- * Freed pages go to SQLite's free list and are reused by the next inserts (README: "Retention").
+ * The retention policy (../retention-policy.ts) on the writer's connection, one small transaction
+ * per `step()`, so the writer thread runs batches between two steps and ingest never waits behind
+ * a whole pass. The size is pages in use × page size; freed pages go to SQLite's free list and are
+ * reused by the next inserts.
  */
-
-export interface RetentionOptions {
-  /** 0 keeps rows of any age. */
-  retentionDays: number;
-  /** Pages in use × page size; 0 is no cap. */
-  maxDbBytes: number;
-}
-
-export interface RetentionStats {
-  passes: number;
-  /** Epoch ms when the last pass ended. */
-  last_pass_at: number | null;
-  last_pass_ms: number | null;
-  /** Delete transactions the last pass took. */
-  last_pass_transactions: number;
-  /** The last pass stopped on a failure (a full disk can refuse deletes too); the next pass tries again. */
-  last_error: string | null;
-  deleted: { traces: number; errors: number };
-}
-
-/** Rows per table per transaction: at most 2,000 deletes in one commit. */
-export const CHUNK_ROWS = 1_000;
-/** The size cap deletes down to this share of it, so a cap that is reached is not hit again at once. */
-const CAP_TARGET = 0.9;
-const DAY_MS = 86_400_000;
 
 type Phase = 'age' | 'size' | 'done';
 
@@ -39,18 +22,9 @@ export class Retention {
   readonly #options: RetentionOptions;
   readonly #db: Database;
   readonly #sql: Record<'tracesUpTo' | 'errorsUpTo' | 'traceTimeAt' | 'errorTimeAt' | 'rows', Statement>;
-  readonly #stats: RetentionStats = {
-    passes: 0,
-    last_pass_at: null,
-    last_pass_ms: null,
-    last_pass_transactions: 0,
-    last_error: null,
-    deleted: { traces: 0, errors: 0 },
-  };
+  readonly #counters = new RetentionCounters();
   #phase: Phase = 'done';
-  #cutoff = 0;
-  #started = 0;
-  #transactions = 0;
+  #cutoff: number | null = null;
   /** The pass found the database over the cap and deletes down to the target. */
   #shrinking = false;
 
@@ -81,7 +55,7 @@ export class Retention {
   }
 
   stats(): RetentionStats {
-    return { ...this.#stats, deleted: { ...this.#stats.deleted } };
+    return this.#counters.stats();
   }
 
   /** Pages in use × page size: the file plus its WAL as SQLite sees them, net of free pages. */
@@ -95,13 +69,10 @@ export class Retention {
 
   begin(now: number): void {
     if (this.running) return;
-    this.#started = now;
-    this.#transactions = 0;
+    this.#counters.begin(now);
     this.#shrinking = false;
-    // Rows strictly older than the window; `<=` in the statement, hence the - 1.
-    this.#cutoff = this.#options.retentionDays > 0 ? now - this.#options.retentionDays * DAY_MS - 1 : Number.NaN;
-    this.#phase = this.#options.retentionDays > 0 ? 'age' : 'size';
-    this.#stats.last_error = null;
+    this.#cutoff = ageCutoff(this.#options, now);
+    this.#phase = this.#cutoff !== null ? 'age' : 'size';
   }
 
   /** One delete transaction; false once the pass is over (or when there was none to run). */
@@ -111,33 +82,28 @@ export class Retention {
       if (this.#phase === 'age' && !this.#deleteExpired()) this.#phase = 'size';
       else if (this.#phase === 'size' && !this.#shrink()) this.#phase = 'done';
     } catch (err) {
-      this.#stats.last_error = (err as Error).message;
+      this.#counters.failed(err);
       this.#phase = 'done';
     }
     if (this.running) return true;
-    this.#stats.passes++;
-    this.#stats.last_pass_at = now;
-    this.#stats.last_pass_ms = now - this.#started;
-    this.#stats.last_pass_transactions = this.#transactions;
+    this.#counters.end(now);
     return false;
   }
 
   /** Deletes a chunk of expired rows; false when none were left. */
   #deleteExpired(): boolean {
-    return this.#delete(this.#cutoff, CHUNK_ROWS) > 0;
+    return this.#delete(this.#cutoff!, CHUNK_ROWS) > 0;
   }
 
   /** While over the cap, deletes the oldest chunk of both tables; false when under the target or empty. */
   #shrink(): boolean {
-    const cap = this.#options.maxDbBytes;
-    if (cap === 0) return false;
     const bytes = this.databaseBytes();
-    if (bytes <= (this.#shrinking ? cap * CAP_TARGET : cap)) return false;
+    if (!overCap(this.#options, bytes, this.#shrinking)) return false;
     this.#shrinking = true;
     // No more rows than the excess holds at the average row size, so a small cap is not overshot by a whole chunk.
     const rows = this.#sql.rows.get() as number;
     if (rows === 0) return false;
-    const chunk = Math.max(1, Math.min(CHUNK_ROWS, Math.ceil(((bytes - cap * CAP_TARGET) * rows) / bytes)));
+    const chunk = Math.min(CHUNK_ROWS, rowsOverTarget(this.#options, bytes, rows));
     const times = [this.#sql.traceTimeAt.get(chunk - 1), this.#sql.errorTimeAt.get(chunk - 1)].filter(
       (t): t is number => typeof t === 'number',
     );
@@ -150,9 +116,7 @@ export class Retention {
     const [t, e] = this.#db
       .transaction(() => [this.#sql.tracesUpTo.run(upTo, chunk).changes, this.#sql.errorsUpTo.run(upTo, chunk).changes])
       .immediate();
-    this.#transactions++;
-    this.#stats.deleted.traces += t;
-    this.#stats.deleted.errors += e;
+    this.#counters.deleted(t, e);
     return t + e;
   }
 

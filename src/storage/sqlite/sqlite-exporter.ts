@@ -4,7 +4,7 @@ import type { PipelineEvent } from '../../model/events.js';
 import type { Exporter, ExportResult, StorageState } from '../../pipeline/exporter.js';
 import type { ContentStats } from './content-join.js';
 import type { Synchronous } from './open-database.js';
-import type { RetentionOptions } from './retention.js';
+import type { RetentionOptions } from '../retention-policy.js';
 import { DEFAULT_WAL_LIMITS, type WalLimits } from './wal/progress.js';
 import type { FromWriter, StorageStats, ToWriter, WriterData } from './writer-worker.js';
 

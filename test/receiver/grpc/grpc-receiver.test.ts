@@ -172,8 +172,11 @@ describe('OTLP/gRPC answers', () => {
     const body = Buffer.concat([Buffer.from([0x0a, resource.length]), resource]);
     const client = rawClient(oct.grpcUrl!);
     expect(await client.call(METRICS_PATH, body)).toEqual(Buffer.alloc(0));
-    client.close();
     expect((await health(oct)).otlp_transports.grpc).toMatchObject({ otlp_metric_points_ignored: 3, otlp_requests_failed: 0 });
+    // A length prefix past the message's end: undecodable, not an unknown failure.
+    await expect(client.call(METRICS_PATH, Buffer.from([0x0a, 0x7f, 0x01]))).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    expect((await health(oct)).otlp_transports.grpc).toMatchObject({ otlp_requests_failed: 1 });
+    client.close();
   });
 });
 

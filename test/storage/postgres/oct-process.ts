@@ -15,7 +15,13 @@ export interface OctProcess {
 export interface Health {
   pipeline: { pending: number; persisted: number; duplicates: number; failed: number };
   content: { pending: number; joined: number };
-  storage: { engine: string; writable: boolean; error: string | null; retries: number };
+  storage: {
+    engine: string;
+    writable: boolean;
+    error: string | null;
+    retries: number;
+    retention: { passes: number; skipped: number; deleted: { traces: number; errors: number } };
+  };
 }
 
 /** An oct process writing to `databaseUrl`, on a free loopback port. */

@@ -20,7 +20,9 @@ describe('PostgreSQL exporter', () => {
       await Promise.all(exporters.map((e) => e.shutdown()));
     }
     const db = await pgClient(url);
-    expect((await db.query('SELECT version FROM oct_schema_migrations')).rows).toEqual([{ version: SCHEMA_VERSION }]);
+    expect((await db.query('SELECT version FROM oct_schema_migrations ORDER BY version')).rows).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    );
     const { rows } = await db.query<{ column_name: string; data_type: string }>(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'traces'
        AND column_name IN ('start_time', 'cost_usd', 'attributes', 'finish_reasons', 'model')`,

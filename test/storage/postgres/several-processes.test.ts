@@ -102,4 +102,29 @@ describe('several oct processes on one PostgreSQL database', () => {
     for (const row of stored) expect(row).toEqual({ input_text: CONVERSATION_INPUT, output_text: CONVERSATION_OUTPUT });
     expect(await rows('SELECT count(*)::int AS n FROM pending_content WHERE NOT joined')).toEqual([{ n: 0 }]);
   });
+
+  it('marks a call traced twice when its parent and child spans arrive at different processes at once', async () => {
+    const pairs = 40;
+    await Promise.all(
+      Array.from({ length: pairs }, async (_, i) => {
+        const traceId = `c${hex(i + 1, 31)}`;
+        // The same call, once by an instrumentation library (span 1) and once by the provider SDK beneath it (span 2).
+        const parent = chatSpan(1, { traceId });
+        const child = chatSpan(2, { traceId, parentSpanId: hex(1, 16) });
+        const answers = await Promise.all([
+          post(octs[i % 3].url, '/v1/traces', tracesRequest([parent])),
+          post(octs[(i + 1) % 3].url, '/v1/traces', tracesRequest([child])),
+        ]);
+        expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      }),
+    );
+    await drained(octs);
+    const marked = await rows(
+      `SELECT otel_span_id, count(*)::int AS n, sum(is_aggregate)::int AS aggregate FROM traces WHERE otel_trace_id LIKE 'c%' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(marked).toEqual([
+      { otel_span_id: hex(1, 16), n: pairs, aggregate: pairs },
+      { otel_span_id: hex(2, 16), n: pairs, aggregate: 0 },
+    ]);
+  });
 });
