@@ -1,11 +1,8 @@
 // Figures the suite's bounds are made of that are not oct's settings (those are read from README).
 
-/**
- * Peak RSS may reach idle RSS + OCT_MAX_INFLIGHT_MB × this factor: bytes of process memory per
- * budgeted in-flight byte (buffers, inflated copies, decoded objects, allocator slack). The limits
- * work measures it; update it here when it lands.
- */
-export const INFLIGHT_RSS_FACTOR = 2;
+// Peak RSS may reach idle RSS + RSS_OVERHEAD_MIB + OCT_MAX_INFLIGHT_MB × RSS_PER_INFLIGHT_BYTE: the
+// bound oct itself documents, measured by bench/memory.js.
+export { RSS_OVERHEAD_MIB, RSS_PER_INFLIGHT_BYTE } from '../dist/receiver/inflight-budget.js';
 
 /** Issue 12's bound for 16 gzip bombs with every setting at its default. */
 export const BOMBS_DEFAULT_BOUND_MIB = 768;

@@ -1,14 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { apiKeysOf, isLoopback, tlsOf } from './config/access.js';
 import type { Config } from './config/config.js';
+import type { Health } from './health.js';
 import { createLogger, type Logger } from './logger.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { Metrics } from './metrics/prometheus.js';
 import type { PipelineEvent } from './model/events.js';
 import type { BatchProcessor } from './pipeline/batch-processor.js';
 import { ApiKeys } from './receiver/api-keys.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
 import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
-import { HttpReceiver } from './receiver/http-receiver.js';
+import { HttpReceiver, type Readiness } from './receiver/http-receiver.js';
 import { loopbackHost } from './receiver/http/loopback-host.js';
+import { InflightBudget } from './receiver/inflight-budget.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { CONTENT_HINT_DEFAULTS, ContentHint } from './receiver/otlp/content-hint.js';
 import { LOGS_RESPONSE, TRACES_RESPONSE } from './receiver/otlp/encode-response.js';
@@ -18,6 +22,7 @@ import { otlpErrors, otlpMetricsRoute, otlpRoute } from './receiver/otlp/otlp-ro
 import { tracesSignal } from './receiver/otlp/traces-signal.js';
 import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
+import { RejectionLog } from './receiver/rejection-log.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
 import { TraceReader } from './query/trace-reader.js';
 import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
@@ -41,21 +46,30 @@ export class Runtime {
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
   readonly #keys: ApiKeys | undefined;
+  readonly #budget: InflightBudget;
+  readonly #rejections: RejectionLog;
+  readonly #metrics = new Metrics(() => this.health());
+  /** Set once storage is open and every receiver listens. */
+  #started = false;
   #stopping: Promise<void> | undefined;
 
   constructor(config: Config, logger: Logger = createLogger(config.logLevel)) {
     this.config = config;
     this.#logger = logger;
+    this.#rejections = new RejectionLog(logger);
     const { exporter, processor, mapping } = createWritePath(config, logger);
     this.#exporter = exporter;
     this.#processor = processor;
+    this.#budget = new InflightBudget(config.maxInflightMb * 1024 * 1024);
+    this.#processor.observe(this.#metrics.batches);
+    const defaultErrors = otlpErrors();
     const admission = {
       sink: this.#processor.admission,
       maxBodyBytes: config.maxBodyBytes,
       admissionWaitMs: config.admissionWaitMs,
       stats: this.#receiverStats,
     };
-    const otlp = { ...mapping, ...admission, logger };
+    const otlp = { ...mapping, ...admission, logger, rejections: this.#rejections };
     const hint = new ContentHint({ ...CONTENT_HINT_DEFAULTS, logsArrived: () => this.#receiverStats.otlp_logs_received > 0, logger });
     const traces = { ...tracesSignal(otlp), admitted: (events: readonly PipelineEvent[]) => hint.observe(events) };
     const logs = logsSignal(otlp);
@@ -82,9 +96,12 @@ export class Runtime {
           costs: mapping.costs,
         }),
         ...reads,
+        metricsRoute(this.#metrics, defaultErrors),
       ],
-      defaultErrors: otlpErrors(),
+      defaultErrors,
       health: () => this.health(),
+      budget: this.#budget,
+      readiness: () => this.readiness(),
       closeTimeoutMs,
       keys: this.#keys,
       // Without keys only a loopback listener serves anyone, and then only pages addressed to loopback names.
@@ -93,6 +110,7 @@ export class Runtime {
       tls,
       stats: this.#receiverStats,
       logger,
+      rejections: this.#rejections,
     });
     this.#grpc =
       config.grpcPort === 'off'
@@ -101,8 +119,13 @@ export class Runtime {
             host: config.host,
             port: config.grpcPort,
             services: [
-              signalService('opentelemetry.proto.collector.trace.v1.TraceService', signalExport(traces, otlp), TRACES_RESPONSE),
-              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE),
+              signalService(
+                'opentelemetry.proto.collector.trace.v1.TraceService',
+                signalExport(traces, otlp),
+                TRACES_RESPONSE,
+                this.#rejections,
+              ),
+              signalService('opentelemetry.proto.collector.logs.v1.LogsService', signalExport(logs, otlp), LOGS_RESPONSE, this.#rejections),
               metricsService(this.#receiverStats),
             ],
             maxMessageBytes: config.maxBodyBytes,
@@ -110,7 +133,9 @@ export class Runtime {
             keys: this.#keys,
             tls,
             stats: this.#receiverStats,
+            budget: this.#budget,
             logger,
+            rejections: this.#rejections,
           });
   }
 
@@ -123,6 +148,7 @@ export class Runtime {
     await this.#processor.start();
     await this.#receiver.start();
     await this.#grpc?.start();
+    this.#started = true;
     const address = this.#receiver.address();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `${this.config.tlsCertFile === null ? 'http' : 'https'}://${host}:${address.port}`;
@@ -150,15 +176,25 @@ export class Runtime {
     return this.#stopping;
   }
 
-  health() {
+  health(): Health {
     const storage = this.#exporter instanceof PostgresExporter ? this.#exporter.storageState() : this.#exporter.storageHealth();
     return {
       status: this.#stopping ? 'stopping' : storage.writable ? 'ok' : 'refusing_writes',
       pipeline: this.#processor.stats(),
-      receiver: snapshotReceiverStats(this.#receiverStats),
+      receiver: { ...snapshotReceiverStats(this.#receiverStats), inflight: this.#budget.stats() },
       content: this.#exporter.contentStats(),
       storage,
     };
+  }
+
+  /** What `GET /readyz` answers: ready once started, not while stopping or while the storage refuses writes. */
+  readiness(): Readiness {
+    if (this.#stopping) return { ready: false, reason: 'oct is shutting down' };
+    if (!this.#started) return { ready: false, reason: 'oct is starting' };
+    const { storage } = this.health();
+    if (storage.writable) return { ready: true };
+    if ('engine' in storage) return { ready: false, reason: `PostgreSQL is not writable: ${storage.error ?? 'unknown error'}` };
+    return { ready: false, reason: storage.reason ?? 'the database does not take writes' };
   }
 
   async #stop(): Promise<void> {
@@ -167,6 +203,7 @@ export class Runtime {
     await this.#reader?.shutdown();
     await this.#processor.shutdown();
     await this.#exporter.shutdown();
+    this.#rejections.flush();
     const s = this.#processor.stats();
     this.#logger.info(
       `stopped in ${Math.round(performance.now() - started)} ms: ${s.persisted} events persisted, ${s.duplicates} duplicates, ${s.failed} failed, ${s.lost} lost`,
@@ -174,6 +211,7 @@ export class Runtime {
   }
 }
 
+/** Memory-limit refusals come in floods: the first is logged, then one line per interval with the count. */
 function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';

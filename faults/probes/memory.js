@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { contentSpans, protobufTimeOffsets, protobufTraceIdOffsets } from '../../bench/payloads.js';
 import { peakRssMiB, rssMiB } from '../../bench/proc-stats.js';
-import { BOMBS_DEFAULT_BOUND_MIB, INFLIGHT_RSS_FACTOR } from '../bounds.js';
+import { BOMBS_DEFAULT_BOUND_MIB, RSS_OVERHEAD_MIB, RSS_PER_INFLIGHT_BYTE } from '../bounds.js';
 import { freshBody, post } from '../load.js';
 import { readmeDefault, sleep, startOct, tempDir } from '../oct.js';
 import { row } from '../report.js';
@@ -69,13 +69,14 @@ export async function run({ readme }) {
       {},
     ),
   );
+  const limit = (m) => m.idle + RSS_OVERHEAD_MIB + budgetMb * RSS_PER_INFLIGHT_BYTE;
   const general = (m) =>
     Number.isFinite(budgetMb)
       ? {
-          bound: `< idle + ${budgetMb} MiB × ${INFLIGHT_RSS_FACTOR} = ${Math.round(m.idle + budgetMb * INFLIGHT_RSS_FACTOR)} MiB`,
-          pass: m.peak < m.idle + budgetMb * INFLIGHT_RSS_FACTOR,
+          bound: `< idle + ${RSS_OVERHEAD_MIB} MiB + ${budgetMb} MiB × ${RSS_PER_INFLIGHT_BYTE} = ${Math.round(limit(m))} MiB`,
+          pass: m.peak < limit(m),
         }
-      : { bound: "idle + OCT_MAX_INFLIGHT_MB × factor (OCT_MAX_INFLIGHT_MB is not in README's Configuration table)", pass: false };
+      : { bound: "idle + 96 MiB + OCT_MAX_INFLIGHT_MB × 2 (OCT_MAX_INFLIGHT_MB is not in README's Configuration table)", pass: false };
   const g1 = general(bombs);
   const g2 = general(content);
   const mib = (x) => `${Math.round(x)} MiB`;

@@ -7,6 +7,13 @@ import { SETTINGS } from './settings.js';
  * Each is parsed as `SETTINGS` (settings.ts) says.
  */
 
+/**
+ * Bytes of OCT_MAX_INFLIGHT_MB a request may reserve per byte of OCT_MAX_BODY_BYTES: its raw and
+ * inflated bytes and the estimate of its decoded events (src/receiver/inflight-budget.ts). The budget
+ * must hold this many of the largest bodies, or such a body could never be admitted.
+ */
+export const INFLIGHT_BYTES_PER_BODY_BYTE = 4;
+
 export type AckMode = 'queue' | 'commit';
 
 export interface Config {
@@ -26,6 +33,8 @@ export interface Config {
   maxAttributesBytes: number;
   /** Request body limit, raw and decompressed (OCT_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** MiB that the requests in flight may hold at once: bodies as read and inflated, decoded events; past it, 503 (OCT_MAX_INFLIGHT_MB). */
+  maxInflightMb: number;
   /** Events admitted but not yet written (OCT_QUEUE_CAPACITY). */
   queueCapacity: number;
   /** A batch is written when it holds this many events (OCT_BATCH_MAX_ROWS)… */
@@ -64,7 +73,7 @@ export interface Config {
   tlsKeyFile: string | null;
   /** Browser origins given CORS headers; `*` is any; empty: no CORS headers (OCT_CORS_ORIGINS). */
   corsOrigins: string[];
-  /** `info` logs lifecycle events and failures; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
+  /** `debug` also every refused request; `info` lifecycle events, failures and summaries of refusals; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
 
@@ -78,10 +87,11 @@ export function defaultConfig(): Config {
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
     maxBodyBytes: 64 * 1024 * 1024,
+    maxInflightMb: 256,
     queueCapacity: 512,
     batchMaxRows: 50,
     batchTimeoutMs: 500,
-    admissionWaitMs: 1_000,
+    admissionWaitMs: 4_000,
     shutdownTimeoutMs: 10_000,
     pendingContentTtlS: 600,
     retentionDays: 30,
@@ -125,8 +135,16 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
       `OCT_BATCH_MAX_ROWS is invalid: expected at most OCT_QUEUE_CAPACITY (${config.queueCapacity}) (actual: '${config.batchMaxRows}')`,
     );
   }
+  const leastInflightMb = Math.ceil((INFLIGHT_BYTES_PER_BODY_BYTE * config.maxBodyBytes) / MIB);
+  if (errors.length === 0 && config.maxInflightMb < leastInflightMb) {
+    errors.push(
+      `OCT_MAX_INFLIGHT_MB is invalid: expected at least ${INFLIGHT_BYTES_PER_BODY_BYTE} × OCT_MAX_BODY_BYTES (${leastInflightMb}), so the largest request fits (actual: '${config.maxInflightMb}')`,
+    );
+  }
   if (errors.length === 0) errors.push(...accessErrors(config));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
+
+const MIB = 1024 * 1024;
 
 const isSet = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';

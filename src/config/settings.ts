@@ -134,6 +134,12 @@ export const SETTINGS: readonly Setting[] = [
   setting('OCT_MAX_TEXT_BYTES', 'maxTextBytes', int(1, 1 << 30), 'byte limit of stored input/output text, error messages and stack traces'),
   setting('OCT_MAX_ATTRIBUTES_BYTES', 'maxAttributesBytes', int(64, 1 << 30), 'byte limit of each stored attributes JSON'),
   setting('OCT_MAX_BODY_BYTES', 'maxBodyBytes', int(1024, 2 ** 31), 'request body limit, raw and decompressed'),
+  setting(
+    'OCT_MAX_INFLIGHT_MB',
+    'maxInflightMb',
+    int(1, 1 << 20, 'MiB'),
+    'memory budget of the requests being read, inflated and decoded; past it a request gets 503',
+  ),
   setting('OCT_QUEUE_CAPACITY', 'queueCapacity', int(1, 1_000_000), 'events admitted but not yet written'),
   setting('OCT_BATCH_MAX_ROWS', 'batchMaxRows', int(1, 100_000), 'a batch is written when it holds this many events…'),
   setting('OCT_BATCH_TIMEOUT_MS', 'batchTimeoutMs', int(1, 3_600_000, 'milliseconds'), '…or this long after its first event arrived'),
@@ -167,5 +173,5 @@ export const SETTINGS: readonly Setting[] = [
   setting('OCT_TLS_CERT_FILE', 'tlsCertFile', text('a file path'), 'PEM certificate (chain): HTTPS and TLS on gRPC, with OCT_TLS_KEY_FILE'),
   setting('OCT_TLS_KEY_FILE', 'tlsKeyFile', text('a file path'), "the PEM private key of OCT_TLS_CERT_FILE's certificate"),
   setting('OCT_CORS_ORIGINS', 'corsOrigins', origins, "browser origins allowed to call oct ('*': any); none: no CORS headers"),
-  setting('OCT_LOG_LEVEL', 'logLevel', oneOf('info', 'warn', 'silent'), 'what oct logs'),
+  setting('OCT_LOG_LEVEL', 'logLevel', oneOf('debug', 'info', 'warn', 'silent'), 'what oct logs'),
 ];

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRow } from '../model/events.js';
-import { cutText } from '../model/text.js';
+import { cutText, shortText } from '../model/text.js';
 import type { Attributes, Span, SpanEvent } from '../model/otlp.js';
 import { attributesJson, firstStr, isPresent, toStr } from './attributes.js';
 import type { TextLimits } from './options.js';
@@ -89,7 +89,7 @@ function exceptionRow(span: Span, event: SpanEvent, base: ErrorRowBase, limits: 
   return {
     ...rowStart(base),
     origin: 'exception_event',
-    error_type: cutText(type ?? spanErrorType(span.attributes), limits.maxTextBytes),
+    error_type: shortText(type ?? spanErrorType(span.attributes)),
     message: cutText(parts.message, limits.maxTextBytes),
     stacktrace: cutText(parts.stacktrace, limits.maxTextBytes),
     occurred_at: event.timeUnixNano > 0n ? nanosToMs(event.timeUnixNano) : spanEndMs(span),
@@ -102,7 +102,7 @@ function statusRow(span: Span, base: ErrorRowBase, limits: TextLimits): ErrorRow
   return {
     ...rowStart(base),
     origin: 'span_status',
-    error_type: cutText(spanErrorType(span.attributes), limits.maxTextBytes),
+    error_type: shortText(spanErrorType(span.attributes)),
     message: cutText(message, limits.maxTextBytes),
     stacktrace: cutText(stacktrace, limits.maxTextBytes),
     occurred_at: spanEndMs(span),

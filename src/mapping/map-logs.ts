@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ContentRow, ErrorRow, PipelineEvent } from '../model/events.js';
-import { cutText } from '../model/text.js';
+import { cutText, shortText } from '../model/text.js';
 import type { AnyValue, LogRecord, LogsRequest } from '../model/otlp.js';
 import { attributesJson, firstStr, isPresent, isRecord, plainObject, structured, toPlain, toStr } from './attributes.js';
 import {
@@ -50,7 +50,7 @@ export function mapLogsRequest(request: LogsRequest, options: MappingOptions): L
   const seen = new Map<string, number>();
   let firstRejected = '';
   request.resourceLogs.forEach((resourceLogs, i) => {
-    const serviceName = cutText(toStr(resourceLogs.resource.get('service.name')), options.maxTextBytes);
+    const serviceName = shortText(toStr(resourceLogs.resource.get('service.name')));
     resourceLogs.scopeLogs.forEach((scopeLogs, j) => {
       scopeLogs.logRecords.forEach((record, k) => {
         const name = eventNameOf(record);
@@ -153,7 +153,7 @@ function exceptionRow(record: LogRecord, serviceName: string | null, options: Ma
     otel_parent_span_id: null,
     service_name: serviceName,
     span_name: null,
-    error_type: cutText(firstStr(attrs, ['exception.type', 'error.type']), options.maxTextBytes),
+    error_type: shortText(firstStr(attrs, ['exception.type', 'error.type'])),
     message: cutText(
       firstStr(attrs, ['exception.message']) ?? bodyText(record.body) ?? firstStr(attrs, ['error.type']),
       options.maxTextBytes,

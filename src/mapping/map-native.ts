@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRow, PipelineEvent, TraceRow } from '../model/events.js';
-import { boundedJson, boundedText, cutText } from '../model/text.js';
+import { boundedJson, boundedText, cutText, shortText } from '../model/text.js';
 import type { NativeError, NativeMessage, NativeTrace } from '../model/native.js';
 import { kindOfOperation } from './operations.js';
 import type { RowOptions, TextLimits } from './options.js';
@@ -39,7 +39,7 @@ export function traceEvents(items: readonly NativeTrace[], receivedAt: number, o
     options.costs.apply(row);
     events.push({ type: 'trace', row });
     traceIds.push(row.trace_id);
-    if (row.status === 'error') events.push({ type: 'error', row: failedCallRow(row) });
+    if (row.status === 'error') events.push({ type: 'error', row: failedCallRow(row, item, options.maxTextBytes) });
   }
   return { events, traceIds };
 }
@@ -50,27 +50,26 @@ export function errorEvents(items: readonly NativeError[], receivedAt: number, l
 }
 
 function traceRow(item: NativeTrace, receivedAt: number, { maxTextBytes, maxAttributesBytes }: TextLimits): TraceRow {
-  const cut = (value: string | null | undefined) => cutText(value, maxTextBytes);
   const operation = item.operation ?? 'chat';
   const input = boundedText(contentText(item.input), maxTextBytes);
   const output = boundedText(contentText(item.output), maxTextBytes);
   const inputTokens = item.input_tokens ?? null;
   const outputTokens = item.output_tokens ?? null;
-  const model = cut(item.model);
+  const model = shortText(item.model);
   return {
     trace_id: randomUUID(),
     source: 'native',
     convention: 'native',
     kind: item.kind ?? kindOfOperation(operation) ?? 'other',
     is_aggregate: 0,
-    operation: cut(operation),
+    operation: shortText(operation),
     otel_trace_id: item.otel_trace_id?.toLowerCase() ?? null,
     otel_span_id: item.otel_span_id?.toLowerCase() ?? null,
     otel_parent_span_id: item.otel_parent_span_id?.toLowerCase() ?? null,
-    service_name: cut(item.service_name),
+    service_name: shortText(item.service_name),
     scope_name: null,
     span_name: null,
-    provider: cut(item.provider),
+    provider: shortText(item.provider),
     model,
     request_model: model,
     input_text: input.text,
@@ -86,14 +85,14 @@ function traceRow(item: NativeTrace, receivedAt: number, { maxTextBytes, maxAttr
     cost_usd: item.cost_usd ?? null,
     cost_source: null,
     status: item.status ?? 'ok',
-    status_message: cut(item.status_message),
-    error_type: cut(item.error_type),
-    finish_reasons: item.finish_reasons ? JSON.stringify(item.finish_reasons.map((r) => cut(r))) : null,
+    status_message: shortText(item.status_message),
+    error_type: shortText(item.error_type),
+    finish_reasons: item.finish_reasons ? JSON.stringify(item.finish_reasons.map((r) => shortText(r))) : null,
     response_id: null,
-    conversation_id: cut(item.conversation_id),
-    user_id: cut(item.user_id),
-    tool_name: cut(item.tool_name),
-    agent_name: cut(item.agent_name),
+    conversation_id: shortText(item.conversation_id),
+    user_id: shortText(item.user_id),
+    tool_name: shortText(item.tool_name),
+    agent_name: shortText(item.agent_name),
     ...callTimes(item, receivedAt),
     ttft_ms: item.ttft_ms ?? null,
     attributes: boundedJson(item.metadata ?? null, maxAttributesBytes),
@@ -117,7 +116,7 @@ function callTimes(item: NativeTrace, receivedAt: number): Pick<TraceRow, 'start
 }
 
 /** The `errors` row of a call posted with `status: "error"`, linked to its `traces` row. */
-function failedCallRow(call: TraceRow): ErrorRow {
+function failedCallRow(call: TraceRow, item: NativeTrace, maxTextBytes: number): ErrorRow {
   return {
     trace_id: randomUUID(),
     source: 'native',
@@ -129,7 +128,8 @@ function failedCallRow(call: TraceRow): ErrorRow {
     service_name: call.service_name,
     span_name: null,
     error_type: call.error_type,
-    message: call.status_message ?? call.error_type ?? 'error',
+    // A message is a long text: cut from what was sent, not from the row's short status_message.
+    message: cutText(item.status_message ?? item.error_type ?? 'error', maxTextBytes),
     stacktrace: null,
     occurred_at: call.end_time ?? call.start_time,
     attributes: call.attributes,
@@ -137,7 +137,6 @@ function failedCallRow(call: TraceRow): ErrorRow {
 }
 
 function errorRow(item: NativeError, receivedAt: number, { maxTextBytes, maxAttributesBytes }: TextLimits): ErrorRow {
-  const cut = (value: string | null | undefined) => cutText(value, maxTextBytes);
   return {
     trace_id: randomUUID(),
     source: 'native',
@@ -146,11 +145,11 @@ function errorRow(item: NativeError, receivedAt: number, { maxTextBytes, maxAttr
     otel_trace_id: item.otel_trace_id?.toLowerCase() ?? null,
     otel_span_id: item.otel_span_id?.toLowerCase() ?? null,
     otel_parent_span_id: null,
-    service_name: cut(item.service_name),
+    service_name: shortText(item.service_name),
     span_name: null,
-    error_type: cut(item.error_type),
-    message: cut(item.message),
-    stacktrace: cut(item.stacktrace),
+    error_type: shortText(item.error_type),
+    message: cutText(item.message, maxTextBytes),
+    stacktrace: cutText(item.stacktrace, maxTextBytes),
     occurred_at: parseTime(item.occurred_at) ?? receivedAt,
     attributes: boundedJson(item.metadata ?? null, maxAttributesBytes),
   };

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContentRow, PipelineEvent, TraceRow } from '../model/events.js';
-import { cutText } from '../model/text.js';
+import { shortText } from '../model/text.js';
 import type { Attributes, Span, TracesRequest } from '../model/otlp.js';
 import { attributesJson, toStr } from './attributes.js';
 import { onlySystemInstructions, systemInstructionsBlock } from './carriers.js';
@@ -57,7 +57,7 @@ export function mapTracesRequest(request: TracesRequest, options: MappingOptions
 }
 
 function mapSpan(view: SpanView, resource: ResourceContext, options: MappingOptions, result: MappingResult): void {
-  const identity = identityOf(view.span, resource, options.maxTextBytes);
+  const identity = identityOf(view.span, resource);
   const family = detectFamily(view);
   let trace: TraceRow | null = null;
   if (family === null) {
@@ -95,14 +95,14 @@ function systemInstructionsRow(view: SpanView): ContentRow {
   };
 }
 
-function identityOf(span: Span, resource: ResourceContext, maxTextBytes: number): SpanIdentity {
+function identityOf(span: Span, resource: ResourceContext): SpanIdentity {
   return {
     otel_trace_id: span.traceId,
     otel_span_id: span.spanId,
     otel_parent_span_id: isSpanId(span.parentSpanId) ? span.parentSpanId : null,
     // OpenLIT also sets service.name on spans; the resource's wins.
-    service_name: resource.serviceName ?? cutText(toStr(span.attributes.get('service.name')), maxTextBytes),
-    span_name: cutText(span.name || null, maxTextBytes),
+    service_name: resource.serviceName ?? shortText(toStr(span.attributes.get('service.name'))),
+    span_name: shortText(span.name || null),
   };
 }
 
@@ -116,7 +116,7 @@ class ResourceContext {
   constructor(attributes: Attributes, options: MappingOptions) {
     this.#attributes = attributes;
     this.#maxAttributesBytes = options.maxAttributesBytes;
-    this.serviceName = cutText(toStr(attributes.get('service.name')), options.maxTextBytes);
+    this.serviceName = shortText(toStr(attributes.get('service.name')));
   }
 
   attributesJson(): string | null {

@@ -1,7 +1,7 @@
 /** Assembles the `traces` row of a GenAI span from the per-column readers. */
 import { randomUUID } from 'node:crypto';
 import type { TraceRow } from '../model/events.js';
-import { boundedText, cutText } from '../model/text.js';
+import { boundedText, shortText } from '../model/text.js';
 import { attributesJson, firstStr, toStr } from './attributes.js';
 import { classify, type Family } from './classify.js';
 import type { Content } from './carriers.js';
@@ -55,7 +55,6 @@ export function traceRowOf(
   limits: TextLimits,
 ): TraceRow {
   const { attrs, span } = view;
-  const text = (value: string | null) => cutText(value, limits.maxTextBytes);
   const { kind, isAggregate, operation } = classify(view);
   const { input, output } = contentOf(view, kind);
   const inputText = boundedText(input?.text, limits.maxTextBytes);
@@ -65,8 +64,8 @@ export function traceRowOf(
   const usage = usageOf(attrs);
   const status = spanFailed(span) ? 'error' : 'ok';
   // A stack trace inside the message goes to the errors row; the row keeps its first line.
-  const statusMessage = text(splitStackTrace(statusMessageOf(span) ?? toStr(exception?.get('exception.message'))).message);
-  const errorType = text(firstStr(attrs, ['error.type']) ?? toStr(exception?.get('exception.type')));
+  const statusMessage = shortText(splitStackTrace(statusMessageOf(span) ?? toStr(exception?.get('exception.message'))).message);
+  const errorType = shortText(firstStr(attrs, ['error.type']) ?? toStr(exception?.get('exception.type')));
   const timing = timingOf(view);
   return {
     trace_id: randomUUID(),
@@ -74,16 +73,16 @@ export function traceRowOf(
     convention: family,
     kind,
     is_aggregate: isAggregate,
-    operation: text(operation),
+    operation: shortText(operation),
     otel_trace_id: identity.otel_trace_id,
     otel_span_id: identity.otel_span_id,
     otel_parent_span_id: identity.otel_parent_span_id,
     service_name: identity.service_name,
     span_name: identity.span_name,
-    scope_name: text(view.scopeName || null),
-    provider: text(providerOf(view)),
-    model: text(firstStr(attrs, RESPONSE_MODEL_KEYS) ?? requestModel),
-    request_model: text(requestModel),
+    scope_name: shortText(view.scopeName || null),
+    provider: shortText(providerOf(view)),
+    model: shortText(firstStr(attrs, RESPONSE_MODEL_KEYS) ?? requestModel),
+    request_model: shortText(requestModel),
     input_text: inputText.text,
     input_bytes: inputText.bytes,
     output_text: outputText.text,
@@ -100,11 +99,11 @@ export function traceRowOf(
     status_message: statusMessage,
     error_type: errorType,
     finish_reasons: finishReasonsOf(view),
-    response_id: text(firstStr(attrs, RESPONSE_ID_KEYS)),
-    conversation_id: text(firstStr(attrs, CONVERSATION_ID_KEYS)),
-    user_id: text(firstStr(attrs, USER_ID_KEYS)),
-    tool_name: text(nameOf(view, family, TOOL_NAME_KEYS, kind === 'tool')),
-    agent_name: text(nameOf(view, family, AGENT_NAME_KEYS, kind === 'agent')),
+    response_id: shortText(firstStr(attrs, RESPONSE_ID_KEYS)),
+    conversation_id: shortText(firstStr(attrs, CONVERSATION_ID_KEYS)),
+    user_id: shortText(firstStr(attrs, USER_ID_KEYS)),
+    tool_name: shortText(nameOf(view, family, TOOL_NAME_KEYS, kind === 'tool')),
+    agent_name: shortText(nameOf(view, family, AGENT_NAME_KEYS, kind === 'agent')),
     start_time: timing.start_time,
     end_time: timing.end_time,
     duration_ms: timing.duration_ms,

@@ -40,6 +40,16 @@ export function cutText(text: string | null | undefined, maxBytes: number): stri
   return text == null ? null : truncateUtf8(cleanText(text), maxBytes);
 }
 
+/**
+ * The bound of every short field (model, provider, service_name, span_name, ids, names, error_type,
+ * status_message, …): fixed, so OCT_MAX_TEXT_BYTES cuts only the long texts.
+ */
+export const SHORT_FIELD_BYTES = 1024;
+
+export function shortText(text: string | null | undefined): string | null {
+  return cutText(text, SHORT_FIELD_BYTES);
+}
+
 function cleanText(text: string): string {
   const wellFormed = text.isWellFormed() ? text : text.toWellFormed();
   return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '\uFFFD') : wellFormed;

@@ -1,10 +1,15 @@
 import type { PipelineEvent } from '../model/events.js';
 import type { BoundedQueue } from './bounded-queue.js';
 import type { CommitWatch } from './commit-watch.js';
+import { DrainRate } from './drain-rate.js';
 import type { EventSink, OfferResult } from './sink.js';
 
-/** Waiting requests hold at most this many queues' worth of events between them, so waiting memory stays bounded. */
-export const WAITING_QUEUES = 4;
+/**
+ * Waiting requests hold at most this many queues' worth of events between them (their bytes are in
+ * OCT_MAX_INFLIGHT_MB as well): eight, so that eight SDK exporters' 512-span batches can all wait
+ * through a burst instead of being refused and resent.
+ */
+export const WAITING_QUEUES = 8;
 
 const ADMITTED: OfferResult = Object.freeze({ admitted: true });
 const QUEUE_FULL: OfferResult = Object.freeze({ admitted: false, reason: 'queue_full' });
@@ -25,6 +30,8 @@ export interface AdmissionStats {
   enqueued: number;
   /** Events refused because the queue was full, too small for the request, the storage refused writes, or shutting down. */
   refused: number;
+  /** Requests that had to wait for room (admitted or refused after the wait). */
+  waited_requests: number;
   waiting_requests: number;
   waiting_events: number;
   max_waiting_events: number;
@@ -50,6 +57,11 @@ export class Admission implements EventSink {
   /** The commit of the request `#push` admitted last, in commit mode. */
   #lastCommit: Promise<OfferResult> | undefined;
   readonly #counts = { received: 0, enqueued: 0, refused: 0 };
+  readonly #drain = new DrainRate();
+  #admittedRequests = 0;
+  /** When the next refused request is told to come back (performance.now() ms). */
+  #nextTurn = 0;
+  #waited = 0;
 
   constructor(queue: BoundedQueue<PipelineEvent>, onChange: () => void, commits?: CommitWatch) {
     this.#queue = queue;
@@ -73,6 +85,7 @@ export class Admission implements EventSink {
     if (first === ADMITTED) return this.#acknowledge(this.#count(n, first), this.#lastCommit);
     if (first !== QUEUE_FULL || waitMs <= 0 || this.#waitingEvents + n > this.#maxWaitingEvents) return this.#count(n, first);
     this.#waitingEvents += n;
+    this.#waited++;
     const waiter: Waiter = { events, settle: () => {} };
     const result = await new Promise<OfferResult>((resolve) => {
       waiter.settle = (r) => {
@@ -88,6 +101,34 @@ export class Admission implements EventSink {
       this.#onChange();
     });
     return this.#acknowledge(this.#count(n, result), waiter.commit);
+  }
+
+  foreseenRefusal(waitMs: number): OfferResult | undefined {
+    if (this.#closed) return SHUTTING_DOWN;
+    if (this.#suspended) return this.#suspended;
+    if (this.#waiters.length === 0) return undefined;
+    if (this.#waitingEvents >= this.#maxWaitingEvents) return QUEUE_FULL;
+    // Waiters are admitted in order: this request gets room only once theirs is written.
+    const toWrite = this.#queue.size + this.#waitingEvents - this.capacity;
+    const rate = this.#drain.perSecond(performance.now());
+    // No rate yet (the first burst after idle) foresees nothing: the request waits and sees.
+    return rate > 0 && (toWrite * 1000) / rate > waitMs ? QUEUE_FULL : undefined;
+  }
+
+  retryAfterMs(events: number | undefined): number {
+    const now = performance.now();
+    const n = events ?? this.#counts.enqueued / Math.max(1, this.#admittedRequests);
+    const rate = this.#drain.perSecond(now);
+    if (rate === 0) return 0;
+    const turn = Math.max(now + ((this.#queue.size + this.#waitingEvents) * 1000) / rate, this.#nextTurn);
+    this.#nextTurn = turn + (n * 1000) / rate;
+    return turn - now;
+  }
+
+  /** `n` events were written (or dropped by the writer): room was freed, and the write rate is measured. */
+  written(n: number): void {
+    this.#drain.record(n, performance.now());
+    this.admitWaiting();
   }
 
   /** Room was freed: admits waiting requests, oldest first, for as long as they fit. */
@@ -119,6 +160,7 @@ export class Admission implements EventSink {
   stats(): AdmissionStats {
     return {
       ...this.#counts,
+      waited_requests: this.#waited,
       waiting_requests: this.#waiters.length,
       waiting_events: this.#waitingEvents,
       max_waiting_events: this.#maxWaitingEvents,
@@ -149,6 +191,7 @@ export class Admission implements EventSink {
   #count(n: number, result: OfferResult): OfferResult {
     this.#counts.received += n;
     this.#counts[result.admitted ? 'enqueued' : 'refused'] += n;
+    if (result.admitted) this.#admittedRequests++;
     return result;
   }
 }

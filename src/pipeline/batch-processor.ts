@@ -1,11 +1,12 @@
 import type { AckMode } from '../config/config.js';
+import { LogLimiter } from '../log-limiter.js';
 import type { Logger } from '../logger.js';
 import type { PipelineEvent } from '../model/events.js';
 import { Admission, type AdmissionStats } from './admission.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { CommitWatch } from './commit-watch.js';
 import type { Component } from './component.js';
-import type { Exporter } from './exporter.js';
+import type { Exporter, RowsWritten } from './exporter.js';
 import type { OfferResult } from './sink.js';
 
 export interface BatchProcessorOptions {
@@ -36,6 +37,8 @@ export interface PipelineStats extends AdmissionStats {
   /** Events still held when the shutdown timeout ran out. */
   lost: number;
   pending: number;
+  /** Of `persisted`: rows of trace events in `traces`, of error events in `errors`. */
+  rows_written: RowsWritten;
   capacity: number;
   batches: number;
   /** Batches flushed because they were full (or pressed for room), and because their timer ran out. */
@@ -43,6 +46,12 @@ export interface PipelineStats extends AdmissionStats {
   timeout_triggered: number;
   flushes_in_flight: number;
   max_flushes_in_flight: number;
+}
+
+/** Sees every batch: its size when it is handed to the exporter, and how long its transaction took once written. */
+export interface BatchObserver {
+  flushed(size: number): void;
+  written(seconds: number): void;
 }
 
 /**
@@ -68,6 +77,9 @@ export class BatchProcessor implements Component {
   /** Events taken for batches so far: the sequence number of the last one. */
   #takenThrough = 0;
   readonly #stats = { persisted: 0, failed: 0, duplicates: 0, lost: 0, batches: 0, size_triggered: 0, timeout_triggered: 0 };
+  readonly #written: RowsWritten = { traces: 0, errors: 0 };
+  readonly #observers: BatchObserver[] = [];
+  readonly #repeats = new LogLimiter();
 
   constructor(exporter: Exporter, options: BatchProcessorOptions, logger: Logger) {
     this.#exporter = exporter;
@@ -81,11 +93,16 @@ export class BatchProcessor implements Component {
 
   async start(): Promise<void> {}
 
+  observe(observer: BatchObserver): void {
+    this.#observers.push(observer);
+  }
+
   stats(): PipelineStats {
     return {
       ...this.admission.stats(),
       ...this.#stats,
       pending: this.#queue.size,
+      rows_written: { ...this.#written },
       capacity: this.#queue.capacity,
       flushes_in_flight: this.#flushesInFlight,
       max_flushes_in_flight: MAX_FLUSHES_IN_FLIGHT,
@@ -138,6 +155,7 @@ export class BatchProcessor implements Component {
     this.#flushesInFlight++;
     this.#stats.batches++;
     this.#stats[trigger === 'size' ? 'size_triggered' : 'timeout_triggered']++;
+    for (const observer of this.#observers) observer.flushed(batch.length);
     this.#exporter.export(batch).then(
       (result) => {
         // A batch that completes after shutdown gave up on it was counted as lost: recount it.
@@ -145,6 +163,9 @@ export class BatchProcessor implements Component {
         this.#stats.persisted += result.persisted;
         this.#stats.failed += result.failed;
         this.#stats.duplicates += result.duplicates;
+        this.#written.traces += result.written.traces;
+        this.#written.errors += result.written.errors;
+        for (const observer of this.#observers) observer.written(result.seconds);
         committed?.(WRITTEN);
         this.#settled(batch.length);
       },
@@ -152,7 +173,12 @@ export class BatchProcessor implements Component {
         if (this.#gaveUp) return;
         this.#stats.failed += batch.length;
         const message = (err as Error).message;
-        this.#logger.error(`batch of ${batch.length} events could not be written and is dropped: ${message}`);
+        this.#repeats.note(
+          message,
+          (line) => this.#logger.error(line),
+          () => `batch of ${batch.length} events could not be written and is dropped: ${message}`,
+          (n, kind) => `${n} more batches could not be written and were dropped in the last minute: ${kind}`,
+        );
         committed?.(
           this.#draining
             ? SHUTTING_DOWN
@@ -167,7 +193,7 @@ export class BatchProcessor implements Component {
     if (this.#gaveUp) return;
     this.#queue.release(n);
     this.#flushesInFlight--;
-    this.admission.admitWaiting();
+    this.admission.written(n);
     if (this.#draining && this.#queue.size === 0) this.#onIdle?.();
     // Next flush on a fresh tick so HTTP handlers run between back-to-back batches.
     else setImmediate(() => this.#schedule());

@@ -8,6 +8,15 @@ export interface ExportResult {
   failed: number;
   /** Rows already stored (a retried OTLP export of the same span). */
   duplicates: number;
+  /** Of `persisted`: the `traces` rows of trace events and the `errors` rows of error events (content events are the rest). */
+  written: RowsWritten;
+  /** How long the transaction that wrote the batch took (the attempt that succeeded). */
+  seconds: number;
+}
+
+export interface RowsWritten {
+  traces: number;
+  errors: number;
 }
 
 /** Whether the storage takes writes; `reason` and `since` (epoch ms) say why not and since when. */

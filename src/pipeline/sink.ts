@@ -22,5 +22,19 @@ export interface EventSink {
    * Receivers answer on this.
    */
   offerWithin(events: PipelineEvent[], waitMs: number): Promise<OfferResult>;
+  /**
+   * The refusal a request arriving now is sure to get whatever it holds, so that it can be refused
+   * before its body is read: the storage refuses writes, oct is stopping, or the requests already
+   * waiting (served first) cannot all be admitted within `waitMs` at the measured write rate.
+   */
+  foreseenRefusal(waitMs: number): OfferResult | undefined;
+  /**
+   * When a request of `events` refused for a full queue should come back, in ms: once what is queued
+   * and waiting, and the requests told to come back before it, are written at the measured rate.
+   * Successive refusals get successive turns, so their retries arrive spread out, not at once.
+   * `events` unknown (a request refused before its body was read) counts as an average request.
+   * 0 when nothing was written lately, so there is no rate to go by.
+   */
+  retryAfterMs(events: number | undefined): number;
   readonly capacity: number;
 }

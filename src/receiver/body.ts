@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import zlib from 'node:zlib';
 import { octError, type OctError } from './errors.js';
+import { DECODED_PER_BODY_BYTE, type Reservation } from './inflight-budget.js';
 
 const INFLATERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
   gzip: () => zlib.createGunzip(),
@@ -14,13 +15,23 @@ const INFLATERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDe
  * without being held; a declared `Content-Length` over the limit is refused before any byte is
  * read. On failure the rest of the request is read off before the promise rejects (with an
  * `OctError`), so the answer leaves a clean keep-alive connection behind.
+ *
+ * `memory` reserves the bytes as they arrive (a declared `Content-Length` up front) and the
+ * inflated bytes of a compressed body, each body byte with the estimate of its decoded events
+ * (`DECODED_PER_BODY_BYTE`): reserved while streaming, not on completion, so concurrent bodies cannot
+ * all inflate in full and then be refused, their bytes left behind as garbage. When the bytes do not
+ * fit, the rest is read off and dropped (holding nothing) before the promise rejects.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, memory: Reservation): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     const inflater = INFLATERS[encoding]?.();
     if (!inflater && encoding !== 'identity') return readOff(req, () => reject(octError('OCT_ERR_UNSUPPORTED_ENCODING', encoding)));
-    if (Number(req.headers['content-length']) > limit) return readOff(req, () => reject(octError('OCT_ERR_BODY_TOO_LARGE', limit)));
+    const declared = Number(req.headers['content-length'] ?? 0) || 0;
+    if (declared > limit) return readOff(req, () => reject(octError('OCT_ERR_BODY_TOO_LARGE', limit)));
+    const perBodyByte = 1 + DECODED_PER_BODY_BYTE;
+    const perRawByte = inflater ? 1 : perBodyByte;
+    if (!memory.grow(declared * perRawByte)) return readOff(req, () => reject(memory.refusal()));
 
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -36,14 +47,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       readOff(req, () => reject(error));
     };
+    const reserve = (n: number): boolean => {
+      if (memory.grow(n)) return true;
+      fail(memory.refusal());
+      return false;
+    };
     const keep = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) fail(octError('OCT_ERR_BODY_TOO_LARGE', limit));
-      else chunks.push(chunk);
+      else if (!inflater || reserve(chunk.length * perBodyByte)) chunks.push(chunk);
     };
     const onRaw = (chunk: Buffer) => {
       raw += chunk.length;
       if (raw > limit) fail(octError('OCT_ERR_BODY_TOO_LARGE', limit));
+      // Bytes past a declared Content-Length (all of a chunked body) are reserved as they come.
+      else if (raw > declared && !reserve(Math.min(chunk.length, raw - declared) * perRawByte)) return;
       else if (!inflater) keep(chunk);
     };
     const done = () => {
@@ -62,8 +80,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Reads off (and drops) what is left of the request, then calls `then`. */
-function readOff(req: IncomingMessage, then: () => void): void {
+/**
+ * Reads off (and drops) what is left of the request, then calls `then`. Answering before the body
+ * is read would close the connection under a client still writing it, and the SDKs lose a batch
+ * whose export ends in EPIPE instead of a retryable 503.
+ */
+export function readOff(req: IncomingMessage, then: () => void): void {
   if (req.readableEnded || req.destroyed) return then();
   req.once('end', then);
   req.once('close', then);

@@ -26,8 +26,15 @@ export interface ErrorEntry<A extends unknown[]> {
   message: (...args: A) => string;
 }
 
-/** Seconds a client should wait after a retryable answer; short, because the SDKs give up past their 10 s export timeout. */
+/** Seconds a client should wait after a retryable answer, unless the error says (a full queue's backlog). */
 export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The longest `Retry-After`: the JS and Python SDKs give up a retry that would end past their
+ * 10 s export timeout, and a request refused for a full queue has waited OCT_ADMISSION_WAIT_MS
+ * (4 s) first; 3 s leaves room for the retry.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 3;
 
 const entry = <A extends unknown[]>(
   status: number,
@@ -98,6 +105,14 @@ export const ERRORS = {
     (held: string, capacity: number, advice: string) => `${held} but the queue holds at most ${capacity}; ${advice}`,
   ),
   OCT_ERR_QUEUE_FULL: entry(503, GrpcCode.UNAVAILABLE, true, () => 'queue is full; retry later'),
+  /** The memory limiter (OCT_MAX_INFLIGHT_MB): requests in flight hold the whole budget; they are answered within seconds. */
+  OCT_ERR_MEMORY_LIMIT: entry(
+    503,
+    GrpcCode.UNAVAILABLE,
+    true,
+    (maxMib: number) =>
+      `oct is holding its in-flight request budget (OCT_MAX_INFLIGHT_MB = ${maxMib} MiB) in requests being read; retry later`,
+  ),
   OCT_ERR_SHUTTING_DOWN: entry(503, GrpcCode.UNAVAILABLE, true, () => 'oct is shutting down; retry later'),
   /** The disk guard: a full disk or a database oct may not write; what was admitted before is kept and written later. */
   OCT_ERR_STORAGE_UNAVAILABLE: entry(
@@ -123,11 +138,14 @@ export class OctError extends Error {
   override name = 'OctError';
   readonly code: ErrorCode;
   readonly problems: readonly string[];
+  /** `Retry-After` of a retryable answer, in whole seconds. */
+  readonly retryAfterS: number;
 
-  constructor(code: ErrorCode, message: string, problems: readonly string[] = []) {
+  constructor(code: ErrorCode, message: string, problems: readonly string[] = [], retryAfterMs = RETRY_AFTER_SECONDS * 1000) {
     super(message);
     this.code = code;
     this.problems = problems;
+    this.retryAfterS = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(RETRY_AFTER_SECONDS, Math.ceil(retryAfterMs / 1000)));
   }
 
   get entry(): Omit<ErrorEntry<never>, 'message'> {

@@ -11,7 +11,9 @@ import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
 import { cors } from './http/cors.js';
 import type { Route } from './http/route.js';
+import type { InflightBudget } from './inflight-budget.js';
 import type { ReceiverStats } from './receiver-stats.js';
+import type { RejectionLog } from './rejection-log.js';
 
 export interface HttpReceiverOptions {
   host: string;
@@ -21,6 +23,10 @@ export interface HttpReceiverOptions {
   defaultErrors: ErrorDialect;
   /** Body of `GET /healthz`. */
   health: () => object;
+  /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the gRPC receiver. */
+  budget: InflightBudget;
+  /** What `GET /readyz` answers. */
+  readiness: () => Readiness;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
   /** When set, every route not marked `public` needs one of these keys. */
@@ -33,12 +39,16 @@ export interface HttpReceiverOptions {
   tls: TlsFiles | undefined;
   stats: ReceiverStats;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
+/** Whether oct should be sent traffic; `reason` says why not. */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
 /**
- * The HTTP server: every route plus `/healthz` on one port, one express path per route. Access
- * is checked here, for every route alike: CORS preflights first, then the Host rule, then the
- * API key (routes marked `public` excepted), before a handler reads anything.
+ * The HTTP server: every route plus `/healthz` and `/readyz` on one port, one express path per
+ * route. Access is checked here, for every route alike: CORS preflights first, then the Host
+ * rule, then the API key (routes marked `public` excepted), before a handler reads anything.
  */
 export class HttpReceiver implements Component {
   readonly #options: HttpReceiverOptions;
@@ -69,7 +79,7 @@ export class HttpReceiver implements Component {
    * use only node's request and response, and write each answer whole.
    */
   #handler(): (req: IncomingMessage, res: ServerResponse) => void {
-    const { health, defaultErrors } = this.#options;
+    const { health, readiness, defaultErrors } = this.#options;
     const routes: Route[] = [
       ...this.#options.routes,
       {
@@ -79,6 +89,18 @@ export class HttpReceiver implements Component {
         errors: defaultErrors,
         public: true,
         handle: (_req, res) => answer(res, 200, JSON_UTF8, JSON.stringify(health())),
+      },
+      {
+        method: 'GET',
+        path: '/readyz',
+        usage: 'readiness is read with GET',
+        errors: defaultErrors,
+        public: true,
+        handle: (_req, res) => {
+          const state = readiness();
+          const body = state.ready ? { status: 'ready' } : { status: 'not_ready', reason: state.reason };
+          answer(res, state.ready ? 200 : 503, JSON_UTF8, JSON.stringify(body));
+        },
       },
     ];
     const router = express.Router({ strict: true, caseSensitive: true });
@@ -112,8 +134,10 @@ export class HttpReceiver implements Component {
       const errors = bySegment.get(firstSegment(path)) ?? defaultErrors;
       // Without the key, not even the list of routes.
       const refusal = this.#refusal(req, false);
-      if (refusal) this.#fail(req, res, errors, refusal);
-      else answerError(req, res, errors, octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served));
+      if (refusal) return this.#fail(req, res, errors, refusal);
+      const error = octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served);
+      this.#logRefused(req, error);
+      answerError(req, res, errors, error);
     };
     const preflight = cors(this.#options.corsOrigins);
     return (req, res) => {
@@ -139,10 +163,13 @@ export class HttpReceiver implements Component {
 
   #serve(route: Route) {
     return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const memory = this.#options.budget.open();
       try {
-        await route.handle(req, res);
+        await route.handle(req, res, memory);
       } catch (err) {
         this.#fail(req, res, route.errors, err);
+      } finally {
+        memory.release();
       }
     };
   }
@@ -152,9 +179,16 @@ export class HttpReceiver implements Component {
     errors.countFailure();
     if (!(err instanceof OctError))
       this.#options.logger.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+    else this.#logRefused(req, err);
     // Once an answer has begun, the connection is all that is left to end.
     if (res.headersSent) return void res.destroy();
     answerError(req, res, errors, err instanceof OctError ? err : octError('OCT_ERR_INTERNAL'));
+  }
+
+  #logRefused(req: IncomingMessage, error: OctError): void {
+    // The path only: a query string may hold a search of stored prompts.
+    const route = `${req.method} ${(req.url ?? '/').split('?', 1)[0]}`;
+    this.#options.rejections.refused({ route, client: req.socket.remoteAddress ?? 'an unknown address' }, error, error.entry.status);
   }
 
   address(): AddressInfo {

@@ -105,28 +105,27 @@ describe('admission', () => {
   it(`lets at most ${WAITING_QUEUES} queues of events wait, and refuses the next request at once`, async () => {
     const { admission, free } = setup();
     admission.offer(traceEvents(100));
-    const waiting = [70, 100, 100, 100].map((n) => admission.offerWithin(traceEvents(n), 5_000));
-    expect(admission.stats()).toMatchObject({ waiting_requests: 4, waiting_events: 370, max_waiting_events: 400 });
+    const max = WAITING_QUEUES * 100;
+    const waiting = [70, ...Array.from({ length: WAITING_QUEUES - 1 }, () => 100)].map((n) => admission.offerWithin(traceEvents(n), 5_000));
+    expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES, waiting_events: max - 30, max_waiting_events: max });
     expect(await admission.offerWithin(traceEvents(40), 5_000)).toEqual(QUEUE_FULL);
     const last = admission.offerWithin(traceEvents(30), 5_000);
-    expect(admission.stats()).toMatchObject({ waiting_requests: 5, waiting_events: 400 });
-    for (let i = 0; i < 5; i++) free(100);
+    expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES + 1, waiting_events: max });
+    for (let i = 0; i <= WAITING_QUEUES; i++) free(100);
     for (const offer of [...waiting, last]) expect(await offer).toEqual({ admitted: true });
-    expect(admission.stats()).toMatchObject({ received: 540, enqueued: 500, refused: 40, waiting_events: 0 });
+    expect(admission.stats()).toMatchObject({ received: 100 + max + 40, enqueued: 100 + max, refused: 40, waiting_events: 0 });
   });
 
   it('gives a timed-out request its share of the waiting bound back', async () => {
     const { admission } = setup();
     admission.offer(traceEvents(100));
     const first = admission.offerWithin(traceEvents(100), 100);
-    void admission.offerWithin(traceEvents(100), 5_000);
-    void admission.offerWithin(traceEvents(100), 5_000);
-    void admission.offerWithin(traceEvents(100), 5_000);
+    for (let i = 1; i < WAITING_QUEUES; i++) void admission.offerWithin(traceEvents(100), 5_000);
     expect(await admission.offerWithin(traceEvents(1), 5_000)).toEqual(QUEUE_FULL);
     await vi.advanceTimersByTimeAsync(100);
     expect(await first).toEqual(QUEUE_FULL);
     void admission.offerWithin(traceEvents(100), 5_000);
-    expect(admission.stats()).toMatchObject({ waiting_requests: 4, waiting_events: 400 });
+    expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES, waiting_events: WAITING_QUEUES * 100 });
   });
 
   it('answers waiting requests and every later offer with shutting_down once closed', async () => {
@@ -140,5 +139,51 @@ describe('admission', () => {
     // Shutting down comes before the size check, as for any request after close.
     expect(admission.offer(traceEvents(101))).toEqual({ admitted: false, reason: 'shutting_down' });
     expect(admission.stats()).toMatchObject({ received: 213, enqueued: 100, refused: 113, waiting_requests: 0, waiting_events: 0 });
+  });
+});
+
+describe('the write backlog', () => {
+  /** Admission with `queued` events held and `rate` events a second written over the last second. */
+  function backlogged(queued: number, rate: number) {
+    const s = setup(1_000);
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(100);
+      s.admission.written(rate / 10);
+    }
+    expect(s.admission.offer(traceEvents(queued))).toEqual({ admitted: true });
+    return s;
+  }
+
+  it('tells refused requests to come back when the backlog is written, each after the one before', () => {
+    const { admission } = backlogged(1_000, 500);
+    // 1,000 queued at 500 a second: 2 s; each 250-event request then takes half a second more.
+    expect(admission.retryAfterMs(250)).toBeCloseTo(2_000, -1);
+    expect(admission.retryAfterMs(250)).toBeCloseTo(2_500, -1);
+    expect(admission.retryAfterMs(250)).toBeCloseTo(3_000, -1);
+    // A second later, still writing 500 a second: the next turn is still 3.5 s after the first call.
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(100);
+      admission.written(50);
+    }
+    expect(admission.retryAfterMs(250)).toBeCloseTo(2_500, -1);
+  });
+
+  it('foresees the refusal of a request that would wait behind more than can be written in time', () => {
+    const { admission } = backlogged(1_000, 500);
+    expect(admission.foreseenRefusal(1_000)).toBeUndefined(); // nobody waits: it may fit at once
+    void admission.offerWithin(traceEvents(400), 5_000);
+    // 400 waiting for a full queue of 1,000: 400 must be written first, 0.8 s at 500 a second.
+    expect(admission.foreseenRefusal(1_000)).toBeUndefined();
+    expect(admission.foreseenRefusal(500)).toEqual(QUEUE_FULL);
+    // Nothing written within the rate's window: no rate to go by, so nothing is foreseen.
+    vi.advanceTimersByTime(3_000);
+    expect(admission.foreseenRefusal(500)).toBeUndefined();
+    expect(admission.retryAfterMs(250)).toBe(0);
+    // A full waiting room refuses whatever the rate.
+    for (let i = 0; i < WAITING_QUEUES - 1; i++) void admission.offerWithin(traceEvents(1_000), 5_000);
+    void admission.offerWithin(traceEvents(600), 5_000);
+    expect(admission.foreseenRefusal(60_000)).toEqual(QUEUE_FULL);
+    admission.close();
+    expect(admission.foreseenRefusal(1_000)).toEqual({ admitted: false, reason: 'shutting_down' });
   });
 });

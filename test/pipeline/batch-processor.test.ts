@@ -6,8 +6,9 @@ import {
   type BatchProcessorOptions,
   type PipelineStats,
 } from '../../src/pipeline/batch-processor.js';
+import { WAITING_QUEUES } from '../../src/pipeline/admission.js';
 import { traceEvent, traceEvents } from '../factories.js';
-import { FakeExporter, flushMicrotasks } from './fake-exporter.js';
+import { FakeExporter, flushMicrotasks, written } from './fake-exporter.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -172,8 +173,8 @@ describe('batch processor', () => {
   it("adds the exporter's persisted, failed and duplicate counts", async () => {
     const { processor, sink, exporter } = setup();
     sink.offer(traceEvents(100));
-    exporter.exports[0].resolve({ persisted: 49, failed: 1, duplicates: 0 });
-    exporter.exports[1].resolve({ persisted: 48, failed: 0, duplicates: 2 });
+    exporter.exports[0].resolve(written(49, { failed: 1 }));
+    exporter.exports[1].resolve(written(48, { duplicates: 2 }));
     await flushMicrotasks();
     const stats = processor.stats();
     expect(stats).toMatchObject({ persisted: 97, failed: 1, duplicates: 2, pending: 0 });
@@ -243,7 +244,7 @@ describe('batch processor', () => {
       const shutdown = processor.shutdown();
       await vi.advanceTimersByTimeAsync(300);
       await shutdown;
-      exporter.exports[0].resolve({ persisted: 49, failed: 0, duplicates: 1 });
+      exporter.exports[0].resolve(written(49, { duplicates: 1 }));
       exporter.exports[1].reject(new Error('writer stopped'));
       await flushMicrotasks();
       expect(processor.stats()).toMatchObject({ lost: 20, persisted: 49, duplicates: 1, failed: 0, pending: 0 });
@@ -290,15 +291,17 @@ describe('batch processor', () => {
         duplicates: 0,
         lost: 0,
         pending: 100,
+        rows_written: { traces: 0, errors: 0 },
         capacity: 100,
         batches: 2,
         size_triggered: 2,
         timeout_triggered: 0,
         flushes_in_flight: 2,
         max_flushes_in_flight: 16,
+        waited_requests: 1,
         waiting_requests: 1,
         waiting_events: 30,
-        max_waiting_events: 400,
+        max_waiting_events: WAITING_QUEUES * 100,
       });
     });
   });
@@ -332,16 +335,12 @@ describe('batch processor', () => {
       expect(processor.stats()).toMatchObject({ received: 160, enqueued: 100, refused: 60 });
     });
 
-    it('lets at most four queues of events wait, admits waiters in arrival order, and keeps newcomers behind them', async () => {
+    it(`lets at most ${WAITING_QUEUES} queues of events wait, admits waiters in arrival order, and keeps newcomers behind them`, async () => {
       const { processor, sink, exporter } = setup({ capacity: 100, maxRows: 100 });
       sink.offer(traceEvents(100));
       const first = sink.offerWithin(traceEvents(70), 5_000);
-      const fillers = [
-        sink.offerWithin(traceEvents(100), 5_000),
-        sink.offerWithin(traceEvents(100), 5_000),
-        sink.offerWithin(traceEvents(100), 5_000),
-      ];
-      // 370 are waiting: another 40 would exceed the bound of 400 and is refused at once.
+      const fillers = Array.from({ length: WAITING_QUEUES - 1 }, () => sink.offerWithin(traceEvents(100), 5_000));
+      // 70 short of the bound are waiting: another 40 would exceed it and is refused at once.
       expect(await sink.offerWithin(traceEvents(40), 5_000)).toEqual({ admitted: false, reason: 'queue_full' });
       const second = sink.offerWithin(traceEvents(30), 5_000);
       expect(sink.offer(traceEvents(1))).toEqual({ admitted: false, reason: 'queue_full' });
@@ -350,7 +349,7 @@ describe('batch processor', () => {
       for (const filler of fillers) expect(await filler).toEqual({ admitted: true });
       expect(await second).toEqual({ admitted: true });
       // Waiters are admitted in order; partial batches are written at once while others wait.
-      expect(exporter.sizes).toEqual([100, 70, 100, 100, 100, 30]);
+      expect(exporter.sizes).toEqual([100, 70, ...fillers.map(() => 100), 30]);
       expect(processor.stats().timeout_triggered).toBe(0);
     });
 

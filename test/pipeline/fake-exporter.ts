@@ -9,6 +9,11 @@ export interface PendingExport {
   reject(error: Error): void;
 }
 
+/** The result of a batch of `n` trace events all stored, with `overrides`. */
+export function written(n: number, overrides: Partial<ExportResult> = {}): ExportResult {
+  return { persisted: n, failed: 0, duplicates: 0, written: { traces: n, errors: 0 }, seconds: 0.001, ...overrides };
+}
+
 /** An exporter whose exports stay pending until the test settles them. */
 export class FakeExporter implements Exporter {
   readonly exports: PendingExport[] = [];
@@ -21,7 +26,7 @@ export class FakeExporter implements Exporter {
       const pending: PendingExport = {
         batch,
         settled: false,
-        resolve: (result = { persisted: batch.length, failed: 0, duplicates: 0 }) => {
+        resolve: (result = written(batch.length)) => {
           pending.settled = true;
           resolve(result);
         },

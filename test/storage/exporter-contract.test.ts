@@ -61,7 +61,13 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
     const { exporter, query } = await engine.open();
     const before = Date.now();
     const batch = [traceEvent({ attributes: '{"a":"1","n":2}' }), errorEvent(), traceEvent()];
-    expect(await exporter.export(batch)).toEqual({ persisted: 3, failed: 0, duplicates: 0 });
+    expect(await exporter.export(batch)).toEqual({
+      persisted: 3,
+      failed: 0,
+      duplicates: 0,
+      written: { traces: 2, errors: 1 },
+      seconds: expect.any(Number) as number,
+    });
     expect(await query('SELECT count(*) AS n FROM traces')).toEqual([{ n: 2 }]);
     expect(await query('SELECT count(*) AS n FROM errors')).toEqual([{ n: 1 }]);
     const [row] = await query<{ created_at: number; start_time: number; trace_id: string }>(
@@ -83,16 +89,34 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
       otel_span_id: SPAN,
       message: 'x'.repeat(20_000),
     });
-    expect(await exporter.export([...first, exception])).toEqual({ persisted: 5, failed: 0, duplicates: 0 });
+    expect(await exporter.export([...first, exception])).toEqual({
+      persisted: 5,
+      failed: 0,
+      duplicates: 0,
+      written: { traces: 4, errors: 1 },
+      seconds: expect.any(Number) as number,
+    });
     const again = [...otlpSpans(4), first[3], { ...exception, row: { ...exception.row, trace_id: randomUUID() } } as PipelineEvent];
-    expect(await exporter.export(again)).toEqual({ persisted: 1, failed: 0, duplicates: 5 });
+    expect(await exporter.export(again)).toEqual({
+      persisted: 1,
+      failed: 0,
+      duplicates: 5,
+      written: { traces: 1, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     expect(await query('SELECT count(*) AS n FROM traces')).toEqual([{ n: 5 }]);
     expect(await query('SELECT count(*) AS n FROM errors')).toEqual([{ n: 1 }]);
   });
 
   it('stores the same span twice in one batch once', async () => {
     const { exporter, query } = await engine.open();
-    expect(await exporter.export([...otlpSpans(2), ...otlpSpans(2)])).toEqual({ persisted: 2, failed: 0, duplicates: 2 });
+    expect(await exporter.export([...otlpSpans(2), ...otlpSpans(2)])).toEqual({
+      persisted: 2,
+      failed: 0,
+      duplicates: 2,
+      written: { traces: 2, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     expect(await query('SELECT count(*) AS n FROM traces')).toEqual([{ n: 2 }]);
   });
 
@@ -101,7 +125,13 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
     const good = traceEvents(4);
     const bad = traceEvent({ kind: 'bogus' as never });
     const badError = errorEvent({ origin: 'nope' as never });
-    expect(await exporter.export([good[0], bad, good[1], badError, good[2], good[3]])).toEqual({ persisted: 4, failed: 2, duplicates: 0 });
+    expect(await exporter.export([good[0], bad, good[1], badError, good[2], good[3]])).toEqual({
+      persisted: 4,
+      failed: 2,
+      duplicates: 0,
+      written: { traces: 4, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     const ids = (await query<{ trace_id: string }>('SELECT trace_id FROM traces')).map((r) => r.trace_id).sort();
     expect(ids).toEqual(good.map((e) => e.row.trace_id).sort());
   });
@@ -129,7 +159,13 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
       span(),
       content({ input: [], output: ['assistant: hello'], time_unix_nano: 2n }),
     ]);
-    expect(result).toEqual({ persisted: 3, failed: 1, duplicates: 0 });
+    expect(result).toEqual({
+      persisted: 3,
+      failed: 1,
+      duplicates: 0,
+      written: { traces: 1, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     expect(exporter.contentStats()).toEqual({ pending: 0, joined: 2, superseded: 0, expired: 0 });
     expect(await query('SELECT input_text, input_bytes, output_text, output_bytes FROM traces')).toEqual([
       { input_text: 'user: hi', input_bytes: 8, output_text: 'assistant: hello', output_bytes: 16 },
@@ -185,7 +221,13 @@ describe.each<Engine>([sqlite, postgres])('exporter contract on $name', (engine)
     expect(opened.exporter.contentStats()).toMatchObject({ pending: 2 });
     const again = await opened.reopen();
     expect(again.exporter.contentStats()).toMatchObject({ pending: 2 });
-    expect(await again.exporter.export([span()])).toEqual({ persisted: 1, failed: 0, duplicates: 0 });
+    expect(await again.exporter.export([span()])).toEqual({
+      persisted: 1,
+      failed: 0,
+      duplicates: 0,
+      written: { traces: 1, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     expect(again.exporter.contentStats()).toMatchObject({ pending: 0, joined: 2 });
     expect(await again.query('SELECT input_text FROM traces')).toEqual([{ input_text: 'user: hi\n\nuser: hi' }]);
   });

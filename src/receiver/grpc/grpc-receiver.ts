@@ -3,7 +3,9 @@ import type { TlsFiles } from '../../config/access.js';
 import type { Logger } from '../../logger.js';
 import type { Component } from '../../pipeline/component.js';
 import type { ApiKeys } from '../api-keys.js';
+import type { InflightBudget } from '../inflight-budget.js';
 import type { ReceiverStats } from '../receiver-stats.js';
+import type { RejectionLog } from '../rejection-log.js';
 import { keyInterceptor } from './key-interceptor.js';
 import { exportHandler, serviceDefinition, type GrpcService } from './otlp-services.js';
 
@@ -21,7 +23,10 @@ export interface GrpcReceiverOptions {
   /** TLS with this certificate; plain text without. */
   tls: TlsFiles | undefined;
   stats: ReceiverStats;
+  /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the HTTP receiver. */
+  budget: InflightBudget;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted, TLS and API keys when set): the OTLP services on one port. */
@@ -36,12 +41,13 @@ export class GrpcReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, services, maxMessageBytes, keys, tls, stats, logger } = this.#options;
+    const { host, port, services, maxMessageBytes, keys, tls, stats, budget, logger, rejections } = this.#options;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxMessageBytes,
-      interceptors: keys ? [keyInterceptor(keys, stats)] : [],
+      interceptors: keys ? [keyInterceptor(keys, stats, rejections)] : [],
     });
-    for (const service of services) server.addService(serviceDefinition(service), exportHandler(service, stats, logger));
+    for (const service of services)
+      server.addService(serviceDefinition(service), exportHandler(service, stats, budget, logger, rejections));
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,

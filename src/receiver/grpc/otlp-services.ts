@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../logger.js';
-import { octError, OctError } from '../errors.js';
+import { GrpcCode, octError, OctError } from '../errors.js';
+import { DECODED_PER_BODY_BYTE, type InflightBudget } from '../inflight-budget.js';
+import type { RefusedRequest, RejectionLog } from '../rejection-log.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from '../otlp/count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, type ExportResponse } from '../otlp/encode-response.js';
@@ -11,14 +13,18 @@ export interface GrpcService {
   /** `opentelemetry.proto.collector.trace.v1.TraceService`. */
   name: string;
   /** Resolves to the `Export…ServiceResponse` bytes, or throws the `OctError` to answer. */
-  export: (body: Buffer) => Promise<Buffer>;
+  export: (body: Buffer, from: RefusedRequest) => Promise<Buffer>;
 }
 
 /** Traces and logs: the signal's shared export, answered with its response type. */
-export function signalService(name: string, exportRequest: SignalExport, response: ExportResponse): GrpcService {
+export function signalService(name: string, exportRequest: SignalExport, response: ExportResponse, rejections: RejectionLog): GrpcService {
   return {
     name,
-    export: async (body) => encodeExportResponse(response, 'protobuf', await exportRequest(body, 'protobuf', 'grpc')),
+    export: async (body, from) => {
+      const partial = await exportRequest(body, 'protobuf', 'grpc');
+      if (partial) rejections.partlyRejected(from, partial.rejected, partial.errorMessage);
+      return encodeExportResponse(response, 'protobuf', partial);
+    },
   };
 }
 
@@ -36,6 +42,9 @@ export function metricsService(stats: ReceiverStats): GrpcService {
 }
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
+
+/** `UNAVAILABLE` of 14, as the log names a gRPC status. */
+export const CODE_NAMES = Object.fromEntries(Object.entries(GrpcCode).map(([name, code]) => [code, name])) as Record<GrpcCode, string>;
 
 /**
  * The service's definition for grpc-js with pass-through (de)serializers: the request's bytes go
@@ -57,19 +66,35 @@ export function serviceDefinition(service: GrpcService): grpc.ServiceDefinition 
 
 /**
  * The unary `Export` handler: success, or the error registry's gRPC code with oct's message.
- * Anything but an `OctError` is a bug, logged and answered INTERNAL.
+ * Anything but an `OctError` is a bug, logged and answered INTERNAL. grpc-js hands over a message
+ * whole (inflated, at most OCT_MAX_BODY_BYTES), so it reserves its in-flight bytes then: the
+ * message and its decoded estimate, given back once the call is answered.
  */
-export function exportHandler(service: GrpcService, stats: ReceiverStats, logger: Logger): grpc.UntypedServiceImplementation {
+export function exportHandler(
+  service: GrpcService,
+  stats: ReceiverStats,
+  budget: InflightBudget,
+  logger: Logger,
+  rejections: RejectionLog,
+): grpc.UntypedServiceImplementation {
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    service.export(call.request).then(
-      (response) => callback(null, response),
-      (err: unknown) => {
-        countOtlp(stats, 'grpc', 'otlp_requests_failed');
-        if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
-        const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
-        callback({ code: error.entry.grpcCode, details: error.message });
-      },
-    );
+    const from = { route: `gRPC ${service.name}/Export`, client: call.getPeer() };
+    const memory = budget.open();
+    const exported = memory.grow((1 + DECODED_PER_BODY_BYTE) * call.request.length)
+      ? service.export(call.request, from)
+      : Promise.reject(memory.refusal());
+    exported
+      .finally(() => memory.release())
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          countOtlp(stats, 'grpc', 'otlp_requests_failed');
+          if (!(err instanceof OctError)) logger.error(`gRPC ${service.name}/Export: ${err instanceof Error ? err.stack : String(err)}`);
+          else rejections.refused(from, err, CODE_NAMES[err.entry.grpcCode]);
+          const error = err instanceof OctError ? err : octError('OCT_ERR_INTERNAL');
+          callback({ code: error.entry.grpcCode, details: error.message });
+        },
+      );
   };
   return { Export };
 }

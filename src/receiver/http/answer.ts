@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RETRY_AFTER_SECONDS, type OctError } from '../errors.js';
+import type { OctError } from '../errors.js';
 
 export const JSON_UTF8 = 'application/json; charset=utf-8';
 
@@ -19,7 +19,7 @@ export interface ErrorDialect {
 /** The one failure path: status, `Retry-After` and `WWW-Authenticate` from the registry, body in the route's dialect. */
 export function answerError(req: IncomingMessage, res: ServerResponse, dialect: ErrorDialect, error: OctError): void {
   const { status, retryable } = error.entry;
-  if (retryable) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (retryable) res.setHeader('Retry-After', String(error.retryAfterS));
   // A 401 names the scheme it wants (RFC 9110 §11.6.1).
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   const { contentType, body } = dialect.encode(req, error);

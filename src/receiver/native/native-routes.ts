@@ -4,7 +4,7 @@ import { errorEvents, traceEvents, type NativeEvents, type RowOptions } from '..
 import { readBody } from '../body.js';
 import { ERRORS, octError, OctError } from '../errors.js';
 import { answer, JSON_UTF8, type ErrorDialect } from '../http/answer.js';
-import { admit, requestFormat, type Route } from '../http/route.js';
+import { admit, refuseEarly, requestFormat, type Route } from '../http/route.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import { errorItemSchema, traceItemSchema } from './schema.js';
 import { validateErrors, validateTraces, type Validation } from './validate.js';
@@ -75,9 +75,10 @@ function ingestRoute<T>(endpoint: Endpoint<T>, errors: ErrorDialect, options: Na
     path: endpoint.path,
     usage: `${endpoint.noun} are sent with POST`,
     errors,
-    async handle(req, res) {
+    async handle(req, res, memory) {
       requestFormat(req, JSON_ONLY, 'application/json');
-      const body = await readBody(req, options.maxBodyBytes);
+      await refuseEarly(sink, options.admissionWaitMs, req);
+      const body = await readBody(req, options.maxBodyBytes, memory);
       const receivedAt = Date.now();
       const parsed = parseBody(body);
       if (Array.isArray(parsed) && parsed.length === 0) return answer(res, 202, JSON_UTF8, EMPTY_ANSWER);

@@ -29,7 +29,7 @@ const traceChecker: ItemChecker<NativeTrace> = {
 
 const errorChecker: ItemChecker<NativeError> = {
   schema: ajv.compile<NativeError>(errorItemSchema),
-  semantic: (item) => (Number.isNaN(parseTime(item.occurred_at)) ? [['occurred_at', `expected ${EXPECTED.occurred_at}`]] : []),
+  semantic: (item) => timeProblems(item, ['occurred_at']),
   fields: Object.keys(errorItemSchema.properties as object),
 };
 
@@ -58,14 +58,35 @@ function validateItems<T>(body: object, checker: ItemChecker<T>): Validation<T> 
   return total === 0 ? { ok: true, items: items as T[] } : { ok: false, total, problems };
 }
 
-/** What JSON Schema cannot express: times Date cannot represent (leap seconds), and their order. */
+/** 2000-01-01T00:00:00Z in epoch ms: an integer time before it is almost certainly epoch seconds. */
+export const EARLIEST_EPOCH_MS = 946_684_800_000;
+
+/**
+ * What JSON Schema cannot express: times Date cannot represent (leap seconds), and integer times
+ * that are epoch seconds (a 1970 date no dashboard window ever shows).
+ */
+function timeProblems<F extends 'start_time' | 'end_time' | 'occurred_at'>(
+  item: Partial<Record<F, string | number | null>>,
+  fields: F[],
+): [string, string][] {
+  const problems: [string, string][] = [];
+  for (const field of fields) {
+    const value = item[field];
+    if (typeof value === 'number' && value < EARLIEST_EPOCH_MS)
+      problems.push([
+        field,
+        `${value} is before 2000-01-01 in epoch milliseconds; it looks like epoch seconds: send milliseconds (${value * 1000})`,
+      ]);
+    else if (Number.isNaN(parseTime(value))) problems.push([field, `expected ${EXPECTED[field]}`]);
+  }
+  return problems;
+}
+
 function traceTimeProblems(item: NativeTrace): [string, string][] {
+  const problems = timeProblems(item, ['start_time', 'end_time']);
   const start = parseTime(item.start_time);
   const end = parseTime(item.end_time);
-  const problems: [string, string][] = [];
-  if (Number.isNaN(start)) problems.push(['start_time', `expected ${EXPECTED.start_time}`]);
-  if (Number.isNaN(end)) problems.push(['end_time', `expected ${EXPECTED.end_time}`]);
-  if (start != null && end != null && end < start) problems.push(['end_time', 'must not be before start_time']);
+  if (problems.length === 0 && start != null && end != null && end < start) problems.push(['end_time', 'must not be before start_time']);
   return problems;
 }
 

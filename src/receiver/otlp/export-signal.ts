@@ -1,8 +1,9 @@
 import type { Logger } from '../../logger.js';
+import type { RejectionLog } from '../rejection-log.js';
 import type { PipelineEvent } from '../../model/events.js';
 import type { EventSink } from '../../pipeline/sink.js';
 import { octError } from '../errors.js';
-import { admit } from '../http/route.js';
+import { admit, refuseEarly } from '../http/route.js';
 import { countOtlp, type OtlpStats, type ReceiverStats, type Transport } from '../receiver-stats.js';
 import { DecodeError } from './decode-errors.js';
 import type { ExportResponse, PartialSuccess, WireFormat } from './encode-response.js';
@@ -15,6 +16,7 @@ export interface OtlpRouteOptions {
   admissionWaitMs: number;
   stats: ReceiverStats;
   logger: Logger;
+  rejections: RejectionLog;
 }
 
 /** A decoded request mapped to pipeline events: the one result shape of every signal. */
@@ -58,6 +60,7 @@ export function signalExport<R extends { warnings: string[] }>(signal: OtlpSigna
   const counters = signal.counters;
   let warned = false;
   return async (body, format, transport) => {
+    await refuseEarly(options.sink, options.admissionWaitMs);
     const request = decodeOrRefuse(signal.decode[format], body);
     if (request.warnings.length > 0 && !warned) {
       warned = true;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { mediaType, readBody } from '../body.js';
 import { answer, type ErrorDialect } from '../http/answer.js';
-import { requestFormat, type Route } from '../http/route.js';
+import { refuseEarly, requestFormat, type Route } from '../http/route.js';
 import { countOtlp, type ReceiverStats } from '../receiver-stats.js';
 import { countMetricPoints } from './count-metric-points.js';
 import { encodeExportResponse, encodeFullSuccess, encodeStatus, type WireFormat } from './encode-response.js';
@@ -37,9 +37,14 @@ export function otlpRoute<R extends { warnings: string[] }>(signal: OtlpSignal<R
     path: signal.path,
     usage: `OTLP ${signal.noun} are sent with POST`,
     errors: httpErrors(options.stats),
-    async handle(req, res) {
+    async handle(req, res, memory) {
       const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
-      const partial = await exportRequest(await readBody(req, options.maxBodyBytes), format, 'http');
+      await refuseEarly(options.sink, options.admissionWaitMs, req);
+      const partial = await exportRequest(await readBody(req, options.maxBodyBytes, memory), format, 'http');
+      if (partial) {
+        const from = { route: `POST ${signal.path}`, client: req.socket.remoteAddress ?? 'an unknown address' };
+        options.rejections.partlyRejected(from, partial.rejected, partial.errorMessage);
+      }
       answer(res, 200, CONTENT_TYPES[format], encodeExportResponse(signal.response, format, partial));
     },
   };
@@ -56,9 +61,10 @@ export function otlpMetricsRoute(options: OtlpRouteOptions): Route {
     path: '/v1/metrics',
     usage: 'OTLP metrics are sent with POST',
     errors: httpErrors(options.stats),
-    async handle(req, res) {
+    async handle(req, res, memory) {
       const format = requestFormat(req, WIRE_FORMATS, 'application/x-protobuf or application/json');
-      countOtlp(options.stats, 'http', 'otlp_metric_points_ignored', countMetricPoints(format, await readBody(req, options.maxBodyBytes)));
+      const body = await readBody(req, options.maxBodyBytes, memory);
+      countOtlp(options.stats, 'http', 'otlp_metric_points_ignored', countMetricPoints(format, body));
       answer(res, 200, CONTENT_TYPES[format], encodeFullSuccess(format));
     },
   };

@@ -1,9 +1,11 @@
 import pg from 'pg';
+import { LogLimiter } from '../../log-limiter.js';
 import type { Logger } from '../../logger.js';
 import type { PipelineEvent } from '../../model/events.js';
 import type { Exporter, ExportResult } from '../../pipeline/exporter.js';
 import type { RetentionOptions } from '../retention-policy.js';
 import type { ContentStats } from '../sqlite/content-join.js';
+import { logRefusedRow } from '../sqlite/sqlite-exporter.js';
 import { classify } from './postgres-errors.js';
 import { PostgresWriter } from './postgres-writer.js';
 import { PostgresRetention, type PostgresRetentionStats } from './retention.js';
@@ -40,7 +42,6 @@ export interface StorageState {
   retention: PostgresRetentionStats;
 }
 
-const MAX_LOGGED_FAILURES = 10;
 /** A query that hangs this long (a network partition, a frozen server) counts as a lost connection. */
 const QUERY_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -62,6 +63,8 @@ export class PostgresExporter implements Exporter {
   readonly #retention: PostgresRetention;
   readonly #state = { engine: 'postgres' as const, writable: true, error: null as string | null, retries: 0 };
   #nextPass: NodeJS.Timeout | undefined;
+  /** Failures that repeat batch after batch: one line, then a summary a minute. */
+  readonly #repeats = new LogLimiter();
   #client: pg.Client | undefined;
   #running = false;
   #tail: Promise<unknown> = Promise.resolve();
@@ -148,7 +151,7 @@ export class PostgresExporter implements Exporter {
       try {
         this.#client ??= await this.#connect();
         const { refused, content: _content, ...result } = await this.#writer.write(this.#client, batch);
-        this.#logRefused(refused);
+        for (const row of refused) logRefusedRow(this.#repeats, this.#logger, row);
         if (unavailableSince !== undefined) {
           this.#logger.info(`PostgreSQL is writable again after ${Math.round(performance.now() - unavailableSince)} ms`);
         }
@@ -161,7 +164,12 @@ export class PostgresExporter implements Exporter {
         const message = (err as Error).message || String(err);
         if (unavailableSince === undefined) {
           unavailableSince = performance.now();
-          this.#logger.warn(`PostgreSQL is not writable (${message}); retrying the batch of ${batch.length} events with backoff`);
+          this.#repeats.note(
+            'unavailable',
+            (line) => this.#logger.warn(line),
+            () => `PostgreSQL is not writable (${message}); retrying the batch of ${batch.length} events with backoff`,
+            (n) => `${n} more batches found PostgreSQL not writable in the last minute (last: ${this.#state.error ?? message})`,
+          );
         }
         this.#state.writable = false;
         this.#state.error = message;
@@ -209,14 +217,6 @@ export class PostgresExporter implements Exporter {
         resolve();
       };
     });
-  }
-
-  #logRefused(refused: { type: string; traceId: string; reason: string }[]): void {
-    for (const row of refused.slice(0, MAX_LOGGED_FAILURES)) {
-      this.#logger.warn(`${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`);
-    }
-    if (refused.length > MAX_LOGGED_FAILURES)
-      this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
   }
 }
 

@@ -1,14 +1,14 @@
 import type { ClientBase } from 'pg';
 import type { ErrorRow, PipelineEvent, TraceRow } from '../../model/events.js';
 import type { ContentJoinOptions, ContentStats } from '../sqlite/content-join.js';
-import type { RefusedRow, WriteOutcome } from '../sqlite/sqlite-writer.js';
+import { countWritten, type RefusedRow, type WriteOutcome } from '../sqlite/sqlite-writer.js';
 import { PostgresContentJoin } from './content-join.js';
 import { callSpans, markDoubleTracing, modelCalls } from './double-tracing.js';
 import { classify } from './postgres-errors.js';
 import { ERRORS_INSERT, TRACES_INSERT, type TableInsert } from './schema.js';
 import { lockSpans } from './span-locks.js';
 
-type BatchOutcome = Omit<WriteOutcome, 'content'>;
+type BatchOutcome = Omit<WriteOutcome, 'content' | 'seconds'>;
 
 /**
  * Writes batches on the exporter's one connection: one READ COMMITTED transaction per batch, with
@@ -39,6 +39,7 @@ export class PostgresWriter {
   }
 
   async write(client: ClientBase, batch: PipelineEvent[]): Promise<WriteOutcome> {
+    const started = performance.now();
     let outcome: BatchOutcome;
     try {
       outcome = await transaction(client, () => this.#writeBatch(client, batch));
@@ -48,7 +49,7 @@ export class PostgresWriter {
       outcome = await transaction(client, () => this.#writeIsolated(client, batch));
     }
     this.#content.commit();
-    return { ...outcome, content: this.#content.stats() };
+    return { ...outcome, content: this.#content.stats(), seconds: (performance.now() - started) / 1000 };
   }
 
   async #writeBatch(client: ClientBase, batch: PipelineEvent[]): Promise<BatchOutcome> {
@@ -61,22 +62,28 @@ export class PostgresWriter {
     }
     // The same spans in the same order in every process: concurrent duplicates wait instead of deadlocking.
     traces.sort(bySpan);
-    let persisted = (await this.#insertTraces(client, traces)) + ((await insertRows(client, ERRORS_INSERT, errors)).rowCount ?? 0);
+    const written = {
+      traces: await this.#insertTraces(client, traces),
+      errors: (await insertRows(client, ERRORS_INSERT, errors)).rowCount ?? 0,
+    };
+    let persisted = written.traces + written.errors;
     for (const event of batch) if (event.type === 'content') persisted += await this.#content.store(client, event.row);
     await this.#finish(client);
-    return { persisted, failed: 0, duplicates: batch.length - persisted, refused: [] };
+    return { persisted, failed: 0, duplicates: batch.length - persisted, written, refused: [] };
   }
 
   async #writeIsolated(client: ClientBase, batch: PipelineEvent[]): Promise<BatchOutcome> {
     this.#begin();
-    const outcome: BatchOutcome = { persisted: 0, failed: 0, duplicates: 0, refused: [] };
+    const outcome: BatchOutcome = { persisted: 0, failed: 0, duplicates: 0, written: { traces: 0, errors: 0 }, refused: [] };
     for (const event of batch) {
       await client.query('SAVEPOINT row');
       try {
         const stored = await this.#insertOne(client, event);
         await client.query('RELEASE SAVEPOINT row');
-        if (stored === 1) outcome.persisted++;
-        else outcome.duplicates++;
+        if (stored === 1) {
+          outcome.persisted++;
+          countWritten(outcome.written, event.type, 1);
+        } else outcome.duplicates++;
       } catch (err) {
         if (classify(err) !== 'refused') throw err;
         await client.query('ROLLBACK TO SAVEPOINT row');

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { LogLimiter } from '../../log-limiter.js';
 import type { Logger } from '../../logger.js';
 import type { PipelineEvent } from '../../model/events.js';
 import type { Exporter, ExportResult, StorageState } from '../../pipeline/exporter.js';
@@ -6,6 +7,8 @@ import type { ContentStats } from './content-join.js';
 import type { Synchronous } from './open-database.js';
 import type { RetentionOptions } from '../retention-policy.js';
 import { DEFAULT_WAL_LIMITS, type WalLimits } from './wal/progress.js';
+import { WalStall } from './wal/stall.js';
+import type { RefusedRow } from './sqlite-writer.js';
 import type { FromWriter, StorageStats, ToWriter, WriterData } from './writer-worker.js';
 
 export interface SqliteExporterOptions {
@@ -32,11 +35,13 @@ export interface StorageHealth extends Partial<StorageStats> {
   reason: string | null;
   /** Epoch ms since when writes are refused. */
   since: number | null;
+  /** Checkpoint passes that could not copy the whole WAL: busy, or stopped short by a reader's snapshot. */
+  wal_incomplete_checkpoints: number;
+  /** How long checkpoints have stopped short of the WAL's end (0 while they copy all of it): about the age of the oldest snapshot pinning it. */
+  wal_pinned_ms: number;
 }
 
 export const RETENTION_INTERVAL_MS = 60_000;
-
-const MAX_LOGGED_FAILURES = 10;
 
 interface PendingWrite {
   size: number;
@@ -47,7 +52,7 @@ interface PendingWrite {
 /**
  * The single writer, as a pipeline component: batches go to the writer thread, which holds the
  * only read-write connection oct opens and writes each batch in one transaction. Rows the database
- * refuses are counted as failed and logged here (at most ten lines per batch); a busy database, a
+ * refuses are counted as failed and logged here (one line per reason, then a summary a minute); a busy database, a
  * full disk or a file it may not write are waited out in the writer thread, never reported as failed
  * rows (one log line when refusing starts, one when it ends).
  */
@@ -55,7 +60,11 @@ export class SqliteExporter implements Exporter {
   readonly #options: SqliteExporterOptions;
   readonly #logger: Logger;
   readonly #abort = new SharedArrayBuffer(4);
+  readonly #walStallCells = WalStall.allocate();
+  readonly #walStall = new WalStall(this.#walStallCells);
   readonly #pending = new Map<number, PendingWrite>();
+  /** Failures that repeat batch after batch (a lock held elsewhere, rows of one bad kind): one line, then a summary a minute. */
+  readonly #repeats = new LogLimiter();
   #worker: Worker | undefined;
   #content: ContentStats = { pending: 0, joined: 0, superseded: 0, expired: 0 };
   #state: StorageState = { writable: true };
@@ -79,6 +88,7 @@ export class SqliteExporter implements Exporter {
       pendingContentTtlMs: this.#options.pendingContentTtlS * 1000,
       walLimits: this.#options.walLimits ?? DEFAULT_WAL_LIMITS,
       abort: this.#abort,
+      walStall: this.#walStallCells,
       synchronous: this.#options.synchronous ?? 'NORMAL',
       retention: this.#options.retention ?? { retentionDays: 0, maxDbBytes: 0 },
       retentionIntervalMs: this.#options.retentionIntervalMs ?? RETENTION_INTERVAL_MS,
@@ -127,6 +137,8 @@ export class SqliteExporter implements Exporter {
       reason: state.writable ? null : state.reason,
       since: state.writable ? null : state.since,
       ...this.#stats,
+      wal_incomplete_checkpoints: this.#walStall.incompleteCheckpoints,
+      wal_pinned_ms: this.#walStall.pinnedMs(),
     };
   }
 
@@ -155,11 +167,21 @@ export class SqliteExporter implements Exporter {
 
   #receive(message: FromWriter): void {
     switch (message.type) {
-      case 'busy':
-        this.#logger.warn(`database is locked by another connection; retrying the batch of ${this.#pending.get(message.id)?.size ?? '?'}`);
+      case 'busy': {
+        const size = this.#pending.get(message.id)?.size ?? '?';
+        this.#repeats.note(
+          'busy',
+          (line) => this.#logger.warn(line),
+          () => `database is locked by another connection; retrying the batch of ${size}`,
+          (n) => `${n} more batches waited for a lock held by another connection in the last minute`,
+        );
         return;
+      }
       case 'warning':
         this.#logger.warn(message.message);
+        return;
+      case 'notice':
+        this.#logger.info(message.message);
         return;
       case 'refusing':
         this.#logger.error(`${message.reason}: refusing new data with 503; the ${this.#pending.size} batches held are kept and retried`);
@@ -175,11 +197,7 @@ export class SqliteExporter implements Exporter {
       case 'written': {
         const { refused, content, ...result } = message.outcome;
         this.#content = content;
-        for (const row of refused.slice(0, MAX_LOGGED_FAILURES)) {
-          this.#logger.warn(`${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`);
-        }
-        if (refused.length > MAX_LOGGED_FAILURES)
-          this.#logger.warn(`…and ${refused.length - MAX_LOGGED_FAILURES} more rows refused in the same batch`);
+        for (const row of refused) logRefusedRow(this.#repeats, this.#logger, row);
         return this.#settle(message.id, (p) => p.resolve(result));
       }
       case 'failed':
@@ -217,4 +235,14 @@ export class SqliteExporter implements Exporter {
     }
     this.#closed?.();
   }
+}
+
+/** A row the database refused: the first of each reason in full, then how many more. */
+export function logRefusedRow(repeats: LogLimiter, logger: Logger, row: RefusedRow): void {
+  repeats.note(
+    `${row.type} row: ${row.reason}`,
+    (line) => logger.warn(line),
+    () => `${row.type} row ${row.traceId} refused by the database and dropped: ${row.reason}`,
+    (n, kind) => `${n} more rows refused by the database and dropped in the last minute (${kind})`,
+  );
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PipelineEvent } from '../../model/events.js';
-import type { ExportResult } from '../../pipeline/exporter.js';
+import type { ExportResult, RowsWritten } from '../../pipeline/exporter.js';
 import { ContentJoin, type ContentStats } from './content-join.js';
 import { DoubleTracing } from './double-tracing.js';
 import { isBusy, isDiskFull, StorageFaultError, storageFault } from './faults.js';
@@ -24,7 +24,13 @@ export interface WriteOutcome extends ExportResult {
   content: ContentStats;
 }
 
-type BatchOutcome = Omit<WriteOutcome, 'content'>;
+type BatchOutcome = Omit<WriteOutcome, 'content' | 'seconds'>;
+
+/** Adds `n` stored rows of an event of `type` to `written`. */
+export function countWritten(written: RowsWritten, type: PipelineEvent['type'], n: number): void {
+  if (type === 'trace') written.traces += n;
+  else if (type === 'error') written.errors += n;
+}
 
 /** Thrown when another connection holds the write lock; the batch was not written. */
 export class DatabaseBusyError extends Error {
@@ -71,17 +77,24 @@ export class SqliteWriter {
     this.#writeBatch = db.transaction((batch: PipelineEvent[]): BatchOutcome => {
       content.begin();
       let persisted = 0;
-      for (const event of batch) persisted += insert(event);
+      const written = { traces: 0, errors: 0 };
+      for (const event of batch) {
+        const n = insert(event);
+        persisted += n;
+        countWritten(written, event.type, n);
+      }
       content.finish();
-      return { persisted, failed: 0, duplicates: batch.length - persisted, refused: [] };
+      return { persisted, failed: 0, duplicates: batch.length - persisted, written, refused: [] };
     });
     this.#writeIsolated = db.transaction((batch: PipelineEvent[]): BatchOutcome => {
       content.begin();
-      const outcome: BatchOutcome = { persisted: 0, failed: 0, duplicates: 0, refused: [] };
+      const outcome: BatchOutcome = { persisted: 0, failed: 0, duplicates: 0, written: { traces: 0, errors: 0 }, refused: [] };
       for (const event of batch) {
         try {
-          if (insertOne(event) === 1) outcome.persisted++;
-          else outcome.duplicates++;
+          if (insertOne(event) === 1) {
+            outcome.persisted++;
+            countWritten(outcome.written, event.type, 1);
+          } else outcome.duplicates++;
         } catch (err) {
           // Only a row's own fault refuses the row; a busy or failing database fails the whole batch.
           if (isBusy(err) || storageFault(err) !== undefined) throw err;
@@ -104,6 +117,7 @@ export class SqliteWriter {
    * and StorageFaultError when the storage refuses writes (faults.ts); either way nothing was written.
    */
   write(batch: PipelineEvent[]): WriteOutcome {
+    const started = performance.now();
     try {
       let outcome: BatchOutcome;
       try {
@@ -114,7 +128,7 @@ export class SqliteWriter {
         outcome = this.#writeIsolated.immediate(batch);
       }
       this.#content.commit();
-      return { ...outcome, content: this.#content.stats() };
+      return { ...outcome, content: this.#content.stats(), seconds: (performance.now() - started) / 1000 };
     } catch (err) {
       if (isBusy(err)) throw new DatabaseBusyError((err as Error).message);
       const fault = storageFault(err);

@@ -31,6 +31,7 @@ export type FromWriter =
   | { type: 'failed'; id: number; message: string }
   | { type: 'abandoned'; id: number }
   | { type: 'warning'; message: string }
+  | { type: 'notice'; message: string }
   | { type: 'refusing'; reason: string; since: number }
   | { type: 'resumed' }
   | { type: 'stats'; stats: StorageStats }
@@ -41,6 +42,8 @@ export interface WriterData extends SqliteWriterOptions {
   walLimits: WalLimits;
   /** Int32 flag set by the exporter on shutdown; wakes a busy-wait so the batch is abandoned. */
   abort: SharedArrayBuffer;
+  /** The checkpointer's WalStall cells (wal/stall.ts). */
+  walStall: SharedArrayBuffer;
   synchronous: Synchronous;
   retention: RetentionOptions;
   /** How often a retention pass starts (the first at start-up). */
@@ -94,8 +97,15 @@ try {
   wal = walFile(db, data.dbPath);
   const progress = WalProgress.allocate();
   catchUp = new WalCatchUp(wal, new WalProgress(progress), walMaxBytes(db, data.walLimits));
-  checkpointer = await startCheckpointer({ dbPath: data.dbPath, progress, intervalMs: CHECKPOINT_INTERVAL_MS, limits: data.walLimits });
+  checkpointer = await startCheckpointer({
+    dbPath: data.dbPath,
+    progress,
+    stall: data.walStall,
+    intervalMs: CHECKPOINT_INTERVAL_MS,
+    limits: data.walLimits,
+  });
   send({ type: 'ready', content: writer.contentStats() });
+  refuseUntilRoom();
   report();
   startPass();
 } catch (err) {
@@ -114,6 +124,8 @@ function startCheckpointer(checkpointerData: CheckpointerData): Promise<Worker> 
     worker.on('message', (message: FromCheckpointer) => {
       if (message.type === 'ready') resolve(worker);
       else if (message.type === 'failed') send({ type: 'warning', message: `WAL checkpoint failed: ${message.message}` });
+      else if (message.type === 'stalled') send({ type: 'warning', message: stalledWarning(message.walFrames, message.pinnedMs) });
+      else send({ type: 'notice', message: 'WAL checkpoints copy the whole WAL again; it restarts at the next write' });
     });
     worker.on('error', reject);
     worker.on('exit', () => {
@@ -122,6 +134,16 @@ function startCheckpointer(checkpointerData: CheckpointerData): Promise<Worker> 
       send({ type: 'warning', message: 'the WAL checkpointer thread stopped; checkpointing on the writer thread instead' });
     });
   });
+}
+
+function stalledWarning(walFrames: number, pinnedMs: number): string {
+  const mib = ((walFrames * (pageSize() + 24)) / 1_048_576).toFixed(1);
+  const restartMib = ((data.walLimits.restartFrames * (pageSize() + 24)) / 1_048_576).toFixed(1);
+  return (
+    `the WAL is ${mib} MiB, past its restart size (${restartMib} MiB), and checkpoints have not progressed for ${(pinnedMs / 1000).toFixed(1)} s: ` +
+    'a read transaction is probably left open on the database (a dashboard, a script or a sqlite3 shell holding a snapshot); ' +
+    'the WAL grows until it ends, and the disk guard refuses writes before the disk fills'
+  );
 }
 
 /** Stops the checkpointer, then closes the database with a final checkpoint. */
@@ -178,6 +200,25 @@ function write(id: number, batch: PipelineEvent[]): void {
     Atomics.wait(abort, 0, 0, Math.min(fault === undefined ? RETRY_MAX_MS : FAULT_RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt));
     if (Atomics.load(abort, 0) !== 0) return send({ type: 'abandoned', id });
   }
+}
+
+/**
+ * The disk guard before any batch, so readiness is right from the start: while there is too little
+ * room, no batch arrives to be retried (admission refuses them all), so room is checked again here.
+ */
+function refuseUntilRoom(): void {
+  if (closing) return;
+  const fault = guard.check();
+  if (fault === undefined) {
+    if (refusing === undefined) return;
+    refusing = undefined;
+    return send({ type: 'resumed' });
+  }
+  if (refusing === undefined) {
+    refusing = fault;
+    send({ type: 'refusing', reason: fault, since: Date.now() });
+  }
+  setTimeout(refuseUntilRoom, FAULT_RETRY_MAX_MS).unref();
 }
 
 function startPass(): void {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { HttpReceiver } from '../../../src/receiver/http-receiver.js';
+import { InflightBudget } from '../../../src/receiver/inflight-budget.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
 import { newReceiverStats } from '../../../src/receiver/receiver-stats.js';
+import { RejectionLog } from '../../../src/receiver/rejection-log.js';
+
+const logger = createLogger('silent');
 
 const receiver = () =>
   new HttpReceiver({
@@ -11,13 +15,16 @@ const receiver = () =>
     routes: [],
     defaultErrors: otlpErrors(),
     health: () => ({ status: 'ok' }),
+    budget: new InflightBudget(1024 * 1024),
+    readiness: () => ({ ready: true }),
     closeTimeoutMs: 1_000,
     keys: undefined,
     hostAllowed: undefined,
     corsOrigins: [],
     tls: undefined,
     stats: newReceiverStats(),
-    logger: createLogger('silent'),
+    logger,
+    rejections: new RejectionLog(logger),
   });
 
 describe('the HTTP receiver as a component', () => {

@@ -250,7 +250,8 @@ describe('POST /api/v1/traces', () => {
       input_bytes: Buffer.byteLength(input),
       output_text: 'assistant:',
       output_bytes: 23,
-      status_message: 'x'.repeat(10),
+      // A short field: its own 1 KiB bound, not OCT_MAX_TEXT_BYTES.
+      status_message: 'x'.repeat(50),
     });
     const attributes = row.attributes as string;
     expect(Buffer.byteLength(attributes)).toBeLessThanOrEqual(64);

@@ -12,13 +12,17 @@ async function get<T>(url: string): Promise<{ status: number; headers: Headers; 
   return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 
+const DAY = 86_400_000;
+/** Today's UTC midnight: recent enough for retention, and one day bucket for all three calls. */
+const T0 = Math.floor(Date.now() / DAY) * DAY;
+
 const CALLS = [
-  { model: 'gpt-4o', service_name: 'billing', input: 'first', start_time: 1_000_000, duration_ms: 10, input_tokens: 5, output_tokens: 1 },
-  { model: 'claude-3-5-sonnet', service_name: 'search', start_time: 2_000_000, duration_ms: 20, metadata: { route: '/q' } },
+  { model: 'gpt-4o', service_name: 'billing', input: 'first', start_time: T0 + 1_000, duration_ms: 10, input_tokens: 5, output_tokens: 1 },
+  { model: 'claude-3-5-sonnet', service_name: 'search', start_time: T0 + 2_000, duration_ms: 20, metadata: { route: '/q' } },
   {
     model: 'gpt-4o',
     service_name: 'billing',
-    start_time: 3_000_000,
+    start_time: T0 + 3_000,
     duration_ms: 30,
     status: 'error',
     status_message: 'Rate limit reached',
@@ -70,7 +74,7 @@ describe('the read API over HTTP', () => {
     expect(errors.body.items).toHaveLength(1);
 
     const stats = await get<{ rows: { calls: number; errors: number; input_tokens: number | null }[] }>(
-      `${url}/api/v1/stats?since=0&until=86400000&bucket=day`,
+      `${url}/api/v1/stats?since=${T0}&until=${T0 + DAY}&bucket=day`,
     );
     expect(stats.status).toBe(200);
     expect(stats.body.rows).toEqual([expect.objectContaining({ calls: 3, errors: 1, input_tokens: 5 })]);

@@ -48,7 +48,13 @@ describe('log-borne content in the SQLite exporter', () => {
       span(),
       content({ input: [], output: ['assistant: hello'], time_unix_nano: 2n }),
     ]);
-    expect(result).toEqual({ persisted: 3, failed: 1, duplicates: 0 });
+    expect(result).toEqual({
+      persisted: 3,
+      failed: 1,
+      duplicates: 0,
+      written: { traces: 1, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     expect(exporter.contentStats()).toEqual({ pending: 0, joined: 2, superseded: 0, expired: 0 });
     const db = new Database(dbPath, { readonly: true });
     expect(db.prepare('SELECT input_text, input_bytes, output_text, output_bytes FROM traces').get()).toEqual({

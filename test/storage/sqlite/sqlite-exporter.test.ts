@@ -28,7 +28,13 @@ describe('SQLite exporter', () => {
     const { exporter, dbPath } = await openExporter();
     const before = Date.now();
     const result = await exporter.export([traceEvent(), errorEvent(), traceEvent()]);
-    expect(result).toEqual({ persisted: 3, failed: 0, duplicates: 0 });
+    expect(result).toEqual({
+      persisted: 3,
+      failed: 0,
+      duplicates: 0,
+      written: { traces: 2, errors: 1 },
+      seconds: expect.any(Number) as number,
+    });
     await exporter.shutdown();
 
     const { exporter: again } = await openExporter({ dbPath });
@@ -88,7 +94,13 @@ describe('SQLite exporter', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(settled).toBe(false);
     lock.release();
-    expect(await pending).toEqual({ persisted: 5, failed: 0, duplicates: 0 });
+    expect(await pending).toEqual({
+      persisted: 5,
+      failed: 0,
+      duplicates: 0,
+      written: { traces: 5, errors: 0 },
+      seconds: expect.any(Number) as number,
+    });
     await exporter.shutdown();
   });
 

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { chatSpan, post, tracesRequest } from '../../logs-fixture.js';
+import { startOctProcess } from './oct-process.js';
+import { pgServer } from './setup.js';
+
+async function readyz(url: string) {
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
+}
+
+async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (const deadline = performance.now() + 20_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+  }
+}
+
+describe('GET /readyz on PostgreSQL', () => {
+  it('is 503 while the database is unreachable and ready again once a write gets through', async () => {
+    const server = pgServer();
+    const oct = await startOctProcess(await server.createDatabase(), { OCT_BATCH_TIMEOUT_MS: '20' });
+    try {
+      expect(await readyz(oct.url)).toEqual({ status: 200, body: { status: 'ready' } });
+      await server.stop();
+      expect((await post(oct.url, '/v1/traces', tracesRequest([chatSpan(1)]))).status).toBe(200);
+      const down = await until(
+        () => readyz(oct.url),
+        (r) => r.status === 503,
+        'not ready',
+      );
+      expect(down.body).toEqual({ status: 'not_ready', reason: expect.stringMatching(/^PostgreSQL is not writable: /) as string });
+      await server.start();
+      await until(
+        () => readyz(oct.url),
+        (r) => r.status === 200,
+        'ready again',
+      );
+    } finally {
+      await oct.stop();
+    }
+  });
+});
