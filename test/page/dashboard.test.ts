@@ -17,8 +17,11 @@ async function postAgentRun(url: string): Promise<void> {
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
   });
   const tracer = provider.getTracer('dashboard-test');
+  // Whole milliseconds apart, as oct stores them: the timeline's order is the spans' start order.
+  const t0 = Date.now() - 1_000;
   const agent = tracer.startSpan('invoke_agent helper', {
     attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'helper' },
+    startTime: t0,
   });
   const parent = trace.setSpan(ROOT_CONTEXT, agent);
   const chat = tracer.startSpan(
@@ -33,10 +36,11 @@ async function postAgentRun(url: string): Promise<void> {
         'gen_ai.input.messages': messages('user', 'Which umbrella should I buy?'),
         'gen_ai.output.messages': messages('assistant', 'The blue one.'),
       },
+      startTime: t0 + 10,
     },
     parent,
   );
-  chat.end();
+  chat.end(t0 + 400);
   const failing = tracer.startSpan(
     'chat claude',
     {
@@ -46,6 +50,7 @@ async function postAgentRun(url: string): Promise<void> {
         'gen_ai.request.model': 'claude-sonnet-4',
         'gen_ai.input.messages': messages('user', 'Is the blue umbrella in stock?'),
       },
+      startTime: t0 + 420,
     },
     parent,
   );
@@ -53,8 +58,8 @@ async function postAgentRun(url: string): Promise<void> {
   err.name = 'RateLimitError';
   failing.recordException(err);
   failing.setStatus({ code: SpanStatusCode.ERROR, message: '429 rate limit reached' });
-  failing.end();
-  agent.end();
+  failing.end(t0 + 600);
+  agent.end(t0 + 700);
   await provider.shutdown();
 }
 
