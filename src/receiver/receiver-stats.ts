@@ -36,6 +36,10 @@ export interface ReceiverStats extends OtlpStats {
   native_requests_failed: number;
   /** Read API requests answered with a 4xx/5xx. */
   read_requests_failed: number;
+  /** HTTP requests and gRPC calls refused for a missing or wrong API key (also counted as failed by their route). */
+  unauthenticated_requests: number;
+  /** HTTP requests refused because their Host names no loopback address (DNS rebinding; also counted as failed). */
+  wrong_host_requests: number;
   /** The OTLP counters again, split by the transport they arrived on. */
   otlp_transports: Record<Transport, OtlpStats>;
 }
@@ -63,6 +67,8 @@ export function newReceiverStats(): ReceiverStats {
     native_items_accepted: 0,
     native_requests_failed: 0,
     read_requests_failed: 0,
+    unauthenticated_requests: 0,
+    wrong_host_requests: 0,
     otlp_transports: { http: newOtlpStats(), grpc: newOtlpStats() },
   };
 }
