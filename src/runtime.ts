@@ -1,14 +1,17 @@
 import type { AddressInfo } from 'node:net';
-import { isLoopback, type Config } from './config/config.js';
+import { apiKeysOf, isLoopback, tlsOf } from './config/access.js';
+import type { Config } from './config/config.js';
 import type { Health } from './health.js';
 import { createLogger, type Logger } from './logger.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { Metrics } from './metrics/prometheus.js';
 import type { PipelineEvent } from './model/events.js';
 import type { BatchProcessor } from './pipeline/batch-processor.js';
+import { ApiKeys } from './receiver/api-keys.js';
 import { GrpcReceiver } from './receiver/grpc/grpc-receiver.js';
 import { metricsService, signalService } from './receiver/grpc/otlp-services.js';
 import { HttpReceiver, type Readiness } from './receiver/http-receiver.js';
+import { loopbackHost } from './receiver/http/loopback-host.js';
 import { InflightBudget } from './receiver/inflight-budget.js';
 import { nativeErrors, nativeRoutes } from './receiver/native/native-routes.js';
 import { CONTENT_HINT_DEFAULTS, ContentHint } from './receiver/otlp/content-hint.js';
@@ -39,9 +42,10 @@ export class Runtime {
   readonly #receiver: HttpReceiver;
   /** Unset when OCT_GRPC_PORT is `off`. */
   readonly #grpc: GrpcReceiver | undefined;
-  /** Unset when the read API is off: a non-loopback listener (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
+  /** Unset when the read API is off: a non-loopback listener without keys (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
+  readonly #keys: ApiKeys | undefined;
   readonly #budget: InflightBudget;
   readonly #rejections: RejectionLog;
   readonly #metrics = new Metrics(() => this.health());
@@ -70,7 +74,11 @@ export class Runtime {
     const traces = { ...tracesSignal(otlp), admitted: (events: readonly PipelineEvent[]) => hint.observe(events) };
     const logs = logsSignal(otlp);
     const closeTimeoutMs = Math.min(5_000, config.shutdownTimeoutMs);
-    this.#reader = isLoopback(config.host) && config.databaseUrl === null ? new TraceReader({ dbPath: config.dbPath }) : undefined;
+    const keys = apiKeysOf(config);
+    this.#keys = keys.length > 0 ? new ApiKeys(keys) : undefined;
+    const tls = tlsOf(config);
+    const loopback = isLoopback(config.host);
+    this.#reader = (loopback || this.#keys) && config.databaseUrl === null ? new TraceReader({ dbPath: config.dbPath }) : undefined;
     const readErrors = nativeErrors(() => this.#receiverStats.read_requests_failed++);
     // The dashboard shows what the read API answers, so it is served under the same rule.
     const reads = this.#reader ? [...readRoutes(this.#reader, readErrors), ...pageRoutes(readErrors)] : [];
@@ -97,6 +105,12 @@ export class Runtime {
       closeTimeoutMs,
       maxConnections: config.maxConnections,
       connectionRefused: () => this.#receiverStats.http_connections_refused++,
+      keys: this.#keys,
+      // Without keys only a loopback listener serves anyone, and then only pages addressed to loopback names.
+      hostAllowed: loopback && !this.#keys ? loopbackHost(config.host) : undefined,
+      corsOrigins: config.corsOrigins,
+      tls,
+      stats: this.#receiverStats,
       logger,
       rejections: this.#rejections,
     });
@@ -118,6 +132,8 @@ export class Runtime {
             ],
             maxMessageBytes: config.maxBodyBytes,
             closeTimeoutMs,
+            keys: this.#keys,
+            tls,
             stats: this.#receiverStats,
             budget: this.#budget,
             logger,
@@ -137,16 +153,22 @@ export class Runtime {
     this.#started = true;
     const address = this.#receiver.address();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${host}:${address.port}`;
+    const url = `${this.config.tlsCertFile === null ? 'http' : 'https'}://${host}:${address.port}`;
     const grpcPort = this.#grpc?.port();
     const grpc = grpcPort === undefined ? 'OTLP/gRPC off' : `OTLP/gRPC on ${host}:${grpcPort}`;
     const { databaseUrl } = this.config;
     this.#logger.info(
       `listening on ${url}, ${grpc}, writing to ${databaseUrl === null ? this.config.dbPath : withoutPassword(databaseUrl)}`,
     );
+    if (this.#keys) this.#logger.info("API keys set: every route but the public ones (health checks, the dashboard's files) needs one");
+    else if (!isLoopback(this.config.host))
+      this.#logger.warn(`OCT_AUTH=none: anyone who can reach ${this.config.host} may send data, without a key`);
     if (databaseUrl !== null)
       this.#logger.info('read API off: it reads the SQLite file; query PostgreSQL directly (README "When one machine is not enough")');
-    else if (!this.#reader) this.#logger.warn(`read API off: ${this.config.host} is not a loopback address and oct has no API keys yet`);
+    else if (!this.#reader)
+      this.#logger.warn(
+        `read API and dashboard off: ${this.config.host} is not a loopback address and OCT_AUTH=none, so they would show stored prompts to anyone; set OCT_API_KEY to serve them behind the key`,
+      );
     return { ...address, url, grpcPort };
   }
 

@@ -10,7 +10,7 @@ export function version(): string {
 /** A setting's default as help and README show it; `(none)` when it has no value. */
 export function defaultOf(setting: Setting): string {
   const value = defaultConfig()[setting.key];
-  return value === undefined || value === null || value === '' ? '(none)' : String(value);
+  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0) ? '(none)' : String(value);
 }
 
 /** `oct --help`: every setting's flag, variable, default and meaning, from the settings table. */
@@ -32,7 +32,8 @@ export function helpText(): string {
     '',
     'Import:',
     '  --url <url>   post to the oct running at <url> (e.g. http://127.0.0.1:4318); without it, the import',
-    '                writes --db itself, which no running oct may be writing (stop it, or use --url)',
+    '                writes --db itself, which no running oct may be writing (stop it, or use --url); the first',
+    '                key of --api-key / --api-key-file is sent as Authorization: Bearer <key>',
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import type { LogLevel } from '../logger.js';
+import { accessErrors } from './access.js';
 import { SETTINGS } from './settings.js';
 
 /**
@@ -63,6 +64,17 @@ export interface Config {
   errorsFrom: 'all' | 'genai';
   /** The user's price table, consulted before the shipped one (OCT_PRICING_FILE). */
   pricingFile: string | null;
+  /** Keys a request must present (`Authorization: Bearer …` or `x-api-key`); several while rotating (OCT_API_KEY). */
+  apiKeys: string[];
+  /** A file of API keys, instead of OCT_API_KEY (OCT_API_KEY_FILE); `apiKeysOf` reads it. */
+  apiKeyFile: string | null;
+  /** `key`: beyond loopback only with API keys; `none`: the explicit opt-out for a trusted network (OCT_AUTH). */
+  auth: 'key' | 'none';
+  /** PEM certificate (chain) and its private key: HTTPS and TLS on gRPC; both or neither (OCT_TLS_CERT_FILE, OCT_TLS_KEY_FILE). */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** Browser origins given CORS headers; `*` is any; empty: no CORS headers (OCT_CORS_ORIGINS). */
+  corsOrigins: string[];
   /** `debug` also every refused request (with what a library said about a body it could not read); `info` lifecycle events, failures and summaries of refusals; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
@@ -91,6 +103,12 @@ export function defaultConfig(): Config {
     ack: 'queue',
     errorsFrom: 'all',
     pricingFile: null,
+    apiKeys: [],
+    apiKeyFile: null,
+    auth: 'key',
+    tlsCertFile: null,
+    tlsKeyFile: null,
+    corsOrigins: [],
     logLevel: 'info',
   };
 }
@@ -126,15 +144,10 @@ export function loadConfig(env: Env = process.env, flags: Env = {}): ConfigResul
       `OCT_MAX_INFLIGHT_MB is invalid: expected at least ${INFLIGHT_BYTES_PER_BODY_BYTE} × OCT_MAX_BODY_BYTES (${leastInflightMb}), so the largest request fits (actual: '${config.maxInflightMb}')`,
     );
   }
+  if (errors.length === 0) errors.push(...accessErrors(config));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
 }
 
 const MIB = 1024 * 1024;
 
 const isSet = (raw: string | undefined): raw is string => raw !== undefined && raw.trim() !== '';
-
-/** Whether `host` only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}

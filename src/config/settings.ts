@@ -54,6 +54,38 @@ export const oneOf = <T extends string>(...values: T[]): Parser<T> => ({
   parse: (raw) => values.find((v) => v === raw.toLowerCase()),
 });
 
+/** Visible ASCII, as an `Authorization` header carries a key unchanged. */
+const KEY = /^[\x21-\x7e]+$/;
+
+/** API keys in `raw`, split at commas (and, in a key file, line ends); undefined when one is not a valid key or there is none. */
+export function parseKeys(raw: string, separators = /,/): string[] | undefined {
+  const keys = raw
+    .split(separators)
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  return keys.length > 0 && keys.every((k) => KEY.test(k)) ? keys : undefined;
+}
+
+/** Comma-separated API keys; never shown, not even in the error line. */
+const apiKeys: Parser<string[]> = {
+  expected: 'one key or several separated by commas, each of visible ASCII characters',
+  parse: (raw) => parseKeys(raw),
+  shown: () => '***',
+};
+
+/** `*`, or comma-separated origins as browsers send them (`https://app.example:8443`, no path). */
+const origins: Parser<string[]> = {
+  expected: "'*' or comma-separated origins such as https://app.example",
+  parse: (raw) => {
+    const list = raw
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '');
+    const valid = (o: string) => o === '*' || (URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o);
+    return list.length > 0 && list.every(valid) ? list : undefined;
+  },
+};
+
 const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
 /** A `postgres://` or `postgresql://` URL; `sslmode`, when given, one that node-postgres knows. */
@@ -131,5 +163,16 @@ export const SETTINGS: readonly Setting[] = [
     text('a file path'),
     "your own price table (pricing/model-prices.json's format), consulted first",
   ),
+  setting('OCT_API_KEY', 'apiKeys', apiKeys, 'API keys clients must send (comma-separated to rotate); prefer the variable or a file'),
+  setting(
+    'OCT_API_KEY_FILE',
+    'apiKeyFile',
+    text('a file path'),
+    'a file of API keys, one per line or comma-separated (instead of OCT_API_KEY)',
+  ),
+  setting('OCT_AUTH', 'auth', oneOf('key', 'none'), "'none' serves without keys beyond loopback (a trusted network only)"),
+  setting('OCT_TLS_CERT_FILE', 'tlsCertFile', text('a file path'), 'PEM certificate (chain): HTTPS and TLS on gRPC, with OCT_TLS_KEY_FILE'),
+  setting('OCT_TLS_KEY_FILE', 'tlsKeyFile', text('a file path'), "the PEM private key of OCT_TLS_CERT_FILE's certificate"),
+  setting('OCT_CORS_ORIGINS', 'corsOrigins', origins, "browser origins allowed to call oct ('*': any); none: no CORS headers"),
   setting('OCT_LOG_LEVEL', 'logLevel', oneOf('debug', 'info', 'warn', 'silent'), 'what oct logs'),
 ];

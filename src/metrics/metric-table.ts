@@ -88,6 +88,16 @@ export const METRICS: readonly MetricSpec[] = [
     ],
   },
   counter('oct_receiver_accepted_native_items_total', 'Native trace and error items admitted', (h) => h.receiver.native_items_accepted),
+  counter(
+    'oct_receiver_unauthenticated_requests_total',
+    'HTTP requests and gRPC calls refused for a missing or wrong API key',
+    (h) => h.receiver.unauthenticated_requests,
+  ),
+  counter(
+    'oct_receiver_wrong_host_requests_total',
+    'HTTP requests refused because their Host names no loopback address (DNS rebinding)',
+    (h) => h.receiver.wrong_host_requests,
+  ),
 
   counter(
     'oct_pipeline_received_events_total',

@@ -9,10 +9,12 @@ export const GrpcCode = {
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
@@ -48,6 +50,20 @@ const entry = <A extends unknown[]>(
 });
 
 export const ERRORS = {
+  /** No API key, or not one of oct's; answered with `WWW-Authenticate: Bearer`. */
+  OCT_ERR_UNAUTHENTICATED: entry(401, GrpcCode.UNAUTHENTICATED, false, (presented: boolean) =>
+    presented
+      ? "the API key is not one of oct's (OCT_API_KEY)"
+      : 'an API key is required: send Authorization: Bearer <key> or x-api-key: <key> (OCT_API_KEY)',
+  ),
+  /** DNS rebinding: a loopback listener without API keys answers only requests addressed to a loopback name. */
+  OCT_ERR_WRONG_HOST: entry(
+    403,
+    GrpcCode.PERMISSION_DENIED,
+    false,
+    (host: string) =>
+      `Host '${host}' is not a loopback name; without an API key oct answers only requests to localhost, 127.0.0.1 or [::1] (OCT_API_KEY lifts this)`,
+  ),
   OCT_ERR_NOT_FOUND: entry(
     404,
     GrpcCode.NOT_FOUND,

@@ -1,14 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import express from 'express';
 import type { Request, Response } from 'express';
+import type { TlsFiles } from '../config/access.js';
 import type { Logger } from '../logger.js';
 import type { Component } from '../pipeline/component.js';
 import { readOff } from './body.js';
+import { presentedKeys, type ApiKeys } from './api-keys.js';
 import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
-import type { InflightBudget } from './inflight-budget.js';
+import { cors } from './http/cors.js';
 import type { Route } from './http/route.js';
+import type { InflightBudget } from './inflight-budget.js';
+import type { ReceiverStats } from './receiver-stats.js';
 import type { RejectionLog } from './rejection-log.js';
 
 export interface HttpReceiverOptions {
@@ -30,6 +35,15 @@ export interface HttpReceiverOptions {
   connectionRefused: () => void;
   /** How long a client may take over a request; `SLOW_CLIENT_LIMITS` unless a test needs shorter ones. */
   slowClients?: SlowClientLimits;
+  /** When set, every route not marked `public` needs one of these keys. */
+  keys: ApiKeys | undefined;
+  /** When set, requests whose Host it refuses are answered 403 (a loopback listener without keys). */
+  hostAllowed: ((req: IncomingMessage) => boolean) | undefined;
+  /** Origins given CORS headers (OCT_CORS_ORIGINS); empty: none. */
+  corsOrigins: readonly string[];
+  /** HTTPS with this certificate; plain HTTP without. */
+  tls: TlsFiles | undefined;
+  stats: ReceiverStats;
   logger: Logger;
   rejections: RejectionLog;
 }
@@ -56,7 +70,11 @@ const RECENT_MS = 250;
 /** Whether oct should be sent traffic; `reason` says why not. */
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
-/** The HTTP server: every route plus `/healthz` and `/readyz` on one port, one express path per route. */
+/**
+ * The HTTP server: every route plus `/healthz` and `/readyz` on one port, one express path per
+ * route. Access is checked here, for every route alike: CORS preflights first, then the Host
+ * rule, then the API key (routes marked `public` excepted), before a handler reads anything.
+ */
 export class HttpReceiver implements Component {
   readonly #options: HttpReceiverOptions;
   readonly #limits: SlowClientLimits;
@@ -77,19 +95,19 @@ export class HttpReceiver implements Component {
   /** Listens; `address()` then tells the bound port (useful with port 0). */
   async start(): Promise<void> {
     const { headersTimeoutMs, requestTimeoutMs } = this.#limits;
-    const server = createServer(
-      // Node checks both timeouts on this interval (30 s by default), so it bounds how late they fire.
-      {
-        headersTimeout: headersTimeoutMs,
-        requestTimeout: requestTimeoutMs,
-        connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
-      },
-      this.#handler(),
-    );
+    const { tls } = this.#options;
+    // Node checks both timeouts on this interval (30 s by default), so it bounds how late they fire.
+    const timeouts = {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+    };
+    const server = tls ? createTlsServer({ ...tls, ...timeouts }, this.#handler()) : createServer(timeouts, this.#handler());
     // Node closes connections past the cap without a word; 'drop' is the only sign of them.
     server.maxConnections = this.#options.maxConnections;
     server.on('drop', this.#options.connectionRefused);
-    server.on('connection', (socket: Socket) => {
+    // The socket requests arrive on: over TLS, the TLS socket, not the TCP one under it.
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#connections.set(socket, { at: performance.now(), bytesRead: 0 });
       socket.once('close', () => this.#connections.delete(socket));
     });
@@ -117,6 +135,7 @@ export class HttpReceiver implements Component {
         path: '/healthz',
         usage: 'health is read with GET',
         errors: defaultErrors,
+        public: true,
         handle: (_req, res) => answer(res, 200, JSON_UTF8, JSON.stringify(health())),
       },
       {
@@ -124,6 +143,7 @@ export class HttpReceiver implements Component {
         path: '/readyz',
         usage: 'readiness is read with GET',
         errors: defaultErrors,
+        public: true,
         handle: (_req, res) => {
           const state = readiness();
           const body = state.ready ? { status: 'ready' } : { status: 'not_ready', reason: state.reason };
@@ -136,6 +156,13 @@ export class HttpReceiver implements Component {
     for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
     for (const [path, served] of byPath) {
       const route = router.route(path);
+      const open = served.every((r) => r.public);
+      route.all((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+        const errors = (served.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD')) ?? served[0]).errors;
+        const refusal = this.#refusal(req, open);
+        if (refusal) this.#fail(req, res, errors, refusal);
+        else next();
+      });
       for (const r of served) route[r.method === 'GET' ? 'get' : 'post'](this.#serve(r));
       const allow = served.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])).join(', ');
       route.all((req: IncomingMessage, res: ServerResponse) => {
@@ -153,10 +180,14 @@ export class HttpReceiver implements Component {
     const notFound = (req: IncomingMessage, res: ServerResponse) => {
       const path = pathOf(req);
       const errors = bySegment.get(firstSegment(path)) ?? defaultErrors;
+      // Without the key, not even the list of routes.
+      const refusal = this.#refusal(req, false);
+      if (refusal) return this.#fail(req, res, errors, refusal);
       const error = octError('OCT_ERR_NOT_FOUND', req.method ?? '', path, served);
       this.#logRefused(req, error);
       answerError(req, res, errors, error);
     };
+    const preflight = cors(this.#options.corsOrigins);
     return (req, res) => {
       if (this.#stopping) res.setHeader('Connection', 'close');
       this.#open.add(res);
@@ -166,9 +197,24 @@ export class HttpReceiver implements Component {
         this.#open.delete(res);
         if (this.#connections.has(socket)) this.#connections.set(socket, { at: performance.now(), bytesRead: socket.bytesRead });
       });
+      if (preflight(req, res)) return;
       // The router reads only node's fields of req and res.
       router(req as Request, res as Response, (err?: unknown) => (err ? this.#fail(req, res, defaultErrors, err) : notFound(req, res)));
     };
+  }
+
+  /** Why a request may not reach its route, counted; undefined when it may. Never logs what a client sent as its key. */
+  #refusal(req: IncomingMessage, open: boolean): OctError | undefined {
+    const { hostAllowed, keys, stats } = this.#options;
+    if (hostAllowed && !hostAllowed(req)) {
+      stats.wrong_host_requests++;
+      return octError('OCT_ERR_WRONG_HOST', req.headers.host ?? '');
+    }
+    if (!keys || open) return undefined;
+    const presented = presentedKeys(req.headers.authorization, firstValue(req.headers['x-api-key']));
+    if (keys.accepts(presented)) return undefined;
+    stats.unauthenticated_requests++;
+    return octError('OCT_ERR_UNAUTHENTICATED', presented.length > 0);
   }
 
   #serve(route: Route) {
@@ -280,6 +326,8 @@ export class HttpReceiver implements Component {
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?', 1)[0];
 }
+
+const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** `api` of `/api/v1/traces`. */
 function firstSegment(path: string): string {

@@ -38,6 +38,10 @@ export interface ReceiverStats extends OtlpStats {
   read_requests_failed: number;
   /** HTTP connections closed on arrival because OCT_MAX_CONNECTIONS were open. */
   http_connections_refused: number;
+  /** HTTP requests and gRPC calls refused for a missing or wrong API key (also counted as failed by their route). */
+  unauthenticated_requests: number;
+  /** HTTP requests refused because their Host names no loopback address (DNS rebinding; also counted as failed). */
+  wrong_host_requests: number;
   /** The OTLP counters again, split by the transport they arrived on. */
   otlp_transports: Record<Transport, OtlpStats>;
 }
@@ -66,6 +70,8 @@ export function newReceiverStats(): ReceiverStats {
     native_requests_failed: 0,
     read_requests_failed: 0,
     http_connections_refused: 0,
+    unauthenticated_requests: 0,
+    wrong_host_requests: 0,
     otlp_transports: { http: newOtlpStats(), grpc: newOtlpStats() },
   };
 }

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { apiKeysOf } from '../../src/config/access.js';
 import { defaultConfig, loadConfig } from '../../src/config/config.js';
+import { matching } from '../receiver/matchers.js';
 
 describe('configuration', () => {
   it('uses the product defaults when nothing is set', () => {
@@ -43,6 +47,9 @@ describe('configuration', () => {
       OCT_ACK: 'commit',
       OCT_ERRORS_FROM: 'genai',
       OCT_PRICING_FILE: '/tmp/prices.json',
+      OCT_API_KEY: 'k1, k2',
+      OCT_AUTH: 'KEY',
+      OCT_CORS_ORIGINS: 'https://app.example, http://localhost:5173',
       OCT_LOG_LEVEL: 'warn',
     });
     expect(result).toEqual({
@@ -70,6 +77,12 @@ describe('configuration', () => {
         pendingContentTtlS: 30,
         errorsFrom: 'genai',
         pricingFile: '/tmp/prices.json',
+        apiKeys: ['k1', 'k2'],
+        apiKeyFile: null,
+        auth: 'key',
+        tlsCertFile: null,
+        tlsKeyFile: null,
+        corsOrigins: ['https://app.example', 'http://localhost:5173'],
         logLevel: 'warn',
       },
     });
@@ -110,5 +123,82 @@ describe('configuration', () => {
     const names = new Set(source.match(/OCT_[A-Z_]+/g));
     expect(names.size).toBeGreaterThanOrEqual(12);
     for (const name of names) expect(readme, `${name} missing from README`).toContain(`\`${name}\``);
+  });
+});
+
+describe('access settings', () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'oct-access-'));
+  const REFUSAL =
+    'OCT_HOST=0.0.0.0 is not a loopback address and no API key is set: set OCT_API_KEY (or OCT_API_KEY_FILE) so clients must present a key, or OCT_AUTH=none to accept anyone who can reach the port (a trusted network only)';
+
+  it('refuses a listener beyond loopback without a key, in one line naming OCT_API_KEY and OCT_AUTH=none', () => {
+    expect(loadConfig({ OCT_HOST: '0.0.0.0' })).toEqual({ ok: false, errors: [REFUSAL] });
+    expect(loadConfig({ OCT_HOST: '0.0.0.0', OCT_AUTH: 'none' })).toMatchObject({ ok: true, config: { auth: 'none', apiKeys: [] } });
+    expect(loadConfig({ OCT_HOST: '0.0.0.0', OCT_API_KEY: 'k' })).toMatchObject({ ok: true, config: { apiKeys: ['k'] } });
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) expect(loadConfig({ OCT_HOST: host }).ok, host).toBe(true);
+  });
+
+  it('never shows a key, not even an invalid one', () => {
+    expect(loadConfig({ OCT_API_KEY: 'good, bad key' })).toEqual({
+      ok: false,
+      errors: ["OCT_API_KEY is invalid: expected one key or several separated by commas, each of visible ASCII characters (actual: '***')"],
+    });
+    expect(loadConfig({ OCT_API_KEY: ' , ' }).ok).toBe(false);
+  });
+
+  it('reads keys from OCT_API_KEY_FILE, one per line or comma-separated; not together with OCT_API_KEY or OCT_AUTH=none', () => {
+    const file = path.join(dir(), 'keys');
+    fs.writeFileSync(file, 'first-key\r\n\n second-key , third-key\n');
+    const loaded = loadConfig({ OCT_API_KEY_FILE: file, OCT_HOST: '0.0.0.0' });
+    expect(loaded.ok && apiKeysOf(loaded.config)).toEqual(['first-key', 'second-key', 'third-key']);
+    expect(loadConfig({ OCT_API_KEY_FILE: file, OCT_API_KEY: 'k' })).toEqual({
+      ok: false,
+      errors: ['OCT_API_KEY and OCT_API_KEY_FILE are both set: set one of them'],
+    });
+    expect(loadConfig({ OCT_API_KEY_FILE: file, OCT_AUTH: 'none' })).toEqual({
+      ok: false,
+      errors: ['OCT_AUTH=none turns API keys off, but OCT_API_KEY_FILE is set: unset one'],
+    });
+    fs.writeFileSync(file, '\n\n');
+    expect(loadConfig({}, { 'api-key-file': file })).toEqual({
+      ok: false,
+      errors: ['OCT_API_KEY_FILE holds no valid key: expected keys of visible ASCII characters, one per line or comma-separated'],
+    });
+    expect(loadConfig({ OCT_API_KEY_FILE: path.join(dir(), 'missing') })).toEqual({
+      ok: false,
+      errors: [matching(/^OCT_API_KEY_FILE cannot be read: ENOENT: no such file or directory/)],
+    });
+  });
+
+  it('takes both TLS files or neither, and stops on files that are not a certificate and its key', () => {
+    const d = dir();
+    const pem = path.join(d, 'not.pem');
+    fs.writeFileSync(pem, 'not a certificate');
+    expect(loadConfig({ OCT_TLS_CERT_FILE: pem })).toEqual({
+      ok: false,
+      errors: ['OCT_TLS_CERT_FILE is set without OCT_TLS_KEY_FILE: set both (a certificate and its private key) or neither'],
+    });
+    expect(loadConfig({ OCT_TLS_KEY_FILE: pem })).toEqual({
+      ok: false,
+      errors: ['OCT_TLS_KEY_FILE is set without OCT_TLS_CERT_FILE: set both (a certificate and its private key) or neither'],
+    });
+    expect(loadConfig({ OCT_TLS_CERT_FILE: pem, OCT_TLS_KEY_FILE: pem })).toEqual({
+      ok: false,
+      errors: [matching(/^OCT_TLS_CERT_FILE and OCT_TLS_KEY_FILE are not a PEM certificate and its private key: /)],
+    });
+    expect(loadConfig({ OCT_TLS_CERT_FILE: path.join(d, 'none.pem'), OCT_TLS_KEY_FILE: pem })).toEqual({
+      ok: false,
+      errors: [matching(/^OCT_TLS_CERT_FILE cannot be read: ENOENT/)],
+    });
+  });
+
+  it('takes CORS origins as a comma list or *, and refuses what is not an origin', () => {
+    expect(loadConfig({ OCT_CORS_ORIGINS: '*' })).toMatchObject({ ok: true, config: { corsOrigins: ['*'] } });
+    expect(loadConfig({ OCT_CORS_ORIGINS: 'https://app.example/' })).toEqual({
+      ok: false,
+      errors: [
+        "OCT_CORS_ORIGINS is invalid: expected '*' or comma-separated origins such as https://app.example (actual: 'https://app.example/')",
+      ],
+    });
   });
 });

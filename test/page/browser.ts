@@ -31,10 +31,15 @@ export async function keepScreenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Posts native items and returns their trace_ids. */
-export async function postNative(url: string, route: 'traces' | 'errors', items: object[]): Promise<string[]> {
+export async function postNative(
+  url: string,
+  route: 'traces' | 'errors',
+  items: object[],
+  headers: Record<string, string> = {},
+): Promise<string[]> {
   const res = await fetch(`${url}/api/v1/${route}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(items),
   });
   if (res.status !== 202) throw new Error(`POST /api/v1/${route}: ${res.status} ${await res.text()}`);

@@ -252,4 +252,44 @@ describe('the dashboard in Chromium', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
     await close(page);
   });
+
+  it('asks for the API key when the read API answers 401, keeps it for the tab, sends it as a Bearer token, and forgets it', async () => {
+    const key = 'dashboard-key-0123456789';
+    const oct = await startOct({ apiKeys: [key] });
+    await postNative(oct.url, 'traces', [{ model: 'gpt-4o', input: 'a guarded question', output: 'a guarded answer' }], {
+      authorization: `Bearer ${key}`,
+    });
+    await waitFor(() => count(oct.db, 'traces') === 1, 5_000, '1 row');
+    const page = await open(`${oct.url}/#/calls`);
+    const authorizations: (string | undefined)[] = [];
+    page.on('request', (req) => (req.url().includes('/api/v1/') ? authorizations.push(req.headers().authorization) : undefined));
+
+    const dialog = page.getByRole('dialog', { name: 'API key' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.textContent()).toContain('This oct asks for an API key (OCT_API_KEY) to read its data.');
+    // A wrong key is refused and asked for again.
+    await dialog.getByLabel('Key').fill('not-the-key');
+    await dialog.getByLabel('Key').press('Enter');
+    await expect
+      .poll(() => page.locator('#key-message').textContent())
+      .toBe('oct refused that key. Enter the API key (OCT_API_KEY) again.');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByLabel('Key').fill(key);
+    await dialog.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => rows(page).allTextContents()).toEqual([expect.stringContaining('a guarded question') as unknown]);
+    expect(await dialog.isVisible()).toBe(false);
+    expect(await page.evaluate(`sessionStorage.getItem('oct.apiKey')`)).toBe(key);
+    expect(authorizations).toContain(`Bearer ${key}`);
+
+    // A reload in the same tab keeps the key; "Forget key" drops it and the question comes back.
+    await page.reload();
+    await expect.poll(() => rows(page).count()).toBe(1);
+    expect(await dialog.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Forget key' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await page.evaluate(`sessionStorage.getItem('oct.apiKey')`)).toBeNull();
+    await page.context().close();
+    // The browser reports each 401 it was answered; nothing else went wrong.
+    expect(problems.get(page)!.filter((p) => !p.includes('status of 401'))).toEqual([]);
+  });
 });

@@ -8,7 +8,14 @@ const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf
 const NATIVE_ONLY: ErrorCode[] = ['OCT_ERR_INVALID_ITEMS'];
 /** Codes only the read API raises, and the shared ones it can answer with. */
 const READ_ONLY: ErrorCode[] = ['OCT_ERR_INVALID_PARAMETER', 'OCT_ERR_UNKNOWN_TRACE', 'OCT_ERR_READ_UNAVAILABLE'];
-const READ: ErrorCode[] = [...READ_ONLY, 'OCT_ERR_NOT_FOUND', 'OCT_ERR_METHOD_NOT_ALLOWED', 'OCT_ERR_INTERNAL'];
+const READ: ErrorCode[] = [
+  ...READ_ONLY,
+  'OCT_ERR_UNAUTHENTICATED',
+  'OCT_ERR_WRONG_HOST',
+  'OCT_ERR_NOT_FOUND',
+  'OCT_ERR_METHOD_NOT_ALLOWED',
+  'OCT_ERR_INTERNAL',
+];
 
 /** The statuses in the first column of the table that follows `heading` in README.md. */
 function tableStatuses(heading: string): Set<number> {
@@ -53,6 +60,8 @@ describe('the error registry', () => {
 
   it.each([
     [400, 3],
+    [401, 16],
+    [403, 7],
     [404, 5],
     [405, 12],
     [413, 8],

@@ -116,10 +116,10 @@ describe('SIGTERM', () => {
     // Beside the load: an idle keep-alive connection, one whose headers straddle the signal, one whose body does.
     const idle = connect(port);
     await idle.connected;
-    idle.socket.write(`GET /healthz HTTP/1.1\r\nHost: oct\r\n\r\n`);
+    idle.socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     await waitFor(() => idle.received().includes('\r\n\r\n'), 5_000, 'the idle connection answered');
     const body = request(100, 0);
-    const headers = `POST /v1/traces HTTP/1.1\r\nHost: oct\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const headers = `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
     const headersStraddle = connect(port);
     const bodyStraddle = connect(port);
     await Promise.all([headersStraddle.connected, bodyStraddle.connected]);

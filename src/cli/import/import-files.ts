@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { apiKeysOf } from '../../config/access.js';
 import type { Config } from '../../config/config.js';
 import type { NativeError, NativeTrace } from '../../model/native.js';
 import { BadRecord, decodeRecord } from './decode-record.js';
@@ -28,7 +29,9 @@ export async function importFiles(config: Config, files: string[], url: string |
   }
   let target: ImportTarget;
   try {
-    target = url ? new UrlTarget(url) : new DbTarget(config);
+    // A running oct that wants a key gets the first one oct would accept itself (OCT_API_KEY, --api-key-file).
+    const [key] = apiKeysOf(config);
+    target = url ? new UrlTarget(url, key === undefined ? {} : { authorization: `Bearer ${key}` }) : new DbTarget(config);
   } catch (err) {
     process.stderr.write(`oct: could not start: ${(err as Error).message}\n`);
     return 1;

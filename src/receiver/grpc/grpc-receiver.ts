@@ -1,9 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
+import type { TlsFiles } from '../../config/access.js';
 import type { Logger } from '../../logger.js';
 import type { Component } from '../../pipeline/component.js';
+import type { ApiKeys } from '../api-keys.js';
 import type { InflightBudget } from '../inflight-budget.js';
 import type { ReceiverStats } from '../receiver-stats.js';
 import type { RejectionLog } from '../rejection-log.js';
+import { keyInterceptor } from './key-interceptor.js';
 import { exportHandler, serviceDefinition, type GrpcService } from './otlp-services.js';
 
 export interface GrpcReceiverOptions {
@@ -15,6 +18,10 @@ export interface GrpcReceiverOptions {
   maxMessageBytes: number;
   /** How long shutdown waits for in-flight calls before cancelling them. */
   closeTimeoutMs: number;
+  /** When set, every call needs one of these keys. */
+  keys: ApiKeys | undefined;
+  /** TLS with this certificate; plain text without. */
+  tls: TlsFiles | undefined;
   stats: ReceiverStats;
   /** The in-flight budget (OCT_MAX_INFLIGHT_MB), shared with the HTTP receiver. */
   budget: InflightBudget;
@@ -22,7 +29,7 @@ export interface GrpcReceiverOptions {
   rejections: RejectionLog;
 }
 
-/** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted): the OTLP services on one port. */
+/** The OTLP/gRPC server (HTTP/2, gzip-compressed messages accepted, TLS and API keys when set): the OTLP services on one port. */
 export class GrpcReceiver implements Component {
   readonly #options: GrpcReceiverOptions;
   #server: grpc.Server | undefined;
@@ -34,14 +41,19 @@ export class GrpcReceiver implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, services, maxMessageBytes, stats, budget, logger, rejections } = this.#options;
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+    const { host, port, services, maxMessageBytes, keys, tls, stats, budget, logger, rejections } = this.#options;
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': maxMessageBytes,
+      interceptors: keys ? [keyInterceptor(keys, stats, rejections)] : [],
+    });
     for (const service of services)
       server.addService(serviceDefinition(service), exportHandler(service, stats, budget, logger, rejections));
     this.#port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
-        grpc.ServerCredentials.createInsecure(),
+        tls
+          ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+          : grpc.ServerCredentials.createInsecure(),
         (err, bound) => (err ? reject(new Error(`OTLP/gRPC could not listen on ${host}:${port}: ${err.message}`)) : resolve(bound)),
       ),
     );

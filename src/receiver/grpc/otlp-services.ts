@@ -43,7 +43,8 @@ export function metricsService(stats: ReceiverStats): GrpcService {
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
 
-const CODE_NAMES = Object.fromEntries(Object.entries(GrpcCode).map(([name, code]) => [code, name])) as Record<GrpcCode, string>;
+/** `UNAVAILABLE` of 14, as the log names a gRPC status. */
+export const CODE_NAMES = Object.fromEntries(Object.entries(GrpcCode).map(([name, code]) => [code, name])) as Record<GrpcCode, string>;
 
 /**
  * The service's definition for grpc-js with pass-through (de)serializers: the request's bytes go

@@ -16,10 +16,12 @@ export interface ErrorDialect {
   countFailure(): void;
 }
 
-/** The one failure path: status and `Retry-After` from the registry, body in the route's dialect. */
+/** The one failure path: status, `Retry-After` and `WWW-Authenticate` from the registry, body in the route's dialect. */
 export function answerError(req: IncomingMessage, res: ServerResponse, dialect: ErrorDialect, error: OctError): void {
   const { status, retryable } = error.entry;
   if (retryable) res.setHeader('Retry-After', String(error.retryAfterS));
+  // A 401 names the scheme it wants (RFC 9110 §11.6.1).
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   const { contentType, body } = dialect.encode(req, error);
   answer(res, status, contentType, body);
 }

@@ -18,6 +18,8 @@ export interface Route {
   /** Completes "method not allowed; …": "OTLP logs are sent with POST". */
   usage: string;
   errors: ErrorDialect;
+  /** Served without an API key: liveness, readiness, and files that hold no data. Every other route needs one when keys are set. */
+  public?: true;
   handle(req: IncomingMessage, res: ServerResponse, memory: Reservation): void | Promise<void>;
 }
 

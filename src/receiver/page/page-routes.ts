@@ -27,7 +27,8 @@ export const PAGE_DIR = fileURLToPath(new URL('../../page', import.meta.url));
 
 /**
  * The dashboard: `GET /` and `GET /page/{file}`, served from memory (read once, at start-up). It talks
- * only to the read API, so it is served exactly when the read routes are.
+ * only to the read API, so it is served exactly when the read routes are. Its files hold no data and
+ * are public, so the page can load and ask for the API key the read API wants.
  */
 export function pageRoutes(errors: ErrorDialect, dir = PAGE_DIR): Route[] {
   if (!fs.existsSync(path.join(dir, 'index.html'))) throw new Error(`the dashboard is not built (${dir}): run npm run build`);
@@ -43,12 +44,13 @@ export function pageRoutes(errors: ErrorDialect, dir = PAGE_DIR): Route[] {
   };
   const usage = 'the dashboard is read with GET (OTLP goes to POST /v1/traces and /v1/logs)';
   return [
-    { method: 'GET', path: '/', usage, errors, handle: (_req, res) => send(res, files.get('index.html')!) },
+    { method: 'GET', path: '/', usage, errors, public: true, handle: (_req, res) => send(res, files.get('index.html')!) },
     {
       method: 'GET',
       path: '/page/:file',
       usage,
       errors,
+      public: true,
       handle(req: IncomingMessage, res: ServerResponse) {
         const name = (req as IncomingMessage & { params: { file: string } }).params.file;
         const file = files.get(name);

@@ -3,6 +3,7 @@ import { createLogger } from '../../../src/logger.js';
 import { HttpReceiver } from '../../../src/receiver/http-receiver.js';
 import { InflightBudget } from '../../../src/receiver/inflight-budget.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
+import { newReceiverStats } from '../../../src/receiver/receiver-stats.js';
 import { RejectionLog } from '../../../src/receiver/rejection-log.js';
 
 const logger = createLogger('silent');
@@ -19,6 +20,11 @@ const receiver = () =>
     closeTimeoutMs: 1_000,
     maxConnections: 100,
     connectionRefused: () => {},
+    keys: undefined,
+    hostAllowed: undefined,
+    corsOrigins: [],
+    tls: undefined,
+    stats: newReceiverStats(),
     logger,
     rejections: new RejectionLog(logger),
   });

@@ -6,6 +6,7 @@ import { answer } from '../../../src/receiver/http/answer.js';
 import { HttpReceiver, type SlowClientLimits } from '../../../src/receiver/http-receiver.js';
 import { InflightBudget } from '../../../src/receiver/inflight-budget.js';
 import { otlpErrors } from '../../../src/receiver/otlp/otlp-route.js';
+import { newReceiverStats } from '../../../src/receiver/receiver-stats.js';
 import { RejectionLog } from '../../../src/receiver/rejection-log.js';
 import { startOct } from '../../helpers.js';
 import { chatSpan, tracesRequest } from '../../logs-fixture.js';
@@ -66,6 +67,11 @@ async function receiver(limits = LIMITS) {
     maxConnections: 100,
     connectionRefused: () => {},
     slowClients: limits,
+    keys: undefined,
+    hostAllowed: undefined,
+    corsOrigins: [],
+    tls: undefined,
+    stats: newReceiverStats(),
     logger,
     rejections: new RejectionLog(logger),
   });
@@ -82,7 +88,7 @@ describe('slow clients', () => {
     const oct = await receiver();
     const c = await connect(oct.port);
     const start = performance.now();
-    drip(c.socket, 'POST /echo HTTP/1.1\r\nHost: oct\r\ncontent-type: application/json\r\n' + 'x-pad: y\r\n'.repeat(100), 20);
+    drip(c.socket, 'POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n' + 'x-pad: y\r\n'.repeat(100), 20);
     const closedAt = await c.closed;
     expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
     // The timeout, plus at most one check interval (the timeout itself here), plus scheduling slack.
@@ -96,7 +102,7 @@ describe('slow clients', () => {
     const oct = await receiver();
     const c = await connect(oct.port);
     const start = performance.now();
-    c.socket.write('POST /echo HTTP/1.1\r\nHost: oct\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"a":"');
+    c.socket.write('POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"a":"');
     // 50 bytes a second, under the 200 bytes per 400 ms asked.
     drip(c.socket, 'x'.repeat(1000), 20);
     const closedAt = await c.closed;
@@ -116,7 +122,7 @@ describe('slow clients', () => {
     // 500 bytes every 100 ms: 2,000 bytes per window, well over the rate.
     const steady = await connect(oct.port);
     const head = (length: number) =>
-      `POST /echo HTTP/1.1\r\nHost: oct\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
+      `POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
     steady.socket.write(head(3_000));
     for (let i = 0; i < 6; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -146,7 +152,7 @@ describe('OCT_MAX_CONNECTIONS', () => {
     expect(extra.map((c) => c.received())).toEqual(['', '', '']);
     expect(oct.runtime.health().receiver.http_connections_refused).toBe(3);
     // The held ones still work.
-    held[0].socket.write('GET /healthz HTTP/1.1\r\nHost: oct\r\n\r\n');
+    held[0].socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await expect.poll(() => held[0].received(), { timeout: 2_000 }).toMatch(/^HTTP\/1\.1 200 /);
     expect(JSON.parse(held[0].received().split('\r\n\r\n')[1])).toMatchObject({ receiver: { http_connections_refused: 3 } });
     held[1].socket.destroy();
@@ -175,8 +181,8 @@ describe('OCT_MAX_CONNECTIONS', () => {
     slow.forEach((c, i) =>
       c.socket.write(
         i % 2 === 0
-          ? 'POST /v1/traces HTTP/1.1\r\nHost: oct\r\n'
-          : 'POST /v1/traces HTTP/1.1\r\nHost: oct\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{',
+          ? 'POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+          : 'POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{',
       ),
     );
     const during = await latencies(30);
