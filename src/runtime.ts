@@ -103,6 +103,8 @@ export class Runtime {
       budget: this.#budget,
       readiness: () => this.readiness(),
       closeTimeoutMs,
+      maxConnections: config.maxConnections,
+      connectionRefused: () => this.#receiverStats.http_connections_refused++,
       keys: this.#keys,
       // Without keys only a loopback listener serves anyone, and then only pages addressed to loopback names.
       hostAllowed: loopback && !this.#keys ? loopbackHost(config.host) : undefined,

@@ -33,6 +33,8 @@ export interface Config {
   maxAttributesBytes: number;
   /** Request body limit, raw and decompressed (OCT_MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** Open HTTP connections at most; connections past it are closed at once and counted (OCT_MAX_CONNECTIONS). */
+  maxConnections: number;
   /** MiB that the requests in flight may hold at once: bodies as read and inflated, decoded events; past it, 503 (OCT_MAX_INFLIGHT_MB). */
   maxInflightMb: number;
   /** Events admitted but not yet written (OCT_QUEUE_CAPACITY). */
@@ -73,7 +75,7 @@ export interface Config {
   tlsKeyFile: string | null;
   /** Browser origins given CORS headers; `*` is any; empty: no CORS headers (OCT_CORS_ORIGINS). */
   corsOrigins: string[];
-  /** `debug` also every refused request; `info` lifecycle events, failures and summaries of refusals; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
+  /** `debug` also every refused request (with what a library said about a body it could not read); `info` lifecycle events, failures and summaries of refusals; `warn` only problems; `silent` nothing (OCT_LOG_LEVEL). */
   logLevel: LogLevel;
 }
 
@@ -87,6 +89,7 @@ export function defaultConfig(): Config {
     maxTextBytes: 65_536,
     maxAttributesBytes: 16_384,
     maxBodyBytes: 64 * 1024 * 1024,
+    maxConnections: 1024,
     maxInflightMb: 256,
     queueCapacity: 512,
     batchMaxRows: 50,

@@ -134,6 +134,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('OCT_MAX_TEXT_BYTES', 'maxTextBytes', int(1, 1 << 30), 'byte limit of stored input/output text, error messages and stack traces'),
   setting('OCT_MAX_ATTRIBUTES_BYTES', 'maxAttributesBytes', int(64, 1 << 30), 'byte limit of each stored attributes JSON'),
   setting('OCT_MAX_BODY_BYTES', 'maxBodyBytes', int(1024, 2 ** 31), 'request body limit, raw and decompressed'),
+  setting('OCT_MAX_CONNECTIONS', 'maxConnections', int(1, 1_000_000), 'open HTTP connections; more are closed as they arrive, and counted'),
   setting(
     'OCT_MAX_INFLIGHT_MB',
     'maxInflightMb',

@@ -72,7 +72,7 @@ export function readBody(req: IncomingMessage, limit: number, memory: Reservatio
     if (inflater) {
       inflater.on('data', keep);
       inflater.once('end', done);
-      inflater.once('error', (err) => fail(octError('OCT_ERR_BODY_UNREADABLE', err.message)));
+      inflater.once('error', (err) => fail(octError('OCT_ERR_BODY_UNREADABLE', encoding).causedBy(err)));
       req.pipe(inflater);
     } else {
       req.once('end', done);

@@ -7,6 +7,7 @@
 /** google.rpc.Code values oct uses. */
 export const GrpcCode = {
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
@@ -88,7 +89,20 @@ export const ERRORS = {
     false,
     (limit: number) => `request body exceeds the limit of ${limit} bytes (after decompression); OCT_MAX_BODY_BYTES sets it`,
   ),
-  OCT_ERR_BODY_UNREADABLE: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => `could not read the request body: ${reason}`),
+  OCT_ERR_BODY_UNREADABLE: entry(
+    400,
+    GrpcCode.INVALID_ARGUMENT,
+    false,
+    (encoding: string) => `the request body is not valid ${encoding} data (Content-Encoding: ${encoding})`,
+  ),
+  /** The minimum body rate (HTTP only): the connection is closed after this answer. */
+  OCT_ERR_BODY_TOO_SLOW: entry(
+    408,
+    GrpcCode.DEADLINE_EXCEEDED,
+    false,
+    (bytes: number, windowMs: number) =>
+      `the request body arrived slower than ${bytes} bytes in ${windowMs / 1000} s; oct closed the connection`,
+  ),
   OCT_ERR_BODY_ABORTED: entry(400, GrpcCode.INVALID_ARGUMENT, false, () => 'request aborted by the client before the body was complete'),
   /** Undecodable protobuf or JSON; the decoder's message says what and where. */
   OCT_ERR_MALFORMED_BODY: entry(400, GrpcCode.INVALID_ARGUMENT, false, (reason: string) => reason),
@@ -138,6 +152,8 @@ export class OctError extends Error {
   override name = 'OctError';
   readonly code: ErrorCode;
   readonly problems: readonly string[];
+  /** What a library said (zlib, protobufjs), for the debug log; the answer has oct's own words. */
+  detail: string | undefined;
   /** `Retry-After` of a retryable answer, in whole seconds. */
   readonly retryAfterS: number;
 
@@ -150,6 +166,12 @@ export class OctError extends Error {
 
   get entry(): Omit<ErrorEntry<never>, 'message'> {
     return ERRORS[this.code];
+  }
+
+  /** Keeps the message of the library error `cause`, if it is one, as the `detail`. */
+  causedBy(cause: unknown): this {
+    if (cause instanceof Error) this.detail = cause.message;
+    return this;
   }
 }
 

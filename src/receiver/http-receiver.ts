@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import express from 'express';
 import type { Request, Response } from 'express';
 import type { TlsFiles } from '../config/access.js';
 import type { Logger } from '../logger.js';
 import type { Component } from '../pipeline/component.js';
+import { readOff } from './body.js';
 import { presentedKeys, type ApiKeys } from './api-keys.js';
 import { octError, OctError } from './errors.js';
 import { answer, answerError, JSON_UTF8, type ErrorDialect } from './http/answer.js';
@@ -29,6 +30,11 @@ export interface HttpReceiverOptions {
   readiness: () => Readiness;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   closeTimeoutMs: number;
+  /** Open connections past this are closed as they arrive (OCT_MAX_CONNECTIONS), and counted by `connectionRefused`. */
+  maxConnections: number;
+  connectionRefused: () => void;
+  /** How long a client may take over a request; `SLOW_CLIENT_LIMITS` unless a test needs shorter ones. */
+  slowClients?: SlowClientLimits;
   /** When set, every route not marked `public` needs one of these keys. */
   keys: ApiKeys | undefined;
   /** When set, requests whose Host it refuses are answered 403 (a loopback listener without keys). */
@@ -42,6 +48,25 @@ export interface HttpReceiverOptions {
   rejections: RejectionLog;
 }
 
+/** What a client must keep up with, so slow or stalled connections cannot pile up. */
+export interface SlowClientLimits {
+  /** From the connection's first byte (or the previous request) to the end of the headers; then Node answers 408 and closes. */
+  headersTimeoutMs: number;
+  /** From the first byte to the end of the body; then Node answers 408 and closes. */
+  requestTimeoutMs: number;
+  /** A body must bring at least `bytes` in every `windowMs` until it ends, else it gets 408 and its connection is closed. */
+  minBodyRate: { bytes: number; windowMs: number };
+}
+
+export const SLOW_CLIENT_LIMITS: SlowClientLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  minBodyRate: { bytes: 1024, windowMs: 10_000 },
+};
+
+/** How long after its last answer a connection still counts as in use when shutdown begins. */
+const RECENT_MS = 250;
+
 /** Whether oct should be sent traffic; `reason` says why not. */
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -52,17 +77,40 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
  */
 export class HttpReceiver implements Component {
   readonly #options: HttpReceiverOptions;
+  readonly #limits: SlowClientLimits;
   #server: Server | undefined;
   #shutdown: Promise<void> | undefined;
+  /** Set once shutdown begins: every later request is answered 503 with `Connection: close`. */
+  #stopping = false;
+  /** Responses not yet finished, so shutdown can tell them to close their connections. */
+  readonly #open = new Set<ServerResponse>();
+  /** Every open connection, with when it last began or finished a request (`performance.now()`) and the bytes it had read then. */
+  readonly #connections = new Map<Socket, { at: number; bytesRead: number }>();
 
   constructor(options: HttpReceiverOptions) {
     this.#options = options;
+    this.#limits = options.slowClients ?? SLOW_CLIENT_LIMITS;
   }
 
   /** Listens; `address()` then tells the bound port (useful with port 0). */
   async start(): Promise<void> {
+    const { headersTimeoutMs, requestTimeoutMs } = this.#limits;
     const { tls } = this.#options;
-    const server = tls ? createTlsServer(tls, this.#handler()) : createServer(this.#handler());
+    // Node checks both timeouts on this interval (30 s by default), so it bounds how late they fire.
+    const timeouts = {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+    };
+    const server = tls ? createTlsServer({ ...tls, ...timeouts }, this.#handler()) : createServer(timeouts, this.#handler());
+    // Node closes connections past the cap without a word; 'drop' is the only sign of them.
+    server.maxConnections = this.#options.maxConnections;
+    server.on('drop', this.#options.connectionRefused);
+    // The socket requests arrive on: over TLS, the TLS socket, not the TCP one under it.
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      this.#connections.set(socket, { at: performance.now(), bytesRead: 0 });
+      socket.once('close', () => this.#connections.delete(socket));
+    });
     server.listen(this.#options.port, this.#options.host);
     // Outlive the SDKs' keep-alive reuse gaps (Node's default is 5 s).
     server.keepAliveTimeout = 65_000;
@@ -130,7 +178,7 @@ export class HttpReceiver implements Component {
     const list = routes.map((r) => `${r.method} ${r.path}`);
     const served = `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
     const notFound = (req: IncomingMessage, res: ServerResponse) => {
-      const path = (req.url ?? '/').split('?', 1)[0];
+      const path = pathOf(req);
       const errors = bySegment.get(firstSegment(path)) ?? defaultErrors;
       // Without the key, not even the list of routes.
       const refusal = this.#refusal(req, false);
@@ -141,6 +189,14 @@ export class HttpReceiver implements Component {
     };
     const preflight = cors(this.#options.corsOrigins);
     return (req, res) => {
+      if (this.#stopping) res.setHeader('Connection', 'close');
+      this.#open.add(res);
+      const socket = req.socket;
+      this.#connections.set(socket, { at: performance.now(), bytesRead: socket.bytesRead });
+      res.once('close', () => {
+        this.#open.delete(res);
+        if (this.#connections.has(socket)) this.#connections.set(socket, { at: performance.now(), bytesRead: socket.bytesRead });
+      });
       if (preflight(req, res)) return;
       // The router reads only node's fields of req and res.
       router(req as Request, res as Response, (err?: unknown) => (err ? this.#fail(req, res, defaultErrors, err) : notFound(req, res)));
@@ -163,19 +219,50 @@ export class HttpReceiver implements Component {
 
   #serve(route: Route) {
     return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const unwatch = route.method === 'POST' ? this.#watchBody(req, res, route.errors) : undefined;
       const memory = this.#options.budget.open();
       try {
+        if (this.#stopping) {
+          // Read off first: closing on a body still arriving would reset the connection under the answer.
+          await new Promise<void>((resolve) => readOff(req, resolve));
+          throw octError('OCT_ERR_SHUTTING_DOWN');
+        }
         await route.handle(req, res, memory);
       } catch (err) {
         this.#fail(req, res, route.errors, err);
       } finally {
+        unwatch?.();
         memory.release();
       }
     };
   }
 
+  /**
+   * Holds the body to the minimum rate: in every window until the request is complete, at least
+   * that many bytes must arrive on the connection, else the request is answered 408 and the
+   * connection closed. Returns the function that stops watching.
+   */
+  #watchBody(req: IncomingMessage, res: ServerResponse, errors: ErrorDialect): () => void {
+    const { bytes, windowMs } = this.#limits.minBodyRate;
+    const socket = req.socket;
+    let read = socket.bytesRead;
+    const timer = setInterval(() => {
+      if (req.complete || res.writableEnded) return clearInterval(timer);
+      if (socket.bytesRead - read >= bytes) {
+        read = socket.bytesRead;
+        return;
+      }
+      clearInterval(timer);
+      res.setHeader('Connection', 'close');
+      this.#fail(req, res, errors, octError('OCT_ERR_BODY_TOO_SLOW', bytes, windowMs));
+    }, windowMs);
+    return () => clearInterval(timer);
+  }
+
   /** Counts and answers a failed request; anything but an `OctError` is a bug, logged and answered 500. */
   #fail(req: IncomingMessage, res: ServerResponse, errors: ErrorDialect, err: unknown): void {
+    // Answered already (408 to a body too slow), and this is the read it cut short failing.
+    if (res.writableEnded) return;
     errors.countFailure();
     if (!(err instanceof OctError))
       this.#options.logger.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
@@ -187,7 +274,7 @@ export class HttpReceiver implements Component {
 
   #logRefused(req: IncomingMessage, error: OctError): void {
     // The path only: a query string may hold a search of stored prompts.
-    const route = `${req.method} ${(req.url ?? '/').split('?', 1)[0]}`;
+    const route = `${req.method} ${pathOf(req)}`;
     this.#options.rejections.refused({ route, client: req.socket.remoteAddress ?? 'an unknown address' }, error, error.entry.status);
   }
 
@@ -197,7 +284,14 @@ export class HttpReceiver implements Component {
     return address;
   }
 
-  /** Stops accepting connections and lets in-flight requests finish (up to the close timeout). */
+  /**
+   * Stops accepting: the listener closes, idle connections close at once, requests being read or
+   * handled finish and are answered with `Connection: close`, and any request that still arrives
+   * on an open connection gets 503 (retryable) with `Connection: close`. A connection answered in
+   * the last `RECENT_MS` is not idle yet: its client may be sending the next request, which
+   * closing would reset, so it gets `RECENT_MS` more to send it. Connections still open after the
+   * close timeout are closed.
+   */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#close();
     return this.#shutdown;
@@ -206,12 +300,31 @@ export class HttpReceiver implements Component {
   async #close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    this.#stopping = true;
+    for (const res of this.#open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    // The listener only: http's close() would also close every idle connection at once.
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
     const timer = setTimeout(() => server.closeAllConnections(), this.#options.closeTimeoutMs);
+    const busy = new Set([...this.#open].map((res) => res.socket));
+    const now = performance.now();
+    let recent = 0;
+    for (const [socket, last] of this.#connections) {
+      if (busy.has(socket)) continue;
+      // Bytes since the last request: the next one is being read, or at least begun.
+      if (now - last.at < RECENT_MS || socket.bytesRead > last.bytesRead) recent++;
+      else socket.destroy();
+    }
+    if (recent > 0) await new Promise((resolve) => setTimeout(resolve, RECENT_MS));
+    // Node's own idle test, which knows a request whose headers are still arriving, closes the rest.
+    server.close();
     await closed;
     clearTimeout(timer);
   }
+}
+
+/** The request's path, without the query. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?', 1)[0];
 }
 
 const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);

@@ -36,6 +36,8 @@ export interface ReceiverStats extends OtlpStats {
   native_requests_failed: number;
   /** Read API requests answered with a 4xx/5xx. */
   read_requests_failed: number;
+  /** HTTP connections closed on arrival because OCT_MAX_CONNECTIONS were open. */
+  http_connections_refused: number;
   /** HTTP requests and gRPC calls refused for a missing or wrong API key (also counted as failed by their route). */
   unauthenticated_requests: number;
   /** HTTP requests refused because their Host names no loopback address (DNS rebinding; also counted as failed). */
@@ -67,6 +69,7 @@ export function newReceiverStats(): ReceiverStats {
     native_items_accepted: 0,
     native_requests_failed: 0,
     read_requests_failed: 0,
+    http_connections_refused: 0,
     unauthenticated_requests: 0,
     wrong_host_requests: 0,
     otlp_transports: { http: newOtlpStats(), grpc: newOtlpStats() },

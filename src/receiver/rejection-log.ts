@@ -27,7 +27,9 @@ export class RejectionLog {
     // Invalid native items: the problems are the useful part (oct's words; they name fields, never quote text).
     const problems = error.problems.length > 0 ? `: ${error.problems.slice(0, 3).join('; ')}` : '';
     const reason = `${status} ${error.message}${problems}`;
-    if (this.#logger.debugging) return this.#logger.debug(`refused ${request.route} from ${request.client}: ${reason}`);
+    // What zlib or protobufjs said, when oct answered in its own words instead.
+    const detail = error.detail === undefined ? '' : ` (${error.detail})`;
+    if (this.#logger.debugging) return this.#logger.debug(`refused ${request.route} from ${request.client}: ${reason}${detail}`);
     this.#limiter.note(
       reason,
       (line) => this.#logger.info(line),

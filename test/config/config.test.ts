@@ -33,6 +33,7 @@ describe('configuration', () => {
       OCT_MAX_TEXT_BYTES: '100',
       OCT_MAX_ATTRIBUTES_BYTES: '2048',
       OCT_MAX_BODY_BYTES: '4096',
+      OCT_MAX_CONNECTIONS: '16',
       OCT_MAX_INFLIGHT_MB: '300',
       OCT_QUEUE_CAPACITY: '64',
       OCT_BATCH_MAX_ROWS: '8',
@@ -62,6 +63,7 @@ describe('configuration', () => {
         maxTextBytes: 100,
         maxAttributesBytes: 2048,
         maxBodyBytes: 4096,
+        maxConnections: 16,
         maxInflightMb: 300,
         queueCapacity: 64,
         batchMaxRows: 8,
@@ -102,6 +104,8 @@ describe('configuration', () => {
       "OCT_PENDING_CONTENT_TTL_S is invalid: expected an integer from 1 to 604800 (seconds) (actual: '0')",
     ],
     ['OCT_ERRORS_FROM', 'some', "OCT_ERRORS_FROM is invalid: expected 'all' or 'genai' (actual: 'some')"],
+    ['OCT_MAX_CONNECTIONS', '0', "OCT_MAX_CONNECTIONS is invalid: expected an integer from 1 to 1000000 (actual: '0')"],
+    ['OCT_LOG_LEVEL', 'trace', "OCT_LOG_LEVEL is invalid: expected 'debug', 'info', 'warn' or 'silent' (actual: 'trace')"],
   ])('rejects %s=%s with one clear line', (name, value, message) => {
     expect(loadConfig({ [name]: value })).toEqual({ ok: false, errors: [message] });
   });

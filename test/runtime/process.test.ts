@@ -70,6 +70,26 @@ describe('the oct process', () => {
     expect(output()).toMatch(/stopped in \d+ ms: 320 events persisted/);
   });
 
+  it('logs what zlib and protobufjs said about a refused body at OCT_LOG_LEVEL=debug only, and answers in its own words', async () => {
+    for (const level of ['debug', 'info']) {
+      const { child, output } = startProcess({ OCT_PORT: '0', OCT_DB_PATH: path.join(tempDir(), 'oct.db'), OCT_LOG_LEVEL: level });
+      const url = await waitFor(() => output().match(/listening on (http:\/\/\S+),/)?.[1], 10_000, 'the listening line');
+      const res = await fetch(`${url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: 'not gzip',
+      });
+      expect(await res.json()).toEqual({ code: 3, message: 'the request body is not valid gzip data (Content-Encoding: gzip)' });
+      const exit = exited(child);
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      const debug =
+        /DEBUG oct: refused POST \/v1\/traces from \S+: 400 the request body is not valid gzip data \(Content-Encoding: gzip\) \(incorrect header check\)/;
+      if (level === 'debug') expect(output()).toMatch(debug);
+      else expect(output()).not.toContain('incorrect header check');
+    }
+  });
+
   it('exits 2 with one clear line for an invalid setting', async () => {
     const { child, output } = startProcess({ OCT_PORT: 'eighty' });
     expect(await exited(child)).toBe(2);

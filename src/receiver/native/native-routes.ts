@@ -6,6 +6,7 @@ import { ERRORS, octError, OctError } from '../errors.js';
 import { answer, JSON_UTF8, type ErrorDialect } from '../http/answer.js';
 import { admit, refuseEarly, requestFormat, type Route } from '../http/route.js';
 import type { ReceiverStats } from '../receiver-stats.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { errorItemSchema, traceItemSchema } from './schema.js';
 import { validateErrors, validateTraces, type Validation } from './validate.js';
 
@@ -103,8 +104,13 @@ function ingestRoute<T>(endpoint: Endpoint<T>, errors: ErrorDialect, options: Na
   };
 }
 
-/** The body as a JSON object or array. */
+/** The body as a JSON object or array, nested at most `MAX_JSON_DEPTH` levels. */
 function parseBody(body: Buffer): object {
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH))
+    throw octError(
+      'OCT_ERR_MALFORMED_BODY',
+      `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects; oct accepts at most ${MAX_JSON_DEPTH}`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(body));

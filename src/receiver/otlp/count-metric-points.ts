@@ -1,8 +1,8 @@
-import protobuf from 'protobufjs';
-import { DecodeError } from './decode-errors.js';
+import { protobufProblem } from './decode-errors.js';
 import type { WireFormat } from './encode-response.js';
 import { decodeOrRefuse } from './export-signal.js';
 import { asObject, decodeRequestJson, list, objectAt, type Json } from './otlp-json.js';
+import { Wire } from './wire.js';
 
 /**
  * The data points of an `ExportMetricsServiceRequest` (proto field numbers in the comments),
@@ -17,13 +17,13 @@ const COUNTERS: Record<WireFormat, (body: Buffer) => number> = {
     try {
       // resource_metrics (1) → scope_metrics (2) → metrics (2) → one of gauge (5), sum (7), histogram (9),
       // exponential_histogram (10), summary (11) → data_points (1).
-      return messages(body, REQUEST, (resource) =>
-        messages(resource, RESOURCE, (scope) =>
-          messages(scope, SCOPE, (metric) => messages(metric, METRIC_DATA, (data) => messages(data, DATA, () => 1))),
+      return messages(new Wire(body), 0, REQUEST, (w, resource) =>
+        messages(w, resource, RESOURCE, (w, scope) =>
+          messages(w, scope, SCOPE, (w, metric) => messages(w, metric, METRIC_DATA, (w, data) => messages(w, data, DATA, () => 1))),
         ),
       );
     } catch (err) {
-      throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
+      throw protobufProblem(err);
     }
   },
   json: (body) =>
@@ -59,14 +59,21 @@ const METRIC_DATA = new Set([5, 7, 9, 10, 11]);
 const DATA = new Set([1]);
 const JSON_DATA = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'exponential_histogram', 'summary'];
 
-/** Sums `visit` over the length-delimited fields of `message` numbered in `fields`; skips the rest. */
-function messages(message: Uint8Array, fields: ReadonlySet<number>, visit: (field: Uint8Array) => number): number {
-  const reader = protobuf.Reader.create(message);
+/**
+ * Sums `visit` over the length-delimited fields numbered in `fields` of the message `w` is in,
+ * `depth` messages below the request; skips the rest, and what `visit` leaves unread. Each visited
+ * field is entered as a message of its own, so every length prefix must fit the message around it.
+ */
+function messages(w: Wire, depth: number, fields: ReadonlySet<number>, visit: (w: Wire, depth: number) => number): number {
   let n = 0;
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    if (fields.has(tag >>> 3) && (tag & 7) === 2) n += visit(reader.bytes());
-    else reader.skipType(tag & 7);
+  while (w.pos < w.len) {
+    const tag = w.uint32();
+    if (fields.has(tag >>> 3) && (tag & 7) === 2) {
+      const outerEnd = w.enter(depth + 1);
+      n += visit(w, depth + 1);
+      w.pos = w.len;
+      w.leave(outerEnd);
+    } else w.skipField(tag, depth);
   }
   return n;
 }

@@ -18,14 +18,14 @@ export function warnStrindex(warnings: string[]): void {
   if (!warnings.includes(STRINDEX_WARNING)) warnings.push(STRINDEX_WARNING);
 }
 
-/** protobufjs's own read errors ("index out of range: 12 + 4 > 10") in oct's words. */
+/** protobufjs's own read errors ("index out of range: 12 + 4 > 10") in oct's words; the original is the `cause`. */
 export function protobufProblem(err: unknown): DecodeError {
   const message = err instanceof Error ? err.message : String(err);
   const range = /^index out of range: (\d+) \+ (\d+) > (\d+)/.exec(message);
   const reason = range
     ? `a ${range[2]}-byte field at offset ${range[1]} runs past the end of its message`
-    : message === 'index out of range'
+    : message.startsWith('index out of range')
       ? 'a field runs past the end of its message'
       : message;
-  return new DecodeError(`invalid protobuf: ${reason}`);
+  return new DecodeError(`invalid protobuf: ${reason}`, { cause: err });
 }

@@ -140,7 +140,7 @@ function link(w: Wire): void {
     switch (tag >>> 3) {
       case 1: // trace_id
       case 2: // span_id
-        w.skip(w.uint32());
+        w.skipString();
         break;
       case 3: // trace_state
         w.skipString();

@@ -94,7 +94,7 @@ export function decodeOrRefuse<R>(decoder: (body: Buffer) => R, body: Buffer): R
   try {
     return decoder(body);
   } catch (err) {
-    if (err instanceof DecodeError) throw octError('OCT_ERR_MALFORMED_BODY', err.message);
+    if (err instanceof DecodeError) throw octError('OCT_ERR_MALFORMED_BODY', err.message).causedBy(err.cause);
     throw err;
   }
 }

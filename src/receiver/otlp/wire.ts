@@ -67,11 +67,11 @@ export class Wire extends protobuf.BufferReader {
   }
 
   /**
-   * A length prefix, which must fit in what is left of the current message (`fit`) or is clamped
-   * to it (strings, as protobufjs reads them). protobufjs's `uint32()` keeps the low 32 bits of a
-   * longer varint, so a prefix of 2^63 read as 0 and a corrupt body was accepted.
+   * A length prefix, which must fit in what is left of the current message. protobufjs's `uint32()`
+   * keeps the low 32 bits of a longer varint (a prefix of 2^63 read as 0), and its string reader
+   * clamps a prefix to the end of the body: both accepted corrupt bodies.
    */
-  length(fit = true): number {
+  length(): number {
     const start = this.pos;
     const buf = this.buf;
     let value = 0;
@@ -83,9 +83,8 @@ export class Wire extends protobuf.BufferReader {
       if (shift === 63) throw Error('invalid varint encoding');
     }
     const left = this.len - this.pos;
-    if (value > left && (fit || value >= 2 ** 32))
-      throw RangeError(`length prefix ${value} at offset ${start} exceeds the ${left} bytes left in its message`);
-    return Math.min(value, left);
+    if (value > left) throw RangeError(`length prefix ${value} at offset ${start} exceeds the ${left} bytes left in its message`);
+    return value;
   }
 
   override bytes(): Uint8Array {
@@ -96,15 +95,15 @@ export class Wire extends protobuf.BufferReader {
   }
 
   override string(): string {
-    const length = this.length(false);
+    const length = this.length();
     const start = this.pos;
     this.pos += length;
     return this.buf.toString('utf8', start, this.pos);
   }
 
-  /** Skips a string field: like `string()`, clamped to the message end. */
+  /** Skips a string or bytes field. */
   skipString(): void {
-    const length = this.length(false);
+    const length = this.length();
     this.pos += length;
   }
 
@@ -122,7 +121,7 @@ export class Wire extends protobuf.BufferReader {
 
   /** A string field like `string()`, through the cache of attribute keys. */
   key(): string {
-    const length = this.length(false);
+    const length = this.length();
     const start = this.pos;
     this.pos = start + length;
     return KEYS.get(this.buf, start, this.pos);

@@ -16,6 +16,8 @@ interface RouteUnderTest {
   /** A valid body of `n` items (each one event), numbered from `first`. */
   valid: (n: number, first: number) => string;
   malformed: string;
+  /** One item whose stored value (an attribute, the log body, metadata) nests a thousand levels deep or more, under LIMIT. */
+  nested: () => string;
   /** The end of the 405 message. */
   usage: string;
   /** The methods the path serves (native paths are read with GET too). */
@@ -31,12 +33,19 @@ interface RouteUnderTest {
 }
 
 const OTLP_TYPES = 'application/x-protobuf or application/json';
+
+/** An OTLP/JSON AnyValue of kvlists `levels` deep. */
+const nestedKvlist = (levels: number) =>
+  `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(levels)}{"stringValue":"x"}${'}]}}'.repeat(levels)}`;
+/** `{"a":{"a":…1…}}`, `levels` objects deep: before the depth limit, 5,000 levels overflowed the stack in mapping (a 500). */
+const nestedObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 const ROUTES: RouteUnderTest[] = [
   {
     path: '/v1/traces',
     dialect: 'otlp',
     valid: (n, first) => tracesRequest(Array.from({ length: n }, (_, i) => chatSpan(first + i))),
     malformed: '{"resourceSpans": [',
+    nested: () => tracesRequest([chatSpan(1)]).replace('"attributes":[', `"attributes":[{"key":"deep","value":${nestedKvlist(1_000)}},`),
     usage: 'OTLP traces are sent with POST',
     allow: 'POST',
     accepted: OTLP_TYPES,
@@ -53,6 +62,7 @@ const ROUTES: RouteUnderTest[] = [
         Array.from({ length: n }, (_, i) => logRecord({ event: 'gen_ai.user.message', body: { content: 'q' }, span: first + i })),
       ),
     malformed: '{"resourceLogs": [',
+    nested: () => `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"eventName":"gen_ai.user.message","body":${nestedKvlist(1_000)}}]}]}]}`,
     usage: 'OTLP logs are sent with POST',
     allow: 'POST',
     accepted: OTLP_TYPES,
@@ -66,6 +76,7 @@ const ROUTES: RouteUnderTest[] = [
     dialect: 'native',
     valid: (n, first) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ model: `m${first + i}` }))),
     malformed: '{"model": "m",',
+    nested: () => `{"model":"m","metadata":${nestedObject(5_000)}}`,
     usage: 'traces are sent with POST; traces are read with GET',
     allow: 'POST, GET, HEAD',
     accepted: 'application/json',
@@ -78,6 +89,7 @@ const ROUTES: RouteUnderTest[] = [
     dialect: 'native',
     valid: (n, first) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ message: `e${first + i}` }))),
     malformed: '{"message": "m",',
+    nested: () => `{"message":"e","metadata":${nestedObject(5_000)}}`,
     usage: 'errors are sent with POST; errors are read with GET',
     allow: 'POST, GET, HEAD',
     accepted: 'application/json',
@@ -150,13 +162,14 @@ const CASES: Case[] = [
     send: (oct, route) =>
       post(oct, route, zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), { ...JSON_TYPE, 'content-encoding': 'gzip' }),
   },
-  {
-    name: 'corrupt gzip',
+  ...(['gzip', 'deflate', 'br'] as const).map((encoding): Case => ({
+    name: `corrupt ${encoding}`,
     status: 400,
     grpc: 3,
-    message: () => 'could not read the request body: incorrect header check',
-    send: (oct, route) => post(oct, route, 'not gzip at all', { ...JSON_TYPE, 'content-encoding': 'gzip' }),
-  },
+    // In oct's words, not zlib's ("incorrect header check", "Decompression failed").
+    message: () => `the request body is not valid ${encoding} data (Content-Encoding: ${encoding})`,
+    send: (oct, route) => post(oct, route, 'not compressed at all', { ...JSON_TYPE, 'content-encoding': encoding }),
+  })),
   {
     name: 'an unsupported Content-Encoding',
     status: 400,
@@ -170,6 +183,16 @@ const CASES: Case[] = [
     grpc: 3,
     message: () => /^invalid JSON: /,
     send: (oct, route) => post(oct, route, route.malformed),
+  },
+  {
+    name: 'JSON nested thousands of levels deep',
+    status: 400,
+    grpc: 3,
+    message: (route) =>
+      route.dialect === 'otlp'
+        ? 'attribute value nesting deeper than 64 levels'
+        : 'JSON nested deeper than 64 levels of arrays and objects; oct accepts at most 64',
+    send: (oct, route) => post(oct, route, route.nested()),
   },
   {
     name: 'more events than the queue can ever hold',

@@ -18,6 +18,8 @@ const receiver = () =>
     budget: new InflightBudget(1024 * 1024),
     readiness: () => ({ ready: true }),
     closeTimeoutMs: 1_000,
+    maxConnections: 100,
+    connectionRefused: () => {},
     keys: undefined,
     hostAllowed: undefined,
     corsOrigins: [],

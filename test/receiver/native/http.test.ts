@@ -18,6 +18,21 @@ describe('native API request handling', () => {
     expect((await rowsOf(oct.db, 'traces', 2)).map((r) => r.model)).toEqual(['gz-1', 'gz-2']);
   });
 
+  it('stores metadata nested to the depth limit, and counts no bracket inside a string', async () => {
+    const oct = await startOct();
+    // 64 levels: the body's object and 63 in metadata; its string holds 10,000 brackets, an escaped quote and a backslash.
+    const deep = `${'{"a":'.repeat(63)}"${'[{'.repeat(5_000)}\\\\\\"\\\\"${'}'.repeat(63)}`;
+    const res = await post(oct.url, '/api/v1/traces', `{"model":"deep","metadata":${deep}}`);
+    expect(res.status).toBe(202);
+    const [row] = await rowsOf(oct.db, 'traces', 1);
+    expect(JSON.parse(String(row.attributes))).toEqual(JSON.parse(deep));
+    const deeper = await post(oct.url, '/api/v1/traces', `{"model":"deep","metadata":{"b":${deep}}}`);
+    expect(deeper).toMatchObject({
+      status: 400,
+      body: { error: 'JSON nested deeper than 64 levels of arrays and objects; oct accepts at most 64' },
+    });
+  });
+
   it('accepts the content type in any case and with parameters', async () => {
     const oct = await startOct();
     for (const type of ['APPLICATION/JSON', 'application/json; charset=utf-8']) {
