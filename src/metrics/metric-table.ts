@@ -98,6 +98,11 @@ export const METRICS: readonly MetricSpec[] = [
     'HTTP requests refused because their Host names no loopback address (DNS rebinding)',
     (h) => h.receiver.wrong_host_requests,
   ),
+  counter(
+    'oct_receiver_refused_connections_total',
+    'HTTP connections closed on arrival past OCT_MAX_CONNECTIONS',
+    (h) => h.receiver.http_connections_refused,
+  ),
 
   counter(
     'oct_pipeline_received_events_total',
