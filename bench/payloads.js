@@ -32,8 +32,8 @@ const MODELS = [
   'o3-mini',
 ];
 
-/** xorshift32: the same bodies every run (ids are random: the SDK makes them). */
-function rng(seed) {
+/** xorshift32: the same bodies every run (ids are random: the SDK makes them); the fault suite's fuzzer uses it too. */
+export function rng(seed) {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;

@@ -2,17 +2,6 @@
 // a new Buffer; which ones apply depends on the body's encoding ('pb' or 'json').
 import { varint } from './wire.js';
 
-export const rng = (seed) => {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-};
 const int = (r, n) => Math.floor(r() * n);
 const pick = (r, list) => list[int(r, list.length)];
 
