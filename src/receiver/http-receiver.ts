@@ -157,14 +157,17 @@ export class HttpReceiver implements Component {
     for (const [path, served] of byPath) {
       const route = router.route(path);
       const open = served.every((r) => r.public);
+      // The dialect of each method's route (HEAD is GET's), worked out once, not per request.
+      const dialects = new Map<string, ErrorDialect>();
+      for (const r of served) for (const method of r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]) dialects.set(method, r.errors);
       route.all((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-        const errors = (served.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD')) ?? served[0]).errors;
+        const errors = dialects.get(req.method ?? '') ?? served[0].errors;
         const refusal = this.#refusal(req, open);
         if (refusal) this.#fail(req, res, errors, refusal);
         else next();
       });
       for (const r of served) route[r.method === 'GET' ? 'get' : 'post'](this.#serve(r));
-      const allow = served.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])).join(', ');
+      const allow = [...dialects.keys()].join(', ');
       route.all((req: IncomingMessage, res: ServerResponse) => {
         res.setHeader('Allow', allow);
         const usage = served.map((r) => r.usage).join('; ');
