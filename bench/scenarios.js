@@ -544,6 +544,8 @@ export async function ceilings(ctx) {
     } catch {
       out[kind] = { unavailable: `exit ${code}: ${err.trim().split('\n').at(-1)}` };
     }
+    // A missing ceiling leaves every ratio blank: that is a failed bench, not a quiet dash.
+    if (out[kind].unavailable) ctx.failures.push(`ceiling ${kind} (run ${ctx.run}) unavailable: ${out[kind].unavailable}`);
   }
   return out;
 }

@@ -46,11 +46,15 @@ export function createWritePath(config: Config, logger: Logger): WritePath {
     },
     logger,
   );
-  const mapping = {
+  return { exporter, processor, mapping: mappingOptions(config) };
+}
+
+/** How receivers map requests to rows; throws when the price table cannot be read (OCT_PRICING_FILE). */
+export function mappingOptions(config: Config): MappingOptions {
+  return {
     maxTextBytes: config.maxTextBytes,
     maxAttributesBytes: config.maxAttributesBytes,
     costs: new CostCalculator(loadPriceTable(config.pricingFile)),
     errorsFrom: config.errorsFrom,
   };
-  return { exporter, processor, mapping };
 }
