@@ -3,8 +3,8 @@
  * row is inserted, it and its parent are re-evaluated from the rows stored so far, so the parent
  * is marked whichever of the two arrives first, in the same batch or in a later one.
  *
- * The children lookup reads the rows of one OpenTelemetry trace through the `otel_trace_id`
- * index; only model-call rows pay for it.
+ * The children lookup reads the rows of one OpenTelemetry trace through the `(otel_trace_id,
+ * otel_span_id)` index; only model-call rows pay for it.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { isModelCall, MODEL_CALL_KINDS, repeatsChildCall, type CallFacts } from '../../model/double-tracing.js';

@@ -92,15 +92,6 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX traces_model_time;
   CREATE INDEX traces_asked_model_time ON traces (coalesce(request_model, model), start_time);
   `,
-  // 6: the dedupe key leads with start_time (a re-export carries the span's own times), so its
-  // inserts append at the right edge of the B-tree instead of touching a random page per row; the
-  // spans of one OTel trace (read API, content join, double tracing) keep a narrower index. Rows
-  // without OTel ids (native) never collide and are never looked up by them: neither index holds them.
-  `
-  DROP INDEX traces_otel_span;
-  CREATE UNIQUE INDEX traces_otel_span_time ON traces (start_time, otel_trace_id, otel_span_id) WHERE otel_span_id IS NOT NULL;
-  CREATE INDEX traces_otel_trace ON traces (otel_trace_id) WHERE otel_trace_id IS NOT NULL;
-  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

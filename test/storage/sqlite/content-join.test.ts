@@ -83,8 +83,7 @@ describe('log-borne content in the SQLite exporter', () => {
     db.exec(
       'DROP TABLE pending_content; DROP INDEX traces_conversation_time; DROP INDEX traces_user_time; DROP INDEX errors_otel_trace_time; ' +
         'DROP VIEW llm_calls; DROP VIEW errors_recent; ALTER TABLE traces DROP COLUMN cost_source; ' +
-        'DROP INDEX traces_asked_model_time; CREATE INDEX traces_model_time ON traces (model, start_time); ' +
-        'DROP INDEX traces_otel_span_time; DROP INDEX traces_otel_trace; CREATE UNIQUE INDEX traces_otel_span ON traces (otel_trace_id, otel_span_id)',
+        'DROP INDEX traces_asked_model_time; CREATE INDEX traces_model_time ON traces (model, start_time)',
     );
     db.pragma('user_version = 1');
     db.close();

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ERRORS_TABLE, TRACES_TABLE, type Column } from '../../../src/model/columns.js';
 import { openDatabase } from '../../../src/storage/sqlite/open-database.js';
-import { INSERT_TRACE, SCHEMA_VERSION } from '../../../src/storage/sqlite/schema.js';
-import { traceEvent } from '../../factories.js';
+import { SCHEMA_VERSION } from '../../../src/storage/sqlite/schema.js';
 import { tempDir } from '../../helpers.js';
 
 /** Migration 1 as the first release wrote it: databases created by it exist and must keep working. */
@@ -117,31 +115,7 @@ describe('SQLite schema', () => {
     const created = open(path.join(dir, 'new.db'));
     expect(created.version).toBe(SCHEMA_VERSION);
     expect(upgraded).toEqual(created);
-    expect(created.tables.map((t) => t.indexes.length)).toEqual([8, 6, 2]); // with the primary keys' own
-  });
-
-  it('keeps deduplicating the spans of a file written before the time-ordered dedupe key', () => {
-    const dbPath = path.join(tempDir(), 'old.db');
-    const old = new Database(dbPath);
-    old.exec(MIGRATION_1);
-    old.pragma('user_version = 1');
-    const span = { ...traceEvent({ source: 'otlp', otel_trace_id: 'a'.repeat(32), otel_span_id: 'b'.repeat(16) }).row, created_at: 1 };
-    const native = { ...traceEvent({ start_time: span.start_time }).row, created_at: 1 };
-    const insertV1 = (row: object) => {
-      const columns = Object.keys(row).filter((c) => c !== 'cost_source');
-      return old.prepare(`INSERT INTO traces (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`).run(row);
-    };
-    insertV1(span);
-    insertV1(native);
-    old.close();
-
-    const db = openDatabase(dbPath);
-    const insert = db.prepare(INSERT_TRACE);
-    expect(insert.run({ ...span, trace_id: randomUUID() }).changes).toBe(0);
-    expect(insert.run({ ...native, trace_id: randomUUID() }).changes).toBe(1); // NULL OTel ids never collide
-    expect(insert.run({ ...span, trace_id: randomUUID(), otel_span_id: 'c'.repeat(16) }).changes).toBe(1);
-    expect(db.prepare('SELECT count(*) FROM traces').pluck().get()).toBe(4);
-    db.close();
+    expect(created.tables.map((t) => t.indexes.length)).toEqual([7, 6, 2]); // with the primary keys' own
   });
 
   it.each([
