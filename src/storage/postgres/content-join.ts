@@ -43,6 +43,17 @@ interface StoredRecord {
 const SWEEP_INTERVAL_MS = 1000;
 const INT64_MAX = (1n << 63n) - 1n;
 const SPAN = 'otel_trace_id = $1 AND otel_span_id = $2';
+/** The spans of `spanArrays` ($1, $2) as a relation. */
+const SPANS = 'unnest($1::text[], $2::text[]) AS spans (tid, sid)';
+
+interface SpanIds {
+  otel_trace_id: string;
+  otel_span_id: string;
+}
+
+function spanArrays(spans: readonly SpanKey[]): [string[], string[]] {
+  return [spans.map((s) => s.traceId), spans.map((s) => s.spanId)];
+}
 
 export class PostgresContentJoin {
   readonly #options: ContentJoinOptions;
@@ -121,7 +132,7 @@ export class PostgresContentJoin {
   async finish(client: ClientBase): Promise<void> {
     const batch = this.#batch;
     const spans = [...batch.spans.values()];
-    if (spans.length > 0) for (const span of await this.#withRecords(client, spans)) await this.#merge(client, span);
+    if (spans.length > 0) await this.#merge(client, spans);
     if (batch.now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
       const { rows } = await client.query<{ joined: boolean }>('DELETE FROM pending_content WHERE expires_at <= $1 RETURNING joined', [
         batch.now,
@@ -140,37 +151,43 @@ export class PostgresContentJoin {
     this.#stats.expired += batch.expired;
   }
 
-  /** The spans with records: those the batch stored records for, and inserted spans some process holds records for. */
-  async #withRecords(client: ClientBase, spans: Span[]): Promise<Span[]> {
-    const untouched = spans.filter((s) => !s.touched);
-    if (untouched.length === 0) return spans;
-    const { rows } = await client.query<{ otel_trace_id: string; otel_span_id: string }>(
-      `SELECT DISTINCT otel_trace_id, otel_span_id FROM pending_content
-       WHERE (otel_trace_id, otel_span_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [untouched.map((s) => s.traceId), untouched.map((s) => s.spanId)],
+  /**
+   * Joins each span that has records and a traces row. The records and rows of all the spans are
+   * read with one query each; only the spans whose content changes cost statements of their own.
+   */
+  async #merge(client: ClientBase, spans: Span[]): Promise<void> {
+    const touched = spans.filter((s) => s.touched);
+    // The TTL runs from the span's last record, so held messages outlive any later one.
+    if (touched.length > 0)
+      await client.query(`UPDATE pending_content SET expires_at = $3 FROM ${SPANS} WHERE otel_trace_id = tid AND otel_span_id = sid`, [
+        ...spanArrays(touched),
+        this.#batch.now + this.#options.ttlMs,
+      ]);
+    const { rows: records } = await client.query<StoredRecord & SpanIds>(
+      `SELECT otel_trace_id, otel_span_id, joined, kind, system_blocks, input_blocks, output_blocks FROM (
+         SELECT p.*, row_number() OVER (PARTITION BY otel_trace_id, otel_span_id ORDER BY time_unix_nano, id) AS n
+         FROM pending_content p JOIN ${SPANS} ON otel_trace_id = tid AND otel_span_id = sid) ranked
+       WHERE n <= ${MAX_ITEMS_PER_SPAN} ORDER BY otel_trace_id, otel_span_id, n`,
+      spanArrays(spans),
     );
-    const waiting = new Set(rows.map((r) => `${r.otel_trace_id}/${r.otel_span_id}`));
-    return spans.filter((s) => s.touched || waiting.has(`${s.traceId}/${s.spanId}`));
+    const held = new Map<string, StoredRecord[]>();
+    for (const record of records) {
+      const key = `${record.otel_trace_id}/${record.otel_span_id}`;
+      held.set(key, [...(held.get(key) ?? []), record]);
+    }
+    if (held.size === 0) return;
+    const { rows: traces } = await client.query<SpanIds & { trace_id: string; has_input: boolean; has_output: boolean }>(
+      `SELECT otel_trace_id, otel_span_id, trace_id, input_text IS NOT NULL AS has_input, output_text IS NOT NULL AS has_output
+       FROM traces JOIN ${SPANS} ON otel_trace_id = tid AND otel_span_id = sid`,
+      spanArrays(spans.filter((s) => held.has(`${s.traceId}/${s.spanId}`))),
+    );
+    // Spans without a row are still waiting for it.
+    for (const trace of traces) await this.#join(client, trace, held.get(`${trace.otel_trace_id}/${trace.otel_span_id}`) ?? []);
   }
 
-  async #merge(client: ClientBase, span: Span): Promise<void> {
-    const ids = [span.traceId, span.spanId];
-    const { rows: records } = await client.query<StoredRecord>(
-      `SELECT joined, kind, system_blocks, input_blocks, output_blocks FROM pending_content WHERE ${SPAN}
-       ORDER BY time_unix_nano, id LIMIT ${MAX_ITEMS_PER_SPAN}`,
-      ids,
-    );
-    if (records.length === 0) return;
-    // The TTL runs from the span's last record, so held messages outlive any later one.
-    if (span.touched)
-      await client.query(`UPDATE pending_content SET expires_at = $3 WHERE ${SPAN}`, [...ids, this.#batch.now + this.#options.ttlMs]);
-    const { rows } = await client.query<{ trace_id: string; has_input: boolean; has_output: boolean }>(
-      `SELECT trace_id, input_text IS NOT NULL AS has_input, output_text IS NOT NULL AS has_output FROM traces WHERE ${SPAN}`,
-      ids,
-    );
-    const trace = rows[0];
-    if (trace === undefined) return; // still waiting for the span
-    const plan = planContentJoin(records.map(held), { hasInput: trace.has_input, hasOutput: trace.has_output });
+  async #join(client: ClientBase, trace: SpanIds & { trace_id: string; has_input: boolean; has_output: boolean }, records: StoredRecord[]) {
+    const ids = [trace.otel_trace_id, trace.otel_span_id];
+    const plan = planContentJoin(records.map(toHeld), { hasInput: trace.has_input, hasOutput: trace.has_output });
     if (plan === null) return;
     await this.#apply(client, plan.input, ids, trace.trace_id, 'system_blocks = NULL, input_blocks = NULL', 'input');
     await this.#apply(client, plan.output, ids, trace.trace_id, 'output_blocks = NULL', 'output');
@@ -204,7 +221,7 @@ async function countWaiting(client: ClientBase): Promise<number> {
   return Number(rows[0].n);
 }
 
-function held(record: StoredRecord): HeldContent {
+function toHeld(record: StoredRecord): HeldContent {
   const blocks = (json: string | null): string[] => (json === null ? [] : (JSON.parse(json) as string[]));
   return {
     joined: record.joined,
