@@ -51,6 +51,10 @@ interface SpanIds {
   otel_span_id: string;
 }
 
+function recordKey(traceId: string, spanId: string, key: string): string {
+  return `${traceId}/${spanId}/${key}`;
+}
+
 function spanArrays(spans: readonly SpanKey[]): [string[], string[]] {
   return [spans.map((s) => s.traceId), spans.map((s) => s.spanId)];
 }
@@ -80,41 +84,61 @@ export class PostgresContentJoin {
     this.#batch = newBatch();
   }
 
-  /** Stores one log record; 1 when stored, 0 when a retried export already stored it. */
-  async store(client: ClientBase, row: ContentRow): Promise<number> {
+  /**
+   * Stores log records, all in one INSERT; how many were stored (a retried export's records were
+   * already). An exception's count is its errors row's; its content is held only while its span is
+   * not stored yet.
+   */
+  async store(client: ClientBase, rows: readonly ContentRow[]): Promise<number> {
     const batch = this.#batch;
-    const ids = [row.otel_trace_id, row.otel_span_id];
     let stored = 0;
-    if (row.error !== null) {
-      const { rows } = await client.query<{ trace_id: string }>(`SELECT trace_id FROM traces WHERE ${SPAN}`, ids);
-      stored = await this.#insertError(client, { ...row.error, llm_trace_id: rows[0]?.trace_id ?? null });
-      // Linked now, or a duplicate: nothing to remember.
-      if (rows.length > 0 || stored === 0) return stored;
+    /** The records to hold, by span and record key: whether storing one counts it. */
+    const held = new Map<string, { row: ContentRow; counts: boolean }>();
+    for (const row of rows) {
+      if (row.error !== null) {
+        const { rows: spans } = await client.query<{ trace_id: string }>(`SELECT trace_id FROM traces WHERE ${SPAN}`, [
+          row.otel_trace_id,
+          row.otel_span_id,
+        ]);
+        const errors = await this.#insertError(client, { ...row.error, llm_trace_id: spans[0]?.trace_id ?? null });
+        stored += errors;
+        // Linked now, or a duplicate: nothing to remember.
+        if (spans.length > 0 || errors === 0) continue;
+      }
+      const key = recordKey(row.otel_trace_id, row.otel_span_id, row.record_key);
+      if (!held.has(key)) held.set(key, { row, counts: row.error === null });
     }
+    if (held.size === 0) return stored;
+    const records = [...held.values()].map((h) => h.row);
     const json = (blocks: string[]) => (blocks.length === 0 ? null : JSON.stringify(blocks));
-    const { rowCount } = await client.query(
-      `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, joined, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-      [
-        ...ids,
-        row.record_key,
-        row.error === null ? 'content' : 'exception',
-        String(row.time_unix_nano > INT64_MAX ? INT64_MAX : row.time_unix_nano),
-        json(row.system),
-        json(row.input),
-        json(row.output),
+    const { rows: inserted } = await client.query<SpanIds & { record_key: string }>({
+      name: 'store-pending-content',
+      text: `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, joined, expires_at, created_at)
+             SELECT *, $10::bigint, $11::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::boolean[])
+             ON CONFLICT DO NOTHING RETURNING otel_trace_id, otel_span_id, record_key`,
+      values: [
+        records.map((r) => r.otel_trace_id),
+        records.map((r) => r.otel_span_id),
+        records.map((r) => r.record_key),
+        records.map((r) => (r.error === null ? 'content' : 'exception')),
+        records.map((r) => String(r.time_unix_nano > INT64_MAX ? INT64_MAX : r.time_unix_nano)),
+        records.map((r) => json(r.system)),
+        records.map((r) => json(r.input)),
+        records.map((r) => json(r.output)),
         // The span's own instructions are in its row already: held as joined, never pending.
-        row.fromSpan,
+        records.map((r) => r.fromSpan),
         batch.now + this.#options.ttlMs,
         batch.now,
       ],
-    );
-    const inserted = rowCount ?? 0;
-    if (inserted === 1) {
+    });
+    for (const record of inserted) {
+      const { row, counts } = held.get(recordKey(record.otel_trace_id, record.otel_span_id, record.record_key)) ?? {};
+      if (row === undefined) continue;
+      if (counts) stored++;
       if (!row.fromSpan) batch.pending++;
       batch.spans.set(`${row.otel_trace_id}/${row.otel_span_id}`, { traceId: row.otel_trace_id, spanId: row.otel_span_id, touched: true });
     }
-    return row.error === null ? inserted : stored;
+    return stored;
   }
 
   /** After a traces row with OTel ids was inserted: records for it may wait, stored by any process. */
