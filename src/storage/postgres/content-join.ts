@@ -9,7 +9,7 @@
  */
 import type { ClientBase } from 'pg';
 import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
-import { planContentJoin, type DirectionPlan, type HeldContent } from '../../model/content-join.js';
+import { planContentJoin, type DirectionPlan, type HeldContent, type JoinPlan } from '../../model/content-join.js';
 import type { ContentRow, ErrorRow } from '../../model/events.js';
 import { boundedText } from '../../model/text.js';
 import type { ContentJoinOptions, ContentStats } from '../sqlite/content-join.js';
@@ -45,10 +45,23 @@ const INT64_MAX = (1n << 63n) - 1n;
 const SPAN = 'otel_trace_id = $1 AND otel_span_id = $2';
 /** The spans of `spanArrays` ($1, $2) as a relation. */
 const SPANS = 'unnest($1::text[], $2::text[]) AS spans (tid, sid)';
+const IN_SPANS = 'otel_trace_id = tid AND otel_span_id = sid';
 
 interface SpanIds {
   otel_trace_id: string;
   otel_span_id: string;
+}
+
+interface StoredTrace extends SpanIds {
+  trace_id: string;
+  has_input: boolean;
+  has_output: boolean;
+}
+
+/** A span whose waiting records join its row, and how. */
+interface Join {
+  trace: StoredTrace;
+  plan: JoinPlan;
 }
 
 function recordKey(traceId: string, spanId: string, key: string): string {
@@ -177,20 +190,20 @@ export class PostgresContentJoin {
 
   /**
    * Joins each span that has records and a traces row. The records and rows of all the spans are
-   * read with one query each; only the spans whose content changes cost statements of their own.
+   * read with one query each, and each kind of change is one statement for all of them (#apply).
    */
   async #merge(client: ClientBase, spans: Span[]): Promise<void> {
     const touched = spans.filter((s) => s.touched);
     // The TTL runs from the span's last record, so held messages outlive any later one.
     if (touched.length > 0)
-      await client.query(`UPDATE pending_content SET expires_at = $3 FROM ${SPANS} WHERE otel_trace_id = tid AND otel_span_id = sid`, [
+      await client.query(`UPDATE pending_content SET expires_at = $3 FROM ${SPANS} WHERE ${IN_SPANS}`, [
         ...spanArrays(touched),
         this.#batch.now + this.#options.ttlMs,
       ]);
     const { rows: records } = await client.query<StoredRecord & SpanIds>(
       `SELECT otel_trace_id, otel_span_id, joined, kind, system_blocks, input_blocks, output_blocks FROM (
          SELECT p.*, row_number() OVER (PARTITION BY otel_trace_id, otel_span_id ORDER BY time_unix_nano, id) AS n
-         FROM pending_content p JOIN ${SPANS} ON otel_trace_id = tid AND otel_span_id = sid) ranked
+         FROM pending_content p JOIN ${SPANS} ON ${IN_SPANS}) ranked
        WHERE n <= ${MAX_ITEMS_PER_SPAN} ORDER BY otel_trace_id, otel_span_id, n`,
       spanArrays(spans),
     );
@@ -200,39 +213,71 @@ export class PostgresContentJoin {
       held.set(key, [...(held.get(key) ?? []), record]);
     }
     if (held.size === 0) return;
-    const { rows: traces } = await client.query<SpanIds & { trace_id: string; has_input: boolean; has_output: boolean }>(
+    const { rows: traces } = await client.query<StoredTrace>(
       `SELECT otel_trace_id, otel_span_id, trace_id, input_text IS NOT NULL AS has_input, output_text IS NOT NULL AS has_output
-       FROM traces JOIN ${SPANS} ON otel_trace_id = tid AND otel_span_id = sid`,
+       FROM traces JOIN ${SPANS} ON ${IN_SPANS}`,
       spanArrays(spans.filter((s) => held.has(`${s.traceId}/${s.spanId}`))),
     );
+    const joins: Join[] = [];
     // Spans without a row are still waiting for it.
-    for (const trace of traces) await this.#join(client, trace, held.get(`${trace.otel_trace_id}/${trace.otel_span_id}`) ?? []);
+    for (const trace of traces) {
+      const records = held.get(`${trace.otel_trace_id}/${trace.otel_span_id}`) ?? [];
+      const plan = planContentJoin(records.map(toHeld), { hasInput: trace.has_input, hasOutput: trace.has_output });
+      if (plan !== null) joins.push({ trace, plan });
+    }
+    if (joins.length > 0) await this.#apply(client, joins);
   }
 
-  async #join(client: ClientBase, trace: SpanIds & { trace_id: string; has_input: boolean; has_output: boolean }, records: StoredRecord[]) {
-    const ids = [trace.otel_trace_id, trace.otel_span_id];
-    const plan = planContentJoin(records.map(toHeld), { hasInput: trace.has_input, hasOutput: trace.has_output });
-    if (plan === null) return;
-    await this.#apply(client, plan.input, ids, trace.trace_id, 'system_blocks = NULL, input_blocks = NULL', 'input');
-    await this.#apply(client, plan.output, ids, trace.trace_id, 'output_blocks = NULL', 'output');
-    if (plan.linkErrors) {
-      await client.query(`UPDATE errors SET llm_trace_id = $3 WHERE ${SPAN} AND llm_trace_id IS NULL AND origin = 'exception_event'`, [
-        ...ids,
-        trace.trace_id,
-      ]);
+  /** Carries out the spans' plans: at most one statement of each kind for all of them. */
+  async #apply(client: ClientBase, joins: Join[]): Promise<void> {
+    const spans = (which: (join: Join) => boolean) =>
+      spanArrays(joins.filter(which).map(({ trace }) => ({ traceId: trace.otel_trace_id, spanId: trace.otel_span_id })));
+    const writes = joins.filter(({ plan }) => plan.input.action === 'write' || plan.output.action === 'write');
+    if (writes.length > 0) {
+      const text = (plan: DirectionPlan) => (plan.action === 'write' ? boundedText(plan.text, this.#options.maxTextBytes) : null);
+      const input = writes.map(({ plan }) => text(plan.input));
+      const output = writes.map(({ plan }) => text(plan.output));
+      await client.query(
+        `UPDATE traces SET
+           input_text = CASE WHEN v.write_input THEN v.input_text ELSE traces.input_text END,
+           input_bytes = CASE WHEN v.write_input THEN v.input_bytes ELSE traces.input_bytes END,
+           output_text = CASE WHEN v.write_output THEN v.output_text ELSE traces.output_text END,
+           output_bytes = CASE WHEN v.write_output THEN v.output_bytes ELSE traces.output_bytes END
+         FROM unnest($1::text[], $2::boolean[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::bigint[])
+           AS v (id, write_input, input_text, input_bytes, write_output, output_text, output_bytes)
+         WHERE trace_id = v.id`,
+        [
+          writes.map(({ trace }) => trace.trace_id),
+          input.map((t) => t !== null),
+          input.map((t) => t?.text ?? null),
+          input.map((t) => t?.bytes ?? null),
+          output.map((t) => t !== null),
+          output.map((t) => t?.text ?? null),
+          output.map((t) => t?.bytes ?? null),
+        ],
+      );
     }
-    const { rowCount } = await client.query(`UPDATE pending_content SET joined = true WHERE ${SPAN} AND NOT joined`, ids);
-    this.#batch.superseded += plan.superseded;
+    const drops = [
+      { set: 'system_blocks = NULL, input_blocks = NULL', spans: spans(({ plan }) => plan.input.action === 'drop') },
+      { set: 'output_blocks = NULL', spans: spans(({ plan }) => plan.output.action === 'drop') },
+    ];
+    for (const drop of drops)
+      if (drop.spans[0].length > 0)
+        await client.query(`UPDATE pending_content SET ${drop.set} FROM ${SPANS} WHERE ${IN_SPANS} AND NOT joined`, drop.spans);
+    const links = joins.filter(({ plan }) => plan.linkErrors);
+    if (links.length > 0)
+      await client.query(
+        `UPDATE errors SET llm_trace_id = v.id FROM unnest($1::text[], $2::text[], $3::text[]) AS v (tid, sid, id)
+         WHERE otel_trace_id = v.tid AND otel_span_id = v.sid AND llm_trace_id IS NULL AND origin = 'exception_event'`,
+        [...spans(({ plan }) => plan.linkErrors), links.map(({ trace }) => trace.trace_id)],
+      );
+    const { rowCount } = await client.query(
+      `UPDATE pending_content SET joined = true FROM ${SPANS} WHERE ${IN_SPANS} AND NOT joined`,
+      spans(() => true),
+    );
+    for (const { plan } of joins) this.#batch.superseded += plan.superseded;
     this.#batch.pending -= rowCount ?? 0;
     this.#batch.joined += rowCount ?? 0;
-  }
-
-  async #apply(client: ClientBase, plan: DirectionPlan, ids: string[], traceId: string, drop: string, direction: 'input' | 'output') {
-    if (plan.action === 'drop') await client.query(`UPDATE pending_content SET ${drop} WHERE ${SPAN} AND NOT joined`, ids);
-    else if (plan.action === 'write') {
-      const { text, bytes } = boundedText(plan.text, this.#options.maxTextBytes);
-      await client.query(`UPDATE traces SET ${direction}_text = $1, ${direction}_bytes = $2 WHERE trace_id = $3`, [text, bytes, traceId]);
-    }
   }
 }
 
