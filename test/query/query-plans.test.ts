@@ -14,8 +14,8 @@ const NOW = Date.UTC(2026, 0, 31);
 const OTEL = 'ab'.repeat(16);
 const UUID = '4834f50a-e421-446b-8967-c07d2b605b8a';
 const window = { since: String(NOW - 86_400_000), until: String(NOW) };
-const traceCursor = encodeCursor('traces', { time: NOW, rowid: 10 });
-const errorCursor = encodeCursor('errors', { time: NOW, rowid: 10 });
+const traceCursor = encodeCursor('traces', { time: NOW, key: 10 });
+const errorCursor = encodeCursor('errors', { time: NOW, key: 10 });
 
 const traceLists: Record<string, Record<string, string>> = {
   'first page': {},
