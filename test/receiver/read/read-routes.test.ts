@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { count, startOct, waitFor } from '../../helpers.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { defaultConfig, type Config } from '../../../src/config/config.js';
+import { startOct } from '../../helpers.js';
+import { pgServer } from '../../storage/postgres/setup.js';
 import { post } from '../native/native-fixture.js';
 
 interface Page {
@@ -29,15 +31,29 @@ const CALLS = [
   },
 ];
 
-async function octWithCalls() {
-  const oct = await startOct();
-  const posted = await post(oct.url, '/api/v1/traces', CALLS);
-  expect(posted.status).toBe(202);
-  await waitFor(() => count(oct.db, 'traces') === 3 && count(oct.db, 'errors') === 1, 5_000, 'the posted rows');
-  return { ...oct, traceIds: posted.body.trace_ids };
-}
+/** A started oct on each engine; its URL. Commit acknowledgements: once a POST is answered, its rows can be read. */
+const ENGINES: { name: string; start: () => Promise<{ url: string }> }[] = [
+  { name: 'SQLite', start: () => startOct({ ack: 'commit' }) },
+  {
+    name: 'PostgreSQL',
+    async start() {
+      const { Runtime } = await import('../../../dist/runtime.js');
+      const config: Config = { ...defaultConfig(), port: 0, grpcPort: 0, logLevel: 'silent', ack: 'commit' };
+      const runtime = new Runtime({ ...config, databaseUrl: await pgServer().createDatabase() });
+      onTestFinished(() => runtime.shutdown());
+      return runtime.start();
+    },
+  },
+];
 
-describe('the read API over HTTP', () => {
+describe.each(ENGINES)('the read API over HTTP on $name', ({ start }) => {
+  async function octWithCalls() {
+    const oct = await start();
+    const posted = await post(oct.url, '/api/v1/traces', CALLS);
+    expect(posted.status).toBe(202);
+    return { ...oct, traceIds: posted.body.trace_ids };
+  }
+
   it('lists calls newest first, filters them and pages by cursor', async () => {
     const { url, traceIds } = await octWithCalls();
     const all = await get<Page>(`${url}/api/v1/traces?since=0`);
@@ -81,7 +97,7 @@ describe('the read API over HTTP', () => {
   });
 
   it('answers a bad parameter with 400 naming it, and counts the failure', async () => {
-    const { url } = await startOct();
+    const { url } = await start();
     const bad = await get<{ error: string }>(`${url}/api/v1/traces?limit=5000`);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/^limit: /);
@@ -90,7 +106,9 @@ describe('the read API over HTTP', () => {
     const health = await get<{ receiver: { read_requests_failed: number } }>(`${url}/healthz`);
     expect(health.body.receiver.read_requests_failed).toBe(2);
   });
+});
 
+describe('the read API routes', () => {
   it('serves GET beside POST on the same path, and 405 for other methods', async () => {
     const { url } = await startOct();
     const res = await fetch(`${url}/api/v1/stats`, { method: 'DELETE' });
