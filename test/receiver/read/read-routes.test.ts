@@ -1,7 +1,6 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { defaultConfig, type Config } from '../../../src/config/config.js';
+import { describe, expect, it } from 'vitest';
 import { startOct } from '../../helpers.js';
-import { pgServer } from '../../storage/postgres/setup.js';
+import { OCT_ENGINES } from '../../oct-engines.js';
 import { post } from '../native/native-fixture.js';
 
 interface Page {
@@ -31,24 +30,10 @@ const CALLS = [
   },
 ];
 
-/** A started oct on each engine; its URL. Commit acknowledgements: once a POST is answered, its rows can be read. */
-const ENGINES: { name: string; start: () => Promise<{ url: string }> }[] = [
-  { name: 'SQLite', start: () => startOct({ ack: 'commit' }) },
-  {
-    name: 'PostgreSQL',
-    async start() {
-      const { Runtime } = await import('../../../dist/runtime.js');
-      const config: Config = { ...defaultConfig(), port: 0, grpcPort: 0, logLevel: 'silent', ack: 'commit' };
-      const runtime = new Runtime({ ...config, databaseUrl: await pgServer().createDatabase() });
-      onTestFinished(() => runtime.shutdown());
-      return runtime.start();
-    },
-  },
-];
-
-describe.each(ENGINES)('the read API over HTTP on $name', ({ start }) => {
+// Commit acknowledgements: once a POST is answered, its rows can be read.
+describe.each(OCT_ENGINES)('the read API over HTTP on $name', (engine) => {
   async function octWithCalls() {
-    const oct = await start();
+    const oct = await engine.start({ ack: 'commit' });
     const posted = await post(oct.url, '/api/v1/traces', CALLS);
     expect(posted.status).toBe(202);
     return { ...oct, traceIds: posted.body.trace_ids };
@@ -97,7 +82,7 @@ describe.each(ENGINES)('the read API over HTTP on $name', ({ start }) => {
   });
 
   it('answers a bad parameter with 400 naming it, and counts the failure', async () => {
-    const { url } = await start();
+    const { url } = await engine.start();
     const bad = await get<{ error: string }>(`${url}/api/v1/traces?limit=5000`);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/^limit: /);
