@@ -60,11 +60,16 @@ export const sqlite: ReadEngine = {
   name: 'SQLite',
   open(traces, errors) {
     const { queries } = database(traces, errors);
+    // As the reader threads answer: a throw is a rejected promise.
+    const later =
+      <A, R>(read: (arg: A) => R) =>
+      (arg: A): Promise<R> =>
+        Promise.resolve(arg).then(read);
     return Promise.resolve({
-      listTraces: async (params) => queries.listTraces(params),
-      getTrace: async (traceId) => queries.getTrace(traceId),
-      listErrors: async (params) => queries.listErrors(params),
-      stats: async (params) => queries.stats(params),
+      listTraces: later((params) => queries.listTraces(params)),
+      getTrace: later((traceId) => queries.getTrace(traceId)),
+      listErrors: later((params) => queries.listErrors(params)),
+      stats: later((params) => queries.stats(params)),
     });
   },
 };
