@@ -34,11 +34,15 @@ export class SqliteReader implements TraceReader {
     this.#stats = new ReaderThread(data, options.maxPending ?? 64);
   }
 
-  /** Resolves once the database is open; rejects when it is missing or not an oct database. */
+  /**
+   * Resolves once the database is open; rejects when it is missing or not an oct database. The
+   * stats thread starts with the first stats read: a thread is a V8 heap and a page cache, and
+   * most oct processes are never asked for stats.
+   */
   async start(): Promise<void> {
     if (this.#shutdown) throw new ReadUnavailableError('the trace reader is shut down');
     this.#started = true;
-    await Promise.all([this.#quick.start(), this.#stats.start()]);
+    await this.#quick.start();
   }
 
   listTraces(params: TraceListParams): Promise<Page<TraceListItem>> {
