@@ -113,8 +113,9 @@ describe.each(ENGINES)('listTraces on $name', (engine) => {
       attributes: '{"a":1}',
       resource_attributes: '{"r":"x"}',
       finish_reasons: '["stop"]',
+      start_time: T0 - 1,
     });
-    const queries = await engine.open([row, trace({ input_text: null, output_text: null })]);
+    const queries = await engine.open([row, trace({ input_text: null, output_text: null, start_time: T0 })]);
     const [, item] = (await list(queries, {})).items;
     expect(item.input_text).toBe('😀'.repeat(500));
     expect(item.input_truncated).toBe(true);
@@ -162,9 +163,9 @@ describe.each(ENGINES)('listErrors on $name', (engine) => {
   it('pages newest first and filters by service, type, origin, ids and message text', async () => {
     const llm = trace();
     const rows = [
-      error({ occurred_at: T0, service_name: 'a', error_type: 'RateLimit', message: 'Too many requests' }),
+      error({ occurred_at: T0 - 1, service_name: 'a', error_type: 'RateLimit', message: 'Too many requests' }),
       error({ occurred_at: T0, service_name: 'b', origin: 'span_status', otel_trace_id: OTEL, otel_span_id: '01'.repeat(8) }),
-      error({ occurred_at: T0 - 1, llm_trace_id: llm.trace_id, stacktrace: 's'.repeat(2500) }),
+      error({ occurred_at: T0 - 2, llm_trace_id: llm.trace_id, stacktrace: 's'.repeat(2500) }),
     ];
     const queries = await engine.open([llm], rows);
     const errors = (query: QueryString) => queries.listErrors(parseErrorListParams(query, T0 + 1000));
