@@ -31,8 +31,8 @@ import { createWritePath } from './write-path.js';
 
 /**
  * Wires config → storage → pipeline → receivers (HTTP, gRPC). Data flows one way: the receivers offer
- * events to the batch processor, which hands batches to the SQLite exporter; the read API has
- * reader threads of its own.
+ * events to the batch processor, which hands batches to the exporter (SQLite or PostgreSQL); the
+ * read API has connections of its own on the same engine.
  */
 export class Runtime {
   readonly config: Config;
