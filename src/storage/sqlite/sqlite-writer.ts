@@ -76,6 +76,7 @@ export class SqliteWriter {
 
     this.#writeBatch = db.transaction((batch: PipelineEvent[]): BatchOutcome => {
       content.begin();
+      doubleTracing.begin();
       let persisted = 0;
       const written = { traces: 0, errors: 0 };
       for (const event of batch) {
@@ -84,10 +85,12 @@ export class SqliteWriter {
         countWritten(written, event.type, n);
       }
       content.finish();
+      doubleTracing.finish();
       return { persisted, failed: 0, duplicates: batch.length - persisted, written, refused: [] };
     });
     this.#writeIsolated = db.transaction((batch: PipelineEvent[]): BatchOutcome => {
       content.begin();
+      doubleTracing.begin();
       const outcome: BatchOutcome = { persisted: 0, failed: 0, duplicates: 0, written: { traces: 0, errors: 0 }, refused: [] };
       for (const event of batch) {
         try {
@@ -103,6 +106,7 @@ export class SqliteWriter {
         }
       }
       content.finish();
+      doubleTracing.finish();
       return outcome;
     });
     this.#content = content;
