@@ -46,7 +46,16 @@ export function splitModelName(model: string): { name: string; provider: string 
   return { name, provider };
 }
 
+const families = new Map<string, string>();
+
 /** The name without prefixes, case or version suffixes: what a request and its response share. */
 export function modelFamily(model: string): string {
-  return splitModelName(model).name.replace(TRAILING_VERSIONS, '');
+  let family = families.get(model);
+  if (family === undefined) {
+    family = splitModelName(model).name.replace(TRAILING_VERSIONS, '');
+    // A few dozen names repeat in every batch; a stream of distinct ones must not grow the map without bound.
+    if (families.size >= 1024) families.clear();
+    families.set(model, family);
+  }
+  return family;
 }
