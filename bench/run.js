@@ -11,6 +11,7 @@ import { machine, cpuAccount } from './proc-stats.js';
 import { postgres } from './postgres.js';
 import { readApi } from './read-api.js';
 import * as scenarios from './scenarios.js';
+import { curve } from './curve.js';
 import { addRatios, summarize, renderMarkdown } from './report.js';
 
 const args = process.argv.slice(2);
@@ -37,6 +38,8 @@ const CONFIGS = {
     readRows: 50_000,
     readCalls: 10,
     postgresSecs: 3,
+    curveSpans: 3_000,
+    curveRows: 100_000,
   },
   // 3 runs of the short scenarios (~2 min each) plus one growth run (≤ 3 min) stay under 10 minutes.
   full: {
@@ -59,6 +62,8 @@ const CONFIGS = {
     readRows: 1_000_000,
     readCalls: 50,
     postgresSecs: 10,
+    curveSpans: 12_000,
+    curveRows: 1_000_000,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
@@ -76,6 +81,7 @@ const ALL = [
   'cap',
   'read',
   'postgres',
+  'curve',
 ];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
@@ -133,7 +139,7 @@ const ctx = {
 };
 
 const runs = [];
-const SINGLE = ['growth', 'cap', 'read', 'postgres'];
+const SINGLE = ['growth', 'cap', 'read', 'postgres', 'curve'];
 const order = ALL.filter((name) => !SINGLE.includes(name) && only.includes(name));
 for (let run = 1; run <= cfg.runs; run++) {
   ctx.run = run;
@@ -179,9 +185,22 @@ const pgResults =
             ctx.failures.push(`postgres ${r.scenario}: ${r.rows} rows but ${r.acknowledged_spans} spans acknowledged`);
         return results;
       });
+const curveResult = await once(
+  'curve',
+  `cost curve: ${cfg.curveSpans.toLocaleString('en-US')} spans per point, 1 to 512 spans per request, table to ${cfg.curveRows.toLocaleString('en-US')} rows`,
+  () => curve(ctx),
+);
 
 const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();
+// Issue 17's time budget: a full run under 10 minutes, --quick under 90 s, judged on a run of every scenario.
+const budgetSecs = quick ? 90 : 600;
+const budget = {
+  text: quick ? '90 s' : '10 min',
+  applies: only.length === ALL.length,
+  met: secs <= budgetSecs,
+};
+if (budget.applies && !budget.met) ctx.failures.push(`the bench took ${secs} s, over its ${budget.text} budget`);
 // Cores used by programs other than the bench and what it started: a noise indicator.
 const otherCores = Math.max(0, (account1.machine - account0.machine - (account1.bench - account0.bench)) / (account1.t - account0.t));
 const pb = payloads.content.pb[0],
@@ -195,6 +214,7 @@ const meta = {
   commit,
   runs: cfg.runs,
   took: `${Math.floor(secs / 60)} min ${secs % 60} s`,
+  budget,
   config: cfg,
   payloads: {
     content: `${pb.spans} chat spans with content per protobuf request, ${(pb.bytes / 2 ** 20).toFixed(2)} MiB (${Math.round(pb.bytes / pb.spans)} B/span), ${cfg.contentBodies} distinct bodies, wrk -t1 -c4 (overload -c16), ${cfg.contentSecs} s (overload ${cfg.overloadSecs} s)`,
@@ -209,7 +229,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, cap, read, postgres: pgResults, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, read, postgres: pgResults, curve: curveResult, runs, failures: ctx.failures };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });
