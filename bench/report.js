@@ -172,7 +172,10 @@ export function renderMarkdown(result) {
     `# oct bench (${meta.mode}) — ${meta.date}`,
     '',
     `Machine: ${meta.machine.cpus} CPUs (${meta.machine.cpu}), ${meta.machine.mem_gib} GiB RAM, node ${meta.machine.node}, ${meta.machine.wrk}; load average at start ${meta.machine.loadavg_at_start}.`,
-    `oct: commit ${meta.commit}. Runs: ${meta.runs} of each scenario, round-robin${meta.runs > 1 ? ' (value = median, min–max in brackets)' : ''}; growth, cap, read, postgres and curve: 1 run. Bench took ${meta.took}${budgetNote(meta)}.`,
+    `oct: commit ${meta.commit}. Runs: ${meta.runs} of each scenario, round-robin${meta.runs > 1 ? ' (value = median, min–max in brackets)' : ''}; commit and retention: the first run only; growth, cap, read, postgres and curve: once, after the runs. Bench took ${meta.took}${budgetNote(meta)}.`,
+    `Seconds per scenario (all its runs): ${Object.entries(meta.scenario_secs)
+      .map(([name, secs]) => `${name} ${secs}`)
+      .join(', ')}.`,
     `Other programs on the machine used ${meta.other_cores} cores on average during the bench${meta.other_cores > 0.15 ? ' — ⚠ the machine was not idle, so these figures are noisy' : ' (idle enough)'}.`,
     `Load: content = ${meta.payloads.content}; testbed = ${meta.payloads.testbed}; native = ${meta.payloads.native}.`,
     '',
