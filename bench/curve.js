@@ -5,9 +5,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startOct, waitDrained, removeDb } from './oct-process.js';
 import { cpuSeconds, threadCpuSeconds, threadCores } from './proc-stats.js';
-import { runNodeLoad, verify, nextStampBase } from './scenarios.js';
+import { runNodeLoad, verify, nextStampBase, round } from './scenarios.js';
 
-const round = (x, digits = 0) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 const WARM_UP_REQUESTS = 20;
 const TABLE_POINT_SPANS = 100;
 

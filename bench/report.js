@@ -149,7 +149,10 @@ function curveRows(curve) {
   };
   const label = 'oct CPU µs per span (main thread / writer thread)';
   return [
-    ...curve.sizes.map((p) => `| curve | ${p.spans_per_request} spans per request, empty table: ${label} | ${perSpan(p)} | | |`),
+    ...curve.sizes.map(
+      (p) =>
+        `| curve | ${p.spans_per_request} span${p.spans_per_request > 1 ? 's' : ''} per request, empty table: ${label} | ${perSpan(p)} | | |`,
+    ),
     `| curve | oct CPU µs per span added, ${curve.marginal.steps.map((s) => `${s.from}→${s.to}`).join(' / ')} spans per request | ${curve.marginal.steps.map((s) => fmt(s.us_per_added_span)).join(' / ')} | | |`,
     `| curve | oct CPU µs per request, fixed (a 1-span request less one added span) | ${fmt(curve.marginal.per_request_us)} | | |`,
     ...curve.tables.map(

@@ -62,7 +62,7 @@ const CONFIGS = {
     capMb: 64,
     capSecs: 45,
     readRows: 1_000_000,
-    readCalls: 50,
+    readCalls: 20,
     postgresSecs: 4,
     curveSpans: 10_000,
     curveRows: 1_000_000,

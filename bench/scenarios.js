@@ -11,7 +11,7 @@ import { cpuSeconds, peakRssMiB, sampleRss, threadCpuSeconds, threadCores } from
 
 const HERE = path.join(REPO, 'bench');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, digits = 0) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+export const round = (x, digits = 0) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
 let stampRange = 0;
 /** Each load run gets its own range of id stamps, so no two runs ever send the same span. */
