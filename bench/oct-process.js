@@ -16,7 +16,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startOct(dbPath, extraEnv = {}) {
   const env = { ...process.env, OCT_PORT: '0', OCT_GRPC_PORT: '0', OCT_DB_PATH: dbPath, OCT_LOG_LEVEL: 'info', ...extraEnv };
-  const child = track(spawn(process.execPath, [path.join(REPO, 'dist/main.js')], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] }));
+  // BENCH_OCT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles oct (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_OCT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, path.join(REPO, 'dist/main.js')], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] }),
+  );
   let log = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`oct did not start within 15 s:\n${log}`)), 15_000);

@@ -1,12 +1,12 @@
 // Read API latency over a large database (1,000,000 rows in the full bench): p50/p95 of each query
-// function, called through TraceReader (reader threads, read-only connections) as the HTTP routes
+// function, called through SqliteReader (reader threads, read-only connections) as the HTTP routes
 // call it. The `read` scenario of `npm run bench` (bench/scenarios.js) runs it.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../dist/storage/sqlite/schema.js';
 import { parseErrorListParams, parseStatsParams, parseTraceListParams } from '../dist/query/params.js';
-import { TraceReader } from '../dist/query/trace-reader.js';
+import { SqliteReader } from '../dist/query/sqlite-reader.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31);
@@ -152,7 +152,7 @@ export async function readApi({ dir, rows, calls }) {
     const at = (q) => +samples[Math.ceil(n * q) - 1].toFixed(2);
     results.push({ query: name, calls: n, p50_ms: at(0.5), p95_ms: at(0.95), avg_items: Math.round(items / n) });
   };
-  const reader = new TraceReader({ dbPath });
+  const reader = new SqliteReader({ dbPath });
   await reader.start();
   const list = (query) => reader.listTraces(parseTraceListParams(query, NOW));
   const dayWindow = (i) => ({ since: String(NOW - ((i % 29) + 2) * DAY), until: String(NOW - ((i % 29) + 1) * DAY) });

@@ -131,6 +131,18 @@ export async function content(ctx, env = {}) {
   );
 }
 
+/** The oct_batch_write_seconds histogram of /metrics: the bucket of the slowest write, and how many took over 100 ms. */
+async function batchWriteSeconds(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = [...text.matchAll(/^oct_batch_write_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => ({
+    le: m[1],
+    n: Number(m[2]),
+  }));
+  const all = buckets.at(-1)?.n ?? 0;
+  const at = (le) => buckets.find((b) => b.le === le)?.n ?? 0;
+  return { slowestLe: buckets.find((b) => b.n === all)?.le ?? null, over100ms: all - at('0.1') };
+}
+
 /** 2. growth: content load until the table holds `growthRows` rows (or the time budget is spent). */
 export async function growth(ctx) {
   const { spans } = ctx.payloads.content.pb[0];
@@ -188,6 +200,7 @@ export async function growth(ctx) {
       slices.push({ to_rows: k * slice, secs: round(end - start, 2), spans_per_s: round(slice / (end - start)) });
     }
     const worst = slices.reduce((m, s) => Math.min(m, s.spans_per_s), Infinity);
+    const writes = await batchWriteSeconds(oct.url);
     return {
       target_rows: target,
       slice_rows: slice,
@@ -205,6 +218,9 @@ export async function growth(ctx) {
       peak_rss_mib: round(peakRssMiB(oct.pid)),
       db_mib: round(dbBytes(oct.dbPath) / 2 ** 20),
       wal_max_mib: round(walMax / 2 ** 20),
+      // The slowest batch write lies in this histogram bucket (le, seconds): a stalled writer shows here.
+      slowest_batch_write_le_s: writes.slowestLe,
+      batch_writes_over_100ms: writes.over100ms,
       ...check,
       slices,
     };

@@ -24,15 +24,15 @@ import { pageRoutes } from './receiver/page/page-routes.js';
 import { readRoutes } from './receiver/read/read-routes.js';
 import { RejectionLog } from './receiver/rejection-log.js';
 import { newReceiverStats, snapshotReceiverStats } from './receiver/receiver-stats.js';
-import { TraceReader } from './query/trace-reader.js';
+import { createTraceReader, type TraceReader } from './query/trace-reader.js';
 import { PostgresExporter } from './storage/postgres/postgres-exporter.js';
 import type { SqliteExporter } from './storage/sqlite/sqlite-exporter.js';
 import { createWritePath } from './write-path.js';
 
 /**
  * Wires config → storage → pipeline → receivers (HTTP, gRPC). Data flows one way: the receivers offer
- * events to the batch processor, which hands batches to the SQLite exporter; the read API has
- * reader threads of its own.
+ * events to the batch processor, which hands batches to the exporter (SQLite or PostgreSQL); the
+ * read API has connections of its own on the same engine.
  */
 export class Runtime {
   readonly config: Config;
@@ -42,7 +42,7 @@ export class Runtime {
   readonly #receiver: HttpReceiver;
   /** Unset when OCT_GRPC_PORT is `off`. */
   readonly #grpc: GrpcReceiver | undefined;
-  /** Unset when the read API is off: a non-loopback listener without keys (it would serve prompts to anyone), or PostgreSQL (it reads SQLite). */
+  /** Unset when the read API is off: a non-loopback listener without keys (it would serve prompts to anyone). */
   readonly #reader: TraceReader | undefined;
   readonly #receiverStats = newReceiverStats();
   readonly #keys: ApiKeys | undefined;
@@ -78,7 +78,7 @@ export class Runtime {
     this.#keys = keys.length > 0 ? new ApiKeys(keys) : undefined;
     const tls = tlsOf(config);
     const loopback = isLoopback(config.host);
-    this.#reader = (loopback || this.#keys) && config.databaseUrl === null ? new TraceReader({ dbPath: config.dbPath }) : undefined;
+    this.#reader = loopback || this.#keys ? createTraceReader(config) : undefined;
     const readErrors = nativeErrors(() => this.#receiverStats.read_requests_failed++);
     // The dashboard shows what the read API answers, so it is served under the same rule.
     const reads = this.#reader ? [...readRoutes(this.#reader, readErrors), ...pageRoutes(readErrors)] : [];
@@ -163,9 +163,7 @@ export class Runtime {
     if (this.#keys) this.#logger.info("API keys set: every route but the public ones (health checks, the dashboard's files) needs one");
     else if (!isLoopback(this.config.host))
       this.#logger.warn(`OCT_AUTH=none: anyone who can reach ${this.config.host} may send data, without a key`);
-    if (databaseUrl !== null)
-      this.#logger.info('read API off: it reads the SQLite file; query PostgreSQL directly (README "When one machine is not enough")');
-    else if (!this.#reader)
+    if (!this.#reader)
       this.#logger.warn(
         `read API and dashboard off: ${this.config.host} is not a loopback address and OCT_AUTH=none, so they would show stored prompts to anyone; set OCT_API_KEY to serve them behind the key`,
       );

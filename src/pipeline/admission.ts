@@ -18,6 +18,10 @@ const TOO_LARGE: OfferResult = Object.freeze({ admitted: false, reason: 'too_lar
 
 interface Waiter {
   events: PipelineEvent[];
+  /** Events already queued: a request at the head of the line is admitted part by part as room frees. */
+  admitted: number;
+  /** Queue sequence number of its first event, once its first part is queued. */
+  first: number;
   /** Set when admitted in commit mode. */
   commit?: Promise<OfferResult>;
   settle: (result: OfferResult) => void;
@@ -38,9 +42,13 @@ export interface AdmissionStats {
 }
 
 /**
- * All-or-none admission to the queue; `offerWithin` waits for room in arrival order (the Collector's
- * block_on_overflow) and, given a CommitWatch (OCT_ACK=commit), for the commit of the request's events.
- * While the storage refuses writes (`suspend`) every request is refused at once.
+ * Admission to the queue: a request that fits is queued whole; `offerWithin` lets one that does not
+ * wait for room in arrival order (the Collector's block_on_overflow) and, given a CommitWatch
+ * (OCT_ACK=commit), for the commit of the request's events. The request at the head of the line is
+ * queued part by part as batches are written, so the writer always has the next batch while the
+ * request is still arriving; once its first part is queued its wait no longer runs out, and it is
+ * answered when its last part is queued (or committed). While the storage refuses writes (`suspend`)
+ * every request is refused at once, and so is one that was partly queued: those parts are stored.
  */
 export class Admission implements EventSink {
   readonly capacity: number;
@@ -86,21 +94,23 @@ export class Admission implements EventSink {
     if (first !== QUEUE_FULL || waitMs <= 0 || this.#waitingEvents + n > this.#maxWaitingEvents) return this.#count(n, first);
     this.#waitingEvents += n;
     this.#waited++;
-    const waiter: Waiter = { events, settle: () => {} };
+    const waiter: Waiter = { events, admitted: 0, first: 0, settle: () => {} };
     const result = await new Promise<OfferResult>((resolve) => {
       waiter.settle = (r) => {
         clearTimeout(timer);
-        this.#waitingEvents -= n;
+        this.#waitingEvents -= n - waiter.admitted;
         resolve(r);
       };
       const timer = setTimeout(() => {
+        if (waiter.admitted > 0) return;
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
         waiter.settle(QUEUE_FULL);
       }, waitMs);
       this.#waiters.push(waiter);
       this.#onChange();
+      this.admitWaiting();
     });
-    return this.#acknowledge(this.#count(n, result), waiter.commit);
+    return this.#acknowledge(this.#count(n, result, waiter.admitted), waiter.commit);
   }
 
   foreseenRefusal(waitMs: number): OfferResult | undefined {
@@ -131,14 +141,28 @@ export class Admission implements EventSink {
     this.admitWaiting();
   }
 
-  /** Room was freed: admits waiting requests, oldest first, for as long as they fit. */
+  /** Room was freed: queues waiting requests, oldest first, the head one in parts, for as long as there is room. */
   admitWaiting(): void {
-    // The head is shifted only after its push, so the batcher still sees it waiting.
-    while (this.#waiters.length > 0 && this.#push(this.#waiters[0].events)) {
-      const waiter = this.#waiters.shift()!;
-      waiter.commit = this.#lastCommit;
+    let queued = false;
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters[0];
+      const room = this.capacity - this.#queue.size;
+      if (room <= 0) break;
+      const whole = waiter.admitted === 0 && room >= waiter.events.length;
+      const part = whole ? waiter.events : waiter.events.slice(waiter.admitted, waiter.admitted + room);
+      this.#queue.push(part, performance.now());
+      queued = true;
+      if (waiter.admitted === 0) waiter.first = this.#queue.pushed - part.length + 1;
+      waiter.admitted += part.length;
+      this.#waitingEvents -= part.length;
+      // The head is shifted only once wholly queued, so the batcher still sees it waiting meanwhile.
+      if (waiter.admitted < waiter.events.length) break;
+      this.#waiters.shift();
+      waiter.commit = this.#commits?.committed(waiter.first, this.#queue.pushed);
       waiter.settle(ADMITTED);
     }
+    // Once, after every part that fits is queued, so the batcher takes full batches.
+    if (queued) this.#onChange();
   }
 
   /** The storage refuses writes: waiting requests and every later offer are refused until `resume`. */
@@ -188,9 +212,11 @@ export class Admission implements EventSink {
     return admitted.admitted && commit ? commit : admitted;
   }
 
-  #count(n: number, result: OfferResult): OfferResult {
+  /** `enqueued` of the `n` events were queued (all of an admitted request; parts of one refused while at the head of the line). */
+  #count(n: number, result: OfferResult, enqueued = result.admitted ? n : 0): OfferResult {
     this.#counts.received += n;
-    this.#counts[result.admitted ? 'enqueued' : 'refused'] += n;
+    this.#counts.enqueued += enqueued;
+    this.#counts.refused += n - enqueued;
     if (result.admitted) this.#admittedRequests++;
     return result;
   }

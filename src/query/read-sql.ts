@@ -1,14 +1,46 @@
-import { READ_LIMITS, type ErrorListParams, type StatsParams, type TraceListParams } from './params.js';
+import type { Cursor } from './cursor.js';
+import { ParamError, READ_LIMITS, type ErrorListParams, type StatsParams, type TraceListParams } from './params.js';
 
 /**
- * The read API's SQL, one builder per query shape. Values are always bound parameters; the only
- * names put into the text come from the whitelists below or from the schema itself (PRAGMA
- * table_info), so a parameter can never become SQL.
+ * The read API's SQL, one builder per query shape, for both engines. Values are always bound
+ * parameters (`@name`; PostgreSQL's `$n` come from `positional`); the only names put into the text
+ * come from the whitelists below or from the schema itself, so a parameter can never become SQL.
  */
 
 export interface Statement {
   sql: string;
   args: Record<string, unknown>;
+}
+
+/** What differs between the engines' SQL. */
+export interface Dialect {
+  /**
+   * The unique column that breaks ties of the time column in lists and pages their cursors:
+   * SQLite's rowid (insertion order, and free in every time index), PostgreSQL's primary key.
+   */
+  key: 'rowid' | 'trace_id';
+  /** SQLite's LIKE ignores ASCII case already; PostgreSQL's needs ILIKE. */
+  like: 'LIKE' | 'ILIKE';
+}
+
+export const SQLITE: Dialect = { key: 'rowid', like: 'LIKE' };
+export const POSTGRES: Dialect = { key: 'trace_id', like: 'ILIKE' };
+
+/** A cursor from the other engine (a database moved to PostgreSQL under a page that was open) is a bad parameter. */
+export function checkCursor(dialect: Dialect, cursor: Cursor | undefined): void {
+  if (cursor && typeof cursor.key !== (dialect.key === 'rowid' ? 'number' : 'string')) {
+    throw new ParamError('cursor', 'expected the `next` value of an earlier page of this list');
+  }
+}
+
+/** `@name` parameters as PostgreSQL's `$1, $2, …`; a name used twice is one parameter. */
+export function positional({ sql, args }: Statement): { text: string; values: unknown[] } {
+  const names: string[] = [];
+  const text = sql.replace(/@(\w+)/g, (_, name: string) => {
+    const index = names.indexOf(name);
+    return `$${index >= 0 ? index + 1 : names.push(name)}`;
+  });
+  return { text, values: names.map((name) => args[name]) };
 }
 
 /** Column names of each table, in schema order, as the database reports them. */
@@ -76,7 +108,7 @@ function selectList(columns: readonly string[], shape: ListShape, preview: boole
       const flag = shape.previews[column];
       if (!preview || !flag) return quote(column);
       const c = quote(column);
-      return `substr(${c}, 1, ${shape.previewChars}) AS ${c}, coalesce(length(${c}) > ${shape.previewChars}, 0) AS ${quote(flag)}`;
+      return `substr(${c}, 1, ${shape.previewChars}) AS ${c}, CASE WHEN length(${c}) > ${shape.previewChars} THEN 1 ELSE 0 END AS ${quote(flag)}`;
     })
     .join(', ');
 }
@@ -84,7 +116,14 @@ function selectList(columns: readonly string[], shape: ListShape, preview: boole
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Newest first; a page is `limit + 1` rows so the caller knows whether there is a next one. */
-function listStatement(shape: ListShape, columns: readonly string[], params: TraceListParams | ErrorListParams): Statement {
+function listStatement(
+  dialect: Dialect,
+  shape: ListShape,
+  columns: readonly string[],
+  params: TraceListParams | ErrorListParams,
+): Statement {
+  checkCursor(dialect, params.cursor);
+  const { key } = dialect;
   const values = params as unknown as Record<string, unknown>;
   const { time } = shape;
   const where: string[] = [];
@@ -98,10 +137,10 @@ function listStatement(shape: ListShape, columns: readonly string[], params: Tra
     args.until = params.until;
   }
   if (params.cursor) {
-    // The first term is what the time index can range over; the second breaks ties by rowid.
-    where.push(`${time} <= @cursor_time`, `(${time} < @cursor_time OR rowid < @cursor_rowid)`);
+    // The first term is what the time index can range over; the second breaks ties by the key.
+    where.push(`${time} <= @cursor_time`, `(${time} < @cursor_time OR ${key} < @cursor_key)`);
     args.cursor_time = params.cursor.time;
-    args.cursor_rowid = params.cursor.rowid;
+    args.cursor_key = params.cursor.key;
   }
   for (const [param, column] of Object.entries(shape.filters)) {
     if (values[param] === undefined) continue;
@@ -109,32 +148,34 @@ function listStatement(shape: ListShape, columns: readonly string[], params: Tra
     args[param] = values[param];
   }
   if (params.q !== undefined) {
-    where.push(`(${shape.search.map((column) => `${column} LIKE @q ESCAPE '\\'`).join(' OR ')})`);
+    where.push(`(${shape.search.map((column) => `${column} ${dialect.like} @q ESCAPE '\\'`).join(' OR ')})`);
     args.q = `%${escapeLike(params.q)}%`;
   }
   const sql =
-    `SELECT ${selectList(columns, shape, true)}, rowid AS _rowid FROM ${shape.table}` +
+    `SELECT ${selectList(columns, shape, true)}, ${key} AS _key FROM ${shape.table}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${time} DESC, rowid DESC LIMIT @limit`;
+    ` ORDER BY ${time} DESC, ${key} DESC LIMIT @limit`;
   return { sql, args };
 }
 
-export const traceListStatement = (columns: TableColumns, params: TraceListParams) => listStatement(TRACES, columns.traces, params);
+export const traceListStatement = (dialect: Dialect, columns: TableColumns, params: TraceListParams) =>
+  listStatement(dialect, TRACES, columns.traces, params);
 
-export const errorListStatement = (columns: TableColumns, params: ErrorListParams) => listStatement(ERRORS, columns.errors, params);
+export const errorListStatement = (dialect: Dialect, columns: TableColumns, params: ErrorListParams) =>
+  listStatement(dialect, ERRORS, columns.errors, params);
 
 /** The three statements of one trace's detail: the row (full texts), its errors (full texts), its OTel trace's spans (previews). */
-export function traceDetailStatements(columns: TableColumns) {
+export function traceDetailStatements({ key }: Dialect, columns: TableColumns) {
   return {
     trace: `SELECT ${selectList(columns.traces, TRACES, false)} FROM traces WHERE trace_id = @trace_id`,
     errors:
-      `SELECT ${selectList(columns.errors, ERRORS, false)} FROM errors WHERE rowid IN (` +
-      'SELECT rowid FROM errors WHERE llm_trace_id = @trace_id ' +
-      'UNION SELECT rowid FROM errors WHERE otel_trace_id = @otel_trace_id AND otel_span_id = @otel_span_id' +
-      `) ORDER BY occurred_at, rowid LIMIT ${READ_LIMITS.maxLinkedErrors + 1}`,
+      `SELECT ${selectList(columns.errors, ERRORS, false)} FROM errors WHERE ${key} IN (` +
+      `SELECT ${key} FROM errors WHERE llm_trace_id = @trace_id ` +
+      `UNION SELECT ${key} FROM errors WHERE otel_trace_id = @otel_trace_id AND otel_span_id = @otel_span_id` +
+      `) ORDER BY occurred_at, ${key} LIMIT ${READ_LIMITS.maxLinkedErrors + 1}`,
     spans:
       `SELECT ${selectList(columns.traces, TRACES, true)} FROM traces WHERE otel_trace_id = @otel_trace_id ` +
-      `ORDER BY start_time, rowid LIMIT ${READ_LIMITS.maxSpans + 1}`,
+      `ORDER BY start_time, ${key} LIMIT ${READ_LIMITS.maxSpans + 1}`,
   };
 }
 
@@ -151,12 +192,12 @@ export function statsStatement(params: StatsParams): Statement {
   const group = params.group ? GROUP_EXPRESSION[params.group] : 'NULL';
   // Literals, not parameters: JS numbers bind as REAL, and the division must be an integer one.
   const bucket = params.bucket === 'all' ? '0' : `start_time / ${BUCKET_MS[params.bucket]}`;
-  const bucketStart = params.bucket === 'all' ? '@since' : `t.b * ${BUCKET_MS[params.bucket]}`;
+  const bucketStart = params.bucket === 'all' ? 'CAST(@since AS BIGINT)' : `t.b * ${BUCKET_MS[params.bucket]}`;
   const calls = `FROM traces WHERE start_time >= @since AND start_time < @until AND is_aggregate = 0 AND kind IN ('llm', 'embedding')`;
   // Totals by GROUP BY; percentiles need one sort of the durations, joined on the group's count.
   const sql = `
     WITH totals AS (
-      SELECT ${bucket} AS b, ${group} AS g, count(*) AS calls, sum(status = 'error') AS errors,
+      SELECT ${bucket} AS b, ${group} AS g, count(*) AS calls, count(*) FILTER (WHERE status = 'error') AS errors,
              sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
              sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
              sum(cost_usd) AS cost_usd, count(duration_ms) AS n
@@ -169,13 +210,13 @@ export function statsStatement(params: StatsParams): Statement {
     ),
     latency AS (
       SELECT r.b, r.g, max(CASE WHEN rn = (t.n + 1) / 2 THEN d END) AS p50, max(CASE WHEN rn = (95 * t.n + 99) / 100 THEN d END) AS p95
-      FROM ranked r JOIN totals t ON t.b = r.b AND t.g IS r.g
+      FROM ranked r JOIN totals t ON t.b = r.b AND t.g IS NOT DISTINCT FROM r.g
       WHERE rn = (t.n + 1) / 2 OR rn = (95 * t.n + 99) / 100
       GROUP BY r.b, r.g
     )
     SELECT ${bucketStart} AS bucket_start, t.g AS "group", calls, errors, input_tokens, output_tokens,
            cache_read_tokens, cache_write_tokens, cost_usd, l.p50 AS p50_ms, l.p95 AS p95_ms
-    FROM totals t LEFT JOIN latency l ON l.b = t.b AND l.g IS t.g
+    FROM totals t LEFT JOIN latency l ON l.b = t.b AND l.g IS NOT DISTINCT FROM t.g
     ORDER BY t.b, t.g`;
   return { sql, args: { since: params.since, until: params.until } };
 }

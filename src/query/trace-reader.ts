@@ -1,72 +1,30 @@
+import type { Config } from '../config/config.js';
+import type { ErrorListItem, Page, StatsResult, TraceDetail, TraceListItem } from './answers.js';
 import type { ErrorListParams, StatsParams, TraceListParams } from './params.js';
-import type { ErrorListItem, Page, ReadQueries, StatsResult, TraceDetail, TraceListItem } from './read-queries.js';
-import { ReaderThread, ReadUnavailableError } from './reader-thread.js';
-import type { ReadOp } from './reader-worker.js';
+import { PostgresReader } from './postgres-reader.js';
+import { ReadUnavailableError } from './reader-thread.js';
+import { SqliteReader } from './sqlite-reader.js';
 
 export { ReadUnavailableError };
 
-export interface TraceReaderOptions {
-  dbPath: string;
-  /** Page cache of each read connection in MiB (default 32). */
-  cacheMiB?: number;
-  /** Reads waiting for a reader thread beyond which new ones are refused (default 64 per thread). */
-  maxPending?: number;
-  /** How long a read waits on a locked database (rare in WAL mode; default 5000). */
-  busyTimeoutMs?: number;
+/**
+ * The read API as a component, whichever engine holds the data: reads never use the writer's
+ * connection, and give the same answers on both. Start it after the exporter, which creates the tables.
+ * Reads throw ParamError for a bad parameter and ReadUnavailableError when they cannot run now.
+ */
+export interface TraceReader {
+  /** Resolves once the database can be read; rejects when it is missing or not an oct database. */
+  start(): Promise<void>;
+  listTraces(params: TraceListParams): Promise<Page<TraceListItem>>;
+  /** Undefined for an unknown id (→ 404). */
+  getTrace(traceId: string): Promise<TraceDetail | undefined>;
+  listErrors(params: ErrorListParams): Promise<Page<ErrorListItem>>;
+  stats(params: StatsParams): Promise<StatsResult>;
+  /** Lets the reads already sent finish, then closes the connections. Idempotent; safe without start(). */
+  shutdown(): Promise<void>;
 }
 
-/**
- * The read API's queries as a component: reader threads with their own read-only connections
- * answer them, so oct's HTTP thread (and ingest) never waits on SQLite. Stats over long windows
- * take seconds at a million rows, so they have a thread of their own and never hold up lists and
- * details. Start it after the exporter, which creates the database.
- */
-export class TraceReader {
-  readonly #quick: ReaderThread;
-  readonly #stats: ReaderThread;
-  #started = false;
-  #shutdown: Promise<void> | undefined;
-
-  constructor(options: TraceReaderOptions) {
-    const data = { dbPath: options.dbPath, cacheMiB: options.cacheMiB ?? 32, busyTimeoutMs: options.busyTimeoutMs ?? 5_000 };
-    this.#quick = new ReaderThread(data, options.maxPending ?? 64);
-    this.#stats = new ReaderThread(data, options.maxPending ?? 64);
-  }
-
-  /** Resolves once the database is open; rejects when it is missing or not an oct database. */
-  async start(): Promise<void> {
-    if (this.#shutdown) throw new ReadUnavailableError('the trace reader is shut down');
-    this.#started = true;
-    await Promise.all([this.#quick.start(), this.#stats.start()]);
-  }
-
-  listTraces(params: TraceListParams): Promise<Page<TraceListItem>> {
-    return this.#read('listTraces', params);
-  }
-
-  /** Undefined for an unknown id (→ 404). */
-  getTrace(traceId: string): Promise<TraceDetail | undefined> {
-    return this.#read('getTrace', traceId);
-  }
-
-  listErrors(params: ErrorListParams): Promise<Page<ErrorListItem>> {
-    return this.#read('listErrors', params);
-  }
-
-  stats(params: StatsParams): Promise<StatsResult> {
-    return this.#read('stats', params);
-  }
-
-  /** Lets the reads already sent finish, then closes the connections. Idempotent; safe without start(). */
-  shutdown(): Promise<void> {
-    this.#shutdown ??= Promise.all([this.#quick.close(), this.#stats.close()]).then(() => undefined);
-    return this.#shutdown;
-  }
-
-  async #read<K extends ReadOp>(op: K, arg: Parameters<ReadQueries[K]>[0]): Promise<ReturnType<ReadQueries[K]>> {
-    if (this.#shutdown) throw new ReadUnavailableError('the trace reader is shut down');
-    if (!this.#started) throw new ReadUnavailableError('the trace reader is not started');
-    const thread = op === 'stats' ? this.#stats : this.#quick;
-    return (await thread.read(op, arg)) as ReturnType<ReadQueries[K]>;
-  }
+/** The one place that picks the engine the read API reads: the one oct writes. */
+export function createTraceReader(config: Pick<Config, 'databaseUrl' | 'dbPath'>): TraceReader {
+  return config.databaseUrl === null ? new SqliteReader({ dbPath: config.dbPath }) : new PostgresReader({ url: config.databaseUrl });
 }

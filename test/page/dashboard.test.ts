@@ -5,6 +5,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, startOct, waitFor } from '../helpers.js';
+import { OCT_ENGINES } from '../oct-engines.js';
 import { keepScreenshot, launchChromium, postNative } from './browser.js';
 
 const HOUR = 3_600_000;
@@ -118,66 +119,69 @@ const tile = (page: Page, label: string) =>
     .textContent();
 
 describe('the dashboard in Chromium', () => {
-  it('shows the posted calls, narrows the list with filters, opens a call with its prompt, error and trace, and stays live', async () => {
-    const oct = await startOct();
-    await postAgentRun(oct.url);
-    await postNative(oct.url, 'traces', billingCalls(12));
-    await waitFor(() => count(oct.db, 'traces') === 15, 5_000, '15 rows');
+  it.each(OCT_ENGINES)(
+    'shows the posted calls, narrows the list with filters, opens a call with its prompt, error and trace, and stays live, on $name',
+    async (engine) => {
+      // Commit acknowledgements: once the posts are answered, their 15 rows can be read.
+      const oct = await engine.start({ ack: 'commit' });
+      await postAgentRun(oct.url);
+      await postNative(oct.url, 'traces', billingCalls(12));
 
-    const page = await open(`${oct.url}/`);
-    // Model calls only: the agent span does not count.
-    await expect.poll(() => tile(page, 'Calls')).toBe('14');
-    await expect.poll(() => tile(page, 'Errors')).toBe('2');
-    const byService = page.locator('.group', { hasText: 'By service' });
-    await expect
-      .poll(() => byService.locator('tbody tr').allTextContents())
-      .toEqual([expect.stringMatching(/^billing12/), expect.stringMatching(/^shop2/)]);
-    expect(await page.locator('.group', { hasText: 'By model' }).locator('tbody th').allTextContents()).toEqual(
-      expect.arrayContaining(['mistral-large', 'gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4']),
-    );
-    expect(await page.locator('.chart canvas').count()).toBe(4);
-    await keepScreenshot(page, 'overview.png');
+      const page = await open(`${oct.url}/`);
+      // Model calls only: the agent span does not count.
+      await expect.poll(() => tile(page, 'Calls')).toBe('14');
+      await expect.poll(() => tile(page, 'Errors')).toBe('2');
+      const byService = page.locator('.group', { hasText: 'By service' });
+      await expect
+        .poll(() => byService.locator('tbody tr').allTextContents())
+        .toEqual([expect.stringMatching(/^billing12/), expect.stringMatching(/^shop2/)]);
+      expect(await page.locator('.group', { hasText: 'By model' }).locator('tbody th').allTextContents()).toEqual(
+        expect.arrayContaining(['mistral-large', 'gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4']),
+      );
+      expect(await page.locator('.chart canvas').count()).toBe(4);
+      await keepScreenshot(page, `${engine === OCT_ENGINES[0] ? '' : 'postgres-'}overview.png`);
 
-    // A model in the by-model table opens the calls it counts.
-    await page.locator('.group', { hasText: 'By model' }).getByRole('link', { name: 'gpt-4o-mini' }).click();
-    expect(page.url()).toContain('#/calls?model=gpt-4o-mini');
-    await expect.poll(() => rows(page).count()).toBe(4);
-    await page.goto(`${oct.url}/`);
+      // A model in the by-model table opens the calls it counts.
+      await page.locator('.group', { hasText: 'By model' }).getByRole('link', { name: 'gpt-4o-mini' }).click();
+      expect(page.url()).toContain('#/calls?model=gpt-4o-mini');
+      await expect.poll(() => rows(page).count()).toBe(4);
+      await page.goto(`${oct.url}/`);
 
-    await page.getByRole('link', { name: 'Calls', exact: true }).click();
-    await expect.poll(() => rows(page).count()).toBe(15);
-    await page.getByLabel('Service').fill('billing');
-    await page.getByLabel('Service').press('Enter');
-    await expect.poll(() => rows(page).count()).toBe(12);
-    expect(page.url()).toContain('#/calls?service=billing');
-    await page.getByLabel('Status').selectOption('error');
-    await expect.poll(() => rows(page).allTextContents()).toEqual([expect.stringContaining('Invoice 4:') as unknown]);
+      await page.getByRole('link', { name: 'Calls', exact: true }).click();
+      await expect.poll(() => rows(page).count()).toBe(15);
+      await page.getByLabel('Service').fill('billing');
+      await page.getByLabel('Service').press('Enter');
+      await expect.poll(() => rows(page).count()).toBe(12);
+      expect(page.url()).toContain('#/calls?service=billing');
+      await page.getByLabel('Status').selectOption('error');
+      await expect.poll(() => rows(page).allTextContents()).toEqual([expect.stringContaining('Invoice 4:') as unknown]);
 
-    await page.getByLabel('Service').fill('shop');
-    await page.getByLabel('Service').press('Enter');
-    await rows(page).filter({ hasText: 'claude-sonnet-4' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toContain('claude-sonnet-4');
-    expect(await page.locator('#prompt').textContent()).toBe('user: Is the blue umbrella in stock?');
-    const errors = page.locator('section.errors');
-    expect(await errors.textContent()).toContain('RateLimitError');
-    expect(await errors.textContent()).toContain('429 rate limit reached');
-    // The same OTel trace: agent, chat, failing chat.
-    expect(await page.locator('.timeline li').allTextContents()).toEqual([
-      expect.stringContaining('agent · helper'),
-      expect.stringContaining('llm · gpt-4o'),
-      expect.stringContaining('llm · claude-sonnet-4'),
-    ]);
-    await keepScreenshot(page, 'detail.png');
-    await page.locator('.timeline a', { hasText: 'gpt-4o' }).click();
-    await expect.poll(() => page.locator('#completion').textContent()).toBe('assistant: The blue one.');
+      await page.getByLabel('Service').fill('shop');
+      await page.getByLabel('Service').press('Enter');
+      await rows(page).filter({ hasText: 'claude-sonnet-4' }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toContain('claude-sonnet-4');
+      expect(await page.locator('#prompt').textContent()).toBe('user: Is the blue umbrella in stock?');
+      const errors = page.locator('section.errors');
+      expect(await errors.textContent()).toContain('RateLimitError');
+      expect(await errors.textContent()).toContain('429 rate limit reached');
+      // The same OTel trace: agent, chat, failing chat.
+      expect(await page.locator('.timeline li').allTextContents()).toEqual([
+        expect.stringContaining('agent · helper'),
+        expect.stringContaining('llm · gpt-4o'),
+        expect.stringContaining('llm · claude-sonnet-4'),
+      ]);
+      await keepScreenshot(page, `${engine === OCT_ENGINES[0] ? '' : 'postgres-'}detail.png`);
+      await page.locator('.timeline a', { hasText: 'gpt-4o' }).click();
+      await expect.poll(() => page.locator('#completion').textContent()).toBe('assistant: The blue one.');
 
-    // Live: a call written while the list is open appears without a reload.
-    await page.goto(`${oct.url}/#/calls?service=billing`);
-    await expect.poll(() => rows(page).count()).toBe(12);
-    await postNative(oct.url, 'traces', [{ model: 'gpt-4o-mini', service_name: 'billing', input: 'a late question' }]);
-    await expect.poll(() => rows(page).first().textContent(), { timeout: 8_000 }).toContain('a late question');
-    await close(page);
-  });
+      // Live: a call written while the list is open appears without a reload.
+      await page.goto(`${oct.url}/#/calls?service=billing`);
+      await expect.poll(() => rows(page).count()).toBe(12);
+      await postNative(oct.url, 'traces', [{ model: 'gpt-4o-mini', service_name: 'billing', input: 'a late question' }]);
+      await expect.poll(() => rows(page).first().textContent(), { timeout: 8_000 }).toContain('a late question');
+      await close(page);
+    },
+  );
 
   it('is usable from the keyboard', async () => {
     const oct = await startOct();

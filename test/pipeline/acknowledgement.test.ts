@@ -51,6 +51,27 @@ describe('OCT_ACK=commit', () => {
     expect([first.result, second.result]).toEqual([{ admitted: true }, { admitted: true }]);
   });
 
+  it('answers a request queued in parts only once the batches of all its parts are written', async () => {
+    const { sink, exporter } = setup('commit');
+    const full = track(sink.offerWithin(traceEvents(512), 1_000));
+    const next = track(sink.offerWithin(traceEvents(100), 1_000)); // waits: the queue holds 512
+    await flushMicrotasks();
+    expect(exporter.sizes).toHaveLength(11);
+    for (const e of exporter.exports.slice(0, 10)) e.resolve(); // 500 written: 100 of `next` fit, in two batches
+    await flushMicrotasks();
+    expect(full.result).toBeUndefined();
+    expect(exporter.sizes.slice(11)).toEqual([50, 50]);
+    exporter.exports[10].resolve();
+    await flushMicrotasks();
+    expect(full.result).toEqual({ admitted: true });
+    exporter.exports[11].resolve();
+    await flushMicrotasks();
+    expect(next.result).toBeUndefined();
+    exporter.exports[12].resolve();
+    await flushMicrotasks();
+    expect(next.result).toEqual({ admitted: true });
+  });
+
   it('refuses the requests of a batch that was not written, and only those', async () => {
     const { sink, exporter } = setup('commit');
     const first = track(sink.offerWithin(traceEvents(50), 1_000));

@@ -128,6 +128,36 @@ describe('admission', () => {
     expect(admission.stats()).toMatchObject({ waiting_requests: WAITING_QUEUES, waiting_events: WAITING_QUEUES * 100 });
   });
 
+  it('queues the request at the head of the line in parts as room frees, and answers it once its last part is queued', async () => {
+    const { admission, queue, free } = setup();
+    admission.offer(traceEvents(100));
+    const head = admission.offerWithin(traceEvents(80), 300);
+    const waiting = track(head);
+    free(50);
+    // The writer gets the first 50 of the 80 at once instead of idling until all 80 fit.
+    expect(queue.size).toBe(100);
+    expect(admission.stats()).toMatchObject({ waiting_requests: 1, waiting_events: 30 });
+    // Once a part is queued the wait no longer runs out: the rest follows as batches are written.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(waiting.result).toBeUndefined();
+    free(50);
+    expect(await head).toEqual({ admitted: true });
+    expect(queue.size).toBe(80);
+    const events = queue.take(80);
+    expect(new Set(events.map((e) => e.row.trace_id)).size).toBe(80);
+    expect(admission.stats()).toMatchObject({ received: 180, enqueued: 180, refused: 0, waiting_requests: 0, waiting_events: 0 });
+  });
+
+  it('refuses a partly queued request when the storage stops taking writes, and counts only the rest as refused', async () => {
+    const { admission, free } = setup();
+    admission.offer(traceEvents(100));
+    const head = admission.offerWithin(traceEvents(80), 5_000);
+    free(30);
+    admission.suspend('the disk is full');
+    expect(await head).toMatchObject({ admitted: false, reason: 'storage_unavailable' });
+    expect(admission.stats()).toMatchObject({ received: 180, enqueued: 130, refused: 50, waiting_events: 0 });
+  });
+
   it('answers waiting requests and every later offer with shutting_down once closed', async () => {
     const { admission } = setup();
     admission.offer(traceEvents(100));

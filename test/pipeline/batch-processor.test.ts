@@ -348,8 +348,8 @@ describe('batch processor', () => {
       expect(await first).toEqual({ admitted: true });
       for (const filler of fillers) expect(await filler).toEqual({ admitted: true });
       expect(await second).toEqual({ admitted: true });
-      // Waiters are admitted in order; partial batches are written at once while others wait.
-      expect(exporter.sizes).toEqual([100, 70, ...fillers.map(() => 100), 30]);
+      // Waiters are queued in order, the head one in parts as room frees, so every batch is full.
+      expect(exporter.sizes).toEqual(Array.from({ length: 9 }, () => 100));
       expect(processor.stats().timeout_triggered).toBe(0);
     });
 

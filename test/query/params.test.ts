@@ -97,8 +97,8 @@ describe('list parameters', () => {
   });
 
   it('take only cursors of the same list', () => {
-    const cursor = encodeCursor('traces', { time: NOW, rowid: 7 });
-    expect(parseTraceListParams({ cursor }, NOW).cursor).toEqual({ time: NOW, rowid: 7 });
+    const cursor = encodeCursor('traces', { time: NOW, key: 7 });
+    expect(parseTraceListParams({ cursor }, NOW).cursor).toEqual({ time: NOW, key: 7 });
     expect(failure(parseErrorListParams, { cursor }).param).toBe('cursor');
     expect(failure(parseTraceListParams, { cursor: Buffer.from('["t",1.5,2]').toString('base64url') }).param).toBe('cursor');
   });

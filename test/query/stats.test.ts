@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseStatsParams } from '../../src/query/params.js';
-import { database, trace } from './fixture.js';
+import { ENGINES, trace } from './fixture.js';
 
 const DAY0 = Date.UTC(2026, 0, 30);
 const H = 3_600_000;
 
-describe('stats', () => {
+describe.each(ENGINES)('stats on $name', (engine) => {
   const rows = [
     // Hour 0: ten gpt-4o calls asked for as "gpt-4o" (one answered by a dated model), latencies 10..100.
     ...Array.from({ length: 10 }, (_, i) =>
@@ -31,10 +31,10 @@ describe('stats', () => {
     trace({ start_time: DAY0 + 2 * H + 1, request_model: 'gpt-4o', duration_ms: 7, input_tokens: 1, output_tokens: 1 }),
     trace({ start_time: DAY0 + 24 * H, request_model: 'gpt-4o', duration_ms: 3, input_tokens: 1, output_tokens: 1 }),
   ];
-  const stats = (query: Record<string, string>) => database(rows).queries.stats(parseStatsParams(query, DAY0 + 48 * H));
+  const stats = async (query: Record<string, string>) => (await engine.open(rows)).stats(parseStatsParams(query, DAY0 + 48 * H));
 
-  it('gives totals and nearest-rank p50/p95 per UTC hour and requested model, over model calls only', () => {
-    const result = stats({ since: String(DAY0), until: String(DAY0 + 24 * H), group: 'model' });
+  it('gives totals and nearest-rank p50/p95 per UTC hour and requested model, over model calls only', async () => {
+    const result = await stats({ since: String(DAY0), until: String(DAY0 + 24 * H), group: 'model' });
     expect(result).toMatchObject({ since: DAY0, until: DAY0 + 24 * H, bucket: 'hour', group: 'model' });
     expect(result.rows).toEqual([
       {
@@ -67,24 +67,24 @@ describe('stats', () => {
     ]);
   });
 
-  it('buckets by UTC day, ungrouped or by service and provider', () => {
-    const byDay = stats({ bucket: 'day', since: String(DAY0), until: String(DAY0 + 48 * H) });
+  it('buckets by UTC day, ungrouped or by service and provider', async () => {
+    const byDay = await stats({ bucket: 'day', since: String(DAY0), until: String(DAY0 + 48 * H) });
     expect(byDay.rows.map((r) => [r.bucket_start, r.group, r.calls])).toEqual([
       [DAY0, null, 12],
       [DAY0 + 24 * H, null, 1],
     ]);
-    expect(stats({ bucket: 'day', since: String(DAY0), group: 'service' }).rows[0]).toMatchObject({ group: 'test-svc', calls: 12 });
-    expect(stats({ bucket: 'day', since: String(DAY0), group: 'provider' }).rows[0]).toMatchObject({ group: 'openai', calls: 12 });
+    expect((await stats({ bucket: 'day', since: String(DAY0), group: 'service' })).rows[0]).toMatchObject({ group: 'test-svc', calls: 12 });
+    expect((await stats({ bucket: 'day', since: String(DAY0), group: 'provider' })).rows[0]).toMatchObject({ group: 'openai', calls: 12 });
   });
 
-  it("with bucket=all, gives the whole window as one bucket, so p95 is the window's and not a bucket's", () => {
+  it("with bucket=all, gives the whole window as one bucket, so p95 is the window's and not a bucket's", async () => {
     // gpt-4o latencies in the window: 10..100 (hour 0), 7 (hour 2), 3 (next day): 12 values, the 6th and 12th by rank.
-    const result = stats({ bucket: 'all', since: String(DAY0), until: String(DAY0 + 48 * H), group: 'model' });
+    const result = await stats({ bucket: 'all', since: String(DAY0), until: String(DAY0 + 48 * H), group: 'model' });
     expect(result.rows).toEqual([
       expect.objectContaining({ bucket_start: DAY0, group: 'claude', calls: 1 }),
       expect.objectContaining({ bucket_start: DAY0, group: 'gpt-4o', calls: 12, errors: 2, input_tokens: 1002, p50_ms: 40, p95_ms: 100 }),
     ]);
-    const ungrouped = stats({ bucket: 'all', since: String(DAY0 + H), until: String(DAY0 + 48 * H) }).rows;
+    const ungrouped = (await stats({ bucket: 'all', since: String(DAY0 + H), until: String(DAY0 + 48 * H) })).rows;
     expect(ungrouped).toEqual([expect.objectContaining({ bucket_start: DAY0 + H, group: null, calls: 2, p50_ms: 3, p95_ms: 7 })]);
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseErrorListParams, parseStatsParams, parseTraceListParams } from '../../src/query/params.js';
 // The reader runs its queries in a worker thread, which needs the compiled JavaScript.
-import { TraceReader } from '../../dist/query/trace-reader.js';
+import { SqliteReader } from '../../dist/query/sqlite-reader.js';
 import { count, startOct, tempDir, waitFor, type RunningOct } from '../helpers.js';
 
 const T0 = Date.UTC(2026, 0, 30, 12);
@@ -18,12 +18,12 @@ async function postJson(oct: RunningOct, route: 'traces' | 'errors', body: unkno
 }
 
 async function started(dbPath: string, options: { maxPending?: number } = {}) {
-  const reader = new TraceReader({ dbPath, ...options });
+  const reader = new SqliteReader({ dbPath, ...options });
   await reader.start();
   return reader;
 }
 
-describe('TraceReader on a running oct', () => {
+describe('SqliteReader on a running oct', () => {
   it('answers every query from its own thread while oct keeps writing', async () => {
     const oct = await startOct({ batchTimeoutMs: 20 });
     const calls = Array.from({ length: 20 }, (_, i) => ({
@@ -86,11 +86,11 @@ describe('TraceReader on a running oct', () => {
   });
 });
 
-describe('TraceReader lifecycle', () => {
+describe('SqliteReader lifecycle', () => {
   it('shuts down idempotently, with or without start, after answering the reads sent before', async () => {
-    await expect(new TraceReader({ dbPath: 'nowhere.db' }).shutdown()).resolves.toBeUndefined();
+    await expect(new SqliteReader({ dbPath: 'nowhere.db' }).shutdown()).resolves.toBeUndefined();
     const oct = await startOct();
-    const reader = new TraceReader({ dbPath: oct.dbPath });
+    const reader = new SqliteReader({ dbPath: oct.dbPath });
     await expect(reader.listTraces(parseTraceListParams({}))).rejects.toMatchObject({
       name: 'ReadUnavailableError',
       message: /not started/,
@@ -106,7 +106,7 @@ describe('TraceReader lifecycle', () => {
 
   it('fails to start on a missing database and never creates one', async () => {
     const dbPath = path.join(tempDir(), 'missing.db');
-    const reader = new TraceReader({ dbPath });
+    const reader = new SqliteReader({ dbPath });
     await expect(reader.start()).rejects.toThrow(/cannot read .*missing\.db/);
     await reader.shutdown();
     const { existsSync } = await import('node:fs');

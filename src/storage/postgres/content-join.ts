@@ -9,7 +9,7 @@
  */
 import type { ClientBase } from 'pg';
 import { MAX_ITEMS_PER_SPAN } from '../../model/limits.js';
-import { planContentJoin, type DirectionPlan, type HeldContent } from '../../model/content-join.js';
+import { planContentJoin, type DirectionPlan, type HeldContent, type JoinPlan } from '../../model/content-join.js';
 import type { ContentRow, ErrorRow } from '../../model/events.js';
 import { boundedText } from '../../model/text.js';
 import type { ContentJoinOptions, ContentStats } from '../sqlite/content-join.js';
@@ -43,6 +43,34 @@ interface StoredRecord {
 const SWEEP_INTERVAL_MS = 1000;
 const INT64_MAX = (1n << 63n) - 1n;
 const SPAN = 'otel_trace_id = $1 AND otel_span_id = $2';
+/** The spans of `spanArrays` ($1, $2) as a relation. */
+const SPANS = 'unnest($1::text[], $2::text[]) AS spans (tid, sid)';
+const IN_SPANS = 'otel_trace_id = tid AND otel_span_id = sid';
+
+interface SpanIds {
+  otel_trace_id: string;
+  otel_span_id: string;
+}
+
+interface StoredTrace extends SpanIds {
+  trace_id: string;
+  has_input: boolean;
+  has_output: boolean;
+}
+
+/** A span whose waiting records join its row, and how. */
+interface Join {
+  trace: StoredTrace;
+  plan: JoinPlan;
+}
+
+function recordKey(traceId: string, spanId: string, key: string): string {
+  return `${traceId}/${spanId}/${key}`;
+}
+
+function spanArrays(spans: readonly SpanKey[]): [string[], string[]] {
+  return [spans.map((s) => s.traceId), spans.map((s) => s.spanId)];
+}
 
 export class PostgresContentJoin {
   readonly #options: ContentJoinOptions;
@@ -69,41 +97,61 @@ export class PostgresContentJoin {
     this.#batch = newBatch();
   }
 
-  /** Stores one log record; 1 when stored, 0 when a retried export already stored it. */
-  async store(client: ClientBase, row: ContentRow): Promise<number> {
+  /**
+   * Stores log records, all in one INSERT; how many were stored (a retried export's records were
+   * already). An exception's count is its errors row's; its content is held only while its span is
+   * not stored yet.
+   */
+  async store(client: ClientBase, rows: readonly ContentRow[]): Promise<number> {
     const batch = this.#batch;
-    const ids = [row.otel_trace_id, row.otel_span_id];
     let stored = 0;
-    if (row.error !== null) {
-      const { rows } = await client.query<{ trace_id: string }>(`SELECT trace_id FROM traces WHERE ${SPAN}`, ids);
-      stored = await this.#insertError(client, { ...row.error, llm_trace_id: rows[0]?.trace_id ?? null });
-      // Linked now, or a duplicate: nothing to remember.
-      if (rows.length > 0 || stored === 0) return stored;
+    /** The records to hold, by span and record key: whether storing one counts it. */
+    const held = new Map<string, { row: ContentRow; counts: boolean }>();
+    for (const row of rows) {
+      if (row.error !== null) {
+        const { rows: spans } = await client.query<{ trace_id: string }>(`SELECT trace_id FROM traces WHERE ${SPAN}`, [
+          row.otel_trace_id,
+          row.otel_span_id,
+        ]);
+        const errors = await this.#insertError(client, { ...row.error, llm_trace_id: spans[0]?.trace_id ?? null });
+        stored += errors;
+        // Linked now, or a duplicate: nothing to remember.
+        if (spans.length > 0 || errors === 0) continue;
+      }
+      const key = recordKey(row.otel_trace_id, row.otel_span_id, row.record_key);
+      if (!held.has(key)) held.set(key, { row, counts: row.error === null });
     }
+    if (held.size === 0) return stored;
+    const records = [...held.values()].map((h) => h.row);
     const json = (blocks: string[]) => (blocks.length === 0 ? null : JSON.stringify(blocks));
-    const { rowCount } = await client.query(
-      `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, joined, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-      [
-        ...ids,
-        row.record_key,
-        row.error === null ? 'content' : 'exception',
-        String(row.time_unix_nano > INT64_MAX ? INT64_MAX : row.time_unix_nano),
-        json(row.system),
-        json(row.input),
-        json(row.output),
+    const { rows: inserted } = await client.query<SpanIds & { record_key: string }>({
+      name: 'store-pending-content',
+      text: `INSERT INTO pending_content (otel_trace_id, otel_span_id, record_key, kind, time_unix_nano, system_blocks, input_blocks, output_blocks, joined, expires_at, created_at)
+             SELECT *, $10::bigint, $11::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::boolean[])
+             ON CONFLICT DO NOTHING RETURNING otel_trace_id, otel_span_id, record_key`,
+      values: [
+        records.map((r) => r.otel_trace_id),
+        records.map((r) => r.otel_span_id),
+        records.map((r) => r.record_key),
+        records.map((r) => (r.error === null ? 'content' : 'exception')),
+        records.map((r) => String(r.time_unix_nano > INT64_MAX ? INT64_MAX : r.time_unix_nano)),
+        records.map((r) => json(r.system)),
+        records.map((r) => json(r.input)),
+        records.map((r) => json(r.output)),
         // The span's own instructions are in its row already: held as joined, never pending.
-        row.fromSpan,
+        records.map((r) => r.fromSpan),
         batch.now + this.#options.ttlMs,
         batch.now,
       ],
-    );
-    const inserted = rowCount ?? 0;
-    if (inserted === 1) {
+    });
+    for (const record of inserted) {
+      const { row, counts } = held.get(recordKey(record.otel_trace_id, record.otel_span_id, record.record_key)) ?? {};
+      if (row === undefined) continue;
+      if (counts) stored++;
       if (!row.fromSpan) batch.pending++;
       batch.spans.set(`${row.otel_trace_id}/${row.otel_span_id}`, { traceId: row.otel_trace_id, spanId: row.otel_span_id, touched: true });
     }
-    return row.error === null ? inserted : stored;
+    return stored;
   }
 
   /** After a traces row with OTel ids was inserted: records for it may wait, stored by any process. */
@@ -121,7 +169,7 @@ export class PostgresContentJoin {
   async finish(client: ClientBase): Promise<void> {
     const batch = this.#batch;
     const spans = [...batch.spans.values()];
-    if (spans.length > 0) for (const span of await this.#withRecords(client, spans)) await this.#merge(client, span);
+    if (spans.length > 0) await this.#merge(client, spans);
     if (batch.now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
       const { rows } = await client.query<{ joined: boolean }>('DELETE FROM pending_content WHERE expires_at <= $1 RETURNING joined', [
         batch.now,
@@ -140,58 +188,96 @@ export class PostgresContentJoin {
     this.#stats.expired += batch.expired;
   }
 
-  /** The spans with records: those the batch stored records for, and inserted spans some process holds records for. */
-  async #withRecords(client: ClientBase, spans: Span[]): Promise<Span[]> {
-    const untouched = spans.filter((s) => !s.touched);
-    if (untouched.length === 0) return spans;
-    const { rows } = await client.query<{ otel_trace_id: string; otel_span_id: string }>(
-      `SELECT DISTINCT otel_trace_id, otel_span_id FROM pending_content
-       WHERE (otel_trace_id, otel_span_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [untouched.map((s) => s.traceId), untouched.map((s) => s.spanId)],
+  /**
+   * Joins each span that has records and a traces row. The records and rows of all the spans are
+   * read with one query each, and each kind of change is one statement for all of them (#apply).
+   */
+  async #merge(client: ClientBase, spans: Span[]): Promise<void> {
+    const touched = spans.filter((s) => s.touched);
+    // The TTL runs from the span's last record, so held messages outlive any later one.
+    if (touched.length > 0)
+      await client.query(`UPDATE pending_content SET expires_at = $3 FROM ${SPANS} WHERE ${IN_SPANS}`, [
+        ...spanArrays(touched),
+        this.#batch.now + this.#options.ttlMs,
+      ]);
+    const { rows: records } = await client.query<StoredRecord & SpanIds>(
+      `SELECT otel_trace_id, otel_span_id, joined, kind, system_blocks, input_blocks, output_blocks FROM (
+         SELECT p.*, row_number() OVER (PARTITION BY otel_trace_id, otel_span_id ORDER BY time_unix_nano, id) AS n
+         FROM pending_content p JOIN ${SPANS} ON ${IN_SPANS}) ranked
+       WHERE n <= ${MAX_ITEMS_PER_SPAN} ORDER BY otel_trace_id, otel_span_id, n`,
+      spanArrays(spans),
     );
-    const waiting = new Set(rows.map((r) => `${r.otel_trace_id}/${r.otel_span_id}`));
-    return spans.filter((s) => s.touched || waiting.has(`${s.traceId}/${s.spanId}`));
+    const held = new Map<string, StoredRecord[]>();
+    for (const record of records) {
+      const key = `${record.otel_trace_id}/${record.otel_span_id}`;
+      held.set(key, [...(held.get(key) ?? []), record]);
+    }
+    if (held.size === 0) return;
+    const { rows: traces } = await client.query<StoredTrace>(
+      `SELECT otel_trace_id, otel_span_id, trace_id, input_text IS NOT NULL AS has_input, output_text IS NOT NULL AS has_output
+       FROM traces JOIN ${SPANS} ON ${IN_SPANS}`,
+      spanArrays(spans.filter((s) => held.has(`${s.traceId}/${s.spanId}`))),
+    );
+    const joins: Join[] = [];
+    // Spans without a row are still waiting for it.
+    for (const trace of traces) {
+      const records = held.get(`${trace.otel_trace_id}/${trace.otel_span_id}`) ?? [];
+      const plan = planContentJoin(records.map(toHeld), { hasInput: trace.has_input, hasOutput: trace.has_output });
+      if (plan !== null) joins.push({ trace, plan });
+    }
+    if (joins.length > 0) await this.#apply(client, joins);
   }
 
-  async #merge(client: ClientBase, span: Span): Promise<void> {
-    const ids = [span.traceId, span.spanId];
-    const { rows: records } = await client.query<StoredRecord>(
-      `SELECT joined, kind, system_blocks, input_blocks, output_blocks FROM pending_content WHERE ${SPAN}
-       ORDER BY time_unix_nano, id LIMIT ${MAX_ITEMS_PER_SPAN}`,
-      ids,
-    );
-    if (records.length === 0) return;
-    // The TTL runs from the span's last record, so held messages outlive any later one.
-    if (span.touched)
-      await client.query(`UPDATE pending_content SET expires_at = $3 WHERE ${SPAN}`, [...ids, this.#batch.now + this.#options.ttlMs]);
-    const { rows } = await client.query<{ trace_id: string; has_input: boolean; has_output: boolean }>(
-      `SELECT trace_id, input_text IS NOT NULL AS has_input, output_text IS NOT NULL AS has_output FROM traces WHERE ${SPAN}`,
-      ids,
-    );
-    const trace = rows[0];
-    if (trace === undefined) return; // still waiting for the span
-    const plan = planContentJoin(records.map(held), { hasInput: trace.has_input, hasOutput: trace.has_output });
-    if (plan === null) return;
-    await this.#apply(client, plan.input, ids, trace.trace_id, 'system_blocks = NULL, input_blocks = NULL', 'input');
-    await this.#apply(client, plan.output, ids, trace.trace_id, 'output_blocks = NULL', 'output');
-    if (plan.linkErrors) {
-      await client.query(`UPDATE errors SET llm_trace_id = $3 WHERE ${SPAN} AND llm_trace_id IS NULL AND origin = 'exception_event'`, [
-        ...ids,
-        trace.trace_id,
-      ]);
+  /** Carries out the spans' plans: at most one statement of each kind for all of them. */
+  async #apply(client: ClientBase, joins: Join[]): Promise<void> {
+    const spans = (which: (join: Join) => boolean) =>
+      spanArrays(joins.filter(which).map(({ trace }) => ({ traceId: trace.otel_trace_id, spanId: trace.otel_span_id })));
+    const writes = joins.filter(({ plan }) => plan.input.action === 'write' || plan.output.action === 'write');
+    if (writes.length > 0) {
+      const text = (plan: DirectionPlan) => (plan.action === 'write' ? boundedText(plan.text, this.#options.maxTextBytes) : null);
+      const input = writes.map(({ plan }) => text(plan.input));
+      const output = writes.map(({ plan }) => text(plan.output));
+      await client.query(
+        `UPDATE traces SET
+           input_text = CASE WHEN v.write_input THEN v.input_text ELSE traces.input_text END,
+           input_bytes = CASE WHEN v.write_input THEN v.input_bytes ELSE traces.input_bytes END,
+           output_text = CASE WHEN v.write_output THEN v.output_text ELSE traces.output_text END,
+           output_bytes = CASE WHEN v.write_output THEN v.output_bytes ELSE traces.output_bytes END
+         FROM unnest($1::text[], $2::boolean[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::bigint[])
+           AS v (id, write_input, input_text, input_bytes, write_output, output_text, output_bytes)
+         WHERE trace_id = v.id`,
+        [
+          writes.map(({ trace }) => trace.trace_id),
+          input.map((t) => t !== null),
+          input.map((t) => t?.text ?? null),
+          input.map((t) => t?.bytes ?? null),
+          output.map((t) => t !== null),
+          output.map((t) => t?.text ?? null),
+          output.map((t) => t?.bytes ?? null),
+        ],
+      );
     }
-    const { rowCount } = await client.query(`UPDATE pending_content SET joined = true WHERE ${SPAN} AND NOT joined`, ids);
-    this.#batch.superseded += plan.superseded;
+    const drops = [
+      { set: 'system_blocks = NULL, input_blocks = NULL', spans: spans(({ plan }) => plan.input.action === 'drop') },
+      { set: 'output_blocks = NULL', spans: spans(({ plan }) => plan.output.action === 'drop') },
+    ];
+    for (const drop of drops)
+      if (drop.spans[0].length > 0)
+        await client.query(`UPDATE pending_content SET ${drop.set} FROM ${SPANS} WHERE ${IN_SPANS} AND NOT joined`, drop.spans);
+    const links = joins.filter(({ plan }) => plan.linkErrors);
+    if (links.length > 0)
+      await client.query(
+        `UPDATE errors SET llm_trace_id = v.id FROM unnest($1::text[], $2::text[], $3::text[]) AS v (tid, sid, id)
+         WHERE otel_trace_id = v.tid AND otel_span_id = v.sid AND llm_trace_id IS NULL AND origin = 'exception_event'`,
+        [...spans(({ plan }) => plan.linkErrors), links.map(({ trace }) => trace.trace_id)],
+      );
+    const { rowCount } = await client.query(
+      `UPDATE pending_content SET joined = true FROM ${SPANS} WHERE ${IN_SPANS} AND NOT joined`,
+      spans(() => true),
+    );
+    for (const { plan } of joins) this.#batch.superseded += plan.superseded;
     this.#batch.pending -= rowCount ?? 0;
     this.#batch.joined += rowCount ?? 0;
-  }
-
-  async #apply(client: ClientBase, plan: DirectionPlan, ids: string[], traceId: string, drop: string, direction: 'input' | 'output') {
-    if (plan.action === 'drop') await client.query(`UPDATE pending_content SET ${drop} WHERE ${SPAN} AND NOT joined`, ids);
-    else if (plan.action === 'write') {
-      const { text, bytes } = boundedText(plan.text, this.#options.maxTextBytes);
-      await client.query(`UPDATE traces SET ${direction}_text = $1, ${direction}_bytes = $2 WHERE trace_id = $3`, [text, bytes, traceId]);
-    }
   }
 }
 
@@ -204,7 +290,7 @@ async function countWaiting(client: ClientBase): Promise<number> {
   return Number(rows[0].n);
 }
 
-function held(record: StoredRecord): HeldContent {
+function toHeld(record: StoredRecord): HeldContent {
   const blocks = (json: string | null): string[] => (json === null ? [] : (JSON.parse(json) as string[]));
   return {
     joined: record.joined,

@@ -30,28 +30,42 @@ export function callSpans(calls: readonly ModelCall[]): SpanKey[] {
   ]);
 }
 
-/** Re-evaluates each inserted call and its parent from the rows stored so far; their spans are locked. */
+/**
+ * Re-evaluates each inserted call and its parent from the rows stored so far; their spans are locked.
+ * One query reads every such call with its model-call children, one statement writes the changes:
+ * a batch costs two round trips, whatever its size.
+ */
 export async function markDoubleTracing(client: ClientBase, calls: readonly ModelCall[]): Promise<void> {
-  for (const row of calls) {
-    await evaluate(client, row.otel_trace_id, row.otel_span_id);
-    if (row.otel_parent_span_id !== null) await evaluate(client, row.otel_trace_id, row.otel_parent_span_id);
+  if (calls.length === 0) return;
+  const spans = callSpans(calls);
+  const { rows } = await client.query<StoredCall & { role: 'call' | 'child'; target_trace: string; target_span: string }>(
+    `WITH target (tid, sid) AS (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]))
+     SELECT 'call' AS role, tid AS target_trace, sid AS target_span, ${FACTS} FROM target
+       JOIN traces ON otel_trace_id = tid AND otel_span_id = sid WHERE kind IN (${KINDS})
+     UNION ALL
+     SELECT 'child', tid, sid, ${FACTS} FROM target
+       JOIN traces ON otel_trace_id = tid AND otel_parent_span_id = sid WHERE kind IN (${KINDS})`,
+    [spans.map((s) => s.traceId), spans.map((s) => s.spanId)],
+  );
+  const stored = new Map<string, { call: StoredCall | undefined; children: StoredCall[] }>();
+  for (const row of rows) {
+    const key = `${row.target_trace}/${row.target_span}`;
+    const target = stored.get(key) ?? { call: undefined, children: [] };
+    stored.set(key, target);
+    if (row.role === 'call') target.call = row;
+    else target.children.push(numbers(row));
   }
-}
-
-async function evaluate(client: ClientBase, traceId: string, spanId: string): Promise<void> {
-  const { rows } = await client.query<StoredCall>(
-    `SELECT ${FACTS} FROM traces WHERE otel_trace_id = $1 AND otel_span_id = $2 AND kind IN (${KINDS})`,
-    [traceId, spanId],
+  const changed: { traceId: string; aggregate: number }[] = [];
+  for (const { call, children } of stored.values()) {
+    if (call === undefined) continue;
+    const aggregate = repeatsChildCall(numbers(call), children) ? 1 : 0;
+    if (aggregate !== Number(call.is_aggregate)) changed.push({ traceId: call.trace_id, aggregate });
+  }
+  if (changed.length === 0) return;
+  await client.query(
+    'UPDATE traces SET is_aggregate = v.aggregate FROM unnest($1::text[], $2::int[]) AS v (id, aggregate) WHERE trace_id = v.id',
+    [changed.map((c) => c.traceId), changed.map((c) => c.aggregate)],
   );
-  const call = rows[0];
-  if (call === undefined) return;
-  const { rows: children } = await client.query<StoredCall>(
-    `SELECT ${FACTS} FROM traces WHERE otel_trace_id = $1 AND otel_parent_span_id = $2 AND kind IN (${KINDS})`,
-    [traceId, spanId],
-  );
-  const aggregate = repeatsChildCall(numbers(call), children.map(numbers)) ? 1 : 0;
-  if (aggregate !== Number(call.is_aggregate))
-    await client.query('UPDATE traces SET is_aggregate = $1 WHERE trace_id = $2', [aggregate, call.trace_id]);
 }
 
 /** node-postgres returns BIGINT as text: the rule compares numbers. */

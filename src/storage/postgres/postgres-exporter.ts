@@ -46,6 +46,11 @@ export interface StorageState {
 const QUERY_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const RETENTION_INTERVAL_MS = 60_000;
+/** While no batch is written, the database is asked this often whether it is there, for `/readyz`. */
+const PROBE_INTERVAL_MS = 2_000;
+/** A probe unanswered this long counts as the database gone (a batch's statements get QUERY_TIMEOUT_MS). */
+const PROBE_TIMEOUT_MS = 5_000;
+const PROBE: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: PROBE_TIMEOUT_MS };
 
 /**
  * The single writer for PostgreSQL, as a pipeline component: one connection, batches written one
@@ -55,6 +60,8 @@ const RETENTION_INTERVAL_MS = 60_000;
  * receivers answer 503 once it is full, and nothing acknowledged is lost once the database is back.
  * A deadlock or serialization failure with another oct process is retried at once. Retention passes
  * (retention.ts) run at start-up and every minute, one delete transaction at a time between batches.
+ * While no batch arrives, a `SELECT 1` every two seconds keeps `writable` (so `/readyz`) true to the
+ * database: it turns false within seconds of PostgreSQL going away and true again when it is back.
  */
 export class PostgresExporter implements Exporter {
   readonly #options: PostgresExporterOptions;
@@ -63,6 +70,9 @@ export class PostgresExporter implements Exporter {
   readonly #retention: PostgresRetention;
   readonly #state = { engine: 'postgres' as const, writable: true, error: null as string | null, retries: 0 };
   #nextPass: NodeJS.Timeout | undefined;
+  #nextProbe: NodeJS.Timeout | undefined;
+  /** When a batch was last written (performance.now()): the probe is needed only while none is. */
+  #lastWrite = 0;
   /** Failures that repeat batch after batch: one line, then a summary a minute. */
   readonly #repeats = new LogLimiter();
   #client: pg.Client | undefined;
@@ -93,6 +103,7 @@ export class PostgresExporter implements Exporter {
     this.#client = client;
     this.#running = true;
     this.#retentionTurn(true);
+    this.#scheduleProbe();
   }
 
   export(batch: PipelineEvent[]): Promise<ExportResult> {
@@ -116,6 +127,7 @@ export class PostgresExporter implements Exporter {
 
   async #close(): Promise<void> {
     clearTimeout(this.#nextPass);
+    clearTimeout(this.#nextProbe);
     this.#wake?.();
     await this.#tail;
     this.#running = false;
@@ -145,6 +157,30 @@ export class PostgresExporter implements Exporter {
     turn.then((more) => (more ? this.#retentionTurn(false) : scheduleNext()), scheduleNext);
   }
 
+  #scheduleProbe(): void {
+    if (this.#shutdown) return;
+    this.#nextProbe = setTimeout(() => void this.#next(() => this.#probe()).then(() => this.#scheduleProbe()), PROBE_INTERVAL_MS);
+    this.#nextProbe.unref();
+  }
+
+  /** Asks the database whether it is there, unless a batch just showed it; never throws. */
+  async #probe(): Promise<void> {
+    if (this.#shutdown || performance.now() - this.#lastWrite < PROBE_INTERVAL_MS) return;
+    try {
+      this.#client ??= await this.#connect();
+      await this.#client.query(PROBE);
+      if (!this.#state.writable) this.#logger.info('PostgreSQL is reachable again');
+      this.#state.writable = true;
+      this.#state.error = null;
+    } catch (err) {
+      const message = (err as Error).message || String(err);
+      if (this.#state.writable) this.#logger.warn(`PostgreSQL is not reachable (${message}); batches wait for it`);
+      this.#state.writable = false;
+      this.#state.error = message;
+      this.#disconnect();
+    }
+  }
+
   async #write(batch: PipelineEvent[]): Promise<ExportResult> {
     let unavailableSince: number | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -157,6 +193,7 @@ export class PostgresExporter implements Exporter {
         }
         this.#state.writable = true;
         this.#state.error = null;
+        this.#lastWrite = performance.now();
         return result;
       } catch (err) {
         this.#state.retries++;

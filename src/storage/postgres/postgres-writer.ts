@@ -66,8 +66,8 @@ export class PostgresWriter {
       traces: await this.#insertTraces(client, traces),
       errors: (await insertRows(client, ERRORS_INSERT, errors)).rowCount ?? 0,
     };
-    let persisted = written.traces + written.errors;
-    for (const event of batch) if (event.type === 'content') persisted += await this.#content.store(client, event.row);
+    const content = batch.flatMap((event) => (event.type === 'content' ? [event.row] : []));
+    const persisted = written.traces + written.errors + (await this.#content.store(client, content));
     await this.#finish(client);
     return { persisted, failed: 0, duplicates: batch.length - persisted, written, refused: [] };
   }
@@ -115,7 +115,7 @@ export class PostgresWriter {
       case 'error':
         return insertRows(client, ERRORS_INSERT, [event.row]).then((r) => r.rowCount ?? 0);
       case 'content':
-        return this.#content.store(client, event.row);
+        return this.#content.store(client, [event.row]);
     }
   }
 

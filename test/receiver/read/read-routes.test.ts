@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { count, startOct, waitFor } from '../../helpers.js';
+import { startOct } from '../../helpers.js';
+import { OCT_ENGINES } from '../../oct-engines.js';
 import { post } from '../native/native-fixture.js';
 
 interface Page {
@@ -29,15 +30,15 @@ const CALLS = [
   },
 ];
 
-async function octWithCalls() {
-  const oct = await startOct();
-  const posted = await post(oct.url, '/api/v1/traces', CALLS);
-  expect(posted.status).toBe(202);
-  await waitFor(() => count(oct.db, 'traces') === 3 && count(oct.db, 'errors') === 1, 5_000, 'the posted rows');
-  return { ...oct, traceIds: posted.body.trace_ids };
-}
+// Commit acknowledgements: once a POST is answered, its rows can be read.
+describe.each(OCT_ENGINES)('the read API over HTTP on $name', (engine) => {
+  async function octWithCalls() {
+    const oct = await engine.start({ ack: 'commit' });
+    const posted = await post(oct.url, '/api/v1/traces', CALLS);
+    expect(posted.status).toBe(202);
+    return { ...oct, traceIds: posted.body.trace_ids };
+  }
 
-describe('the read API over HTTP', () => {
   it('lists calls newest first, filters them and pages by cursor', async () => {
     const { url, traceIds } = await octWithCalls();
     const all = await get<Page>(`${url}/api/v1/traces?since=0`);
@@ -81,7 +82,7 @@ describe('the read API over HTTP', () => {
   });
 
   it('answers a bad parameter with 400 naming it, and counts the failure', async () => {
-    const { url } = await startOct();
+    const { url } = await engine.start();
     const bad = await get<{ error: string }>(`${url}/api/v1/traces?limit=5000`);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/^limit: /);
@@ -90,7 +91,9 @@ describe('the read API over HTTP', () => {
     const health = await get<{ receiver: { read_requests_failed: number } }>(`${url}/healthz`);
     expect(health.body.receiver.read_requests_failed).toBe(2);
   });
+});
 
+describe('the read API routes', () => {
   it('serves GET beside POST on the same path, and 405 for other methods', async () => {
     const { url } = await startOct();
     const res = await fetch(`${url}/api/v1/stats`, { method: 'DELETE' });
