@@ -235,14 +235,21 @@ export function stamp(template, offsets, kind, counter, timeOffsets = []) {
 
 /**
  * Builds every body into `dir` and returns a description of them:
- * { content: { pb: [{file, offsets}], json: [...] }, testbed: {...}, native: {file} }.
+ * { content: { pb: [{file, offsets}], json: [...] }, testbed: {...}, native: {file}, curve: {spans: {file, offsets}} }
+ * (curve: one body of testbed spans per request size).
  */
 export function buildPayloads(
   dir,
-  { contentBodies = 16, contentSpans: nContent = 512, testbedBodies = 8, testbedSpans: nTestbed = 100 } = {},
+  {
+    contentBodies = 16,
+    contentSpans: nContent = 512,
+    testbedBodies = 8,
+    testbedSpans: nTestbed = 100,
+    curveSizes = [1, 10, 100, 512],
+  } = {},
 ) {
   fs.mkdirSync(dir, { recursive: true });
-  const out = { content: { pb: [], json: [] }, testbed: { pb: [] }, native: {} };
+  const out = { content: { pb: [], json: [] }, testbed: { pb: [] }, native: {}, curve: {} };
   const write = (name, buf) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, buf);
@@ -280,11 +287,16 @@ export function buildPayloads(
     }),
   );
   out.native = { file: write('native.json', native), bytes: native.length };
-  for (const list of [out.content.pb, out.content.json, out.testbed.pb]) {
+  for (const n of curveSizes) {
+    const pb = Buffer.from(ProtobufTraceSerializer.serializeRequest(testbedSpans(n, 7000 + n)));
+    out.curve[n] = { file: write(`curve-${n}.pb`, pb), bytes: pb.length, spans: n, offsets: protobufTraceIdOffsets(pb) };
+  }
+  const curve = Object.values(out.curve);
+  for (const list of [out.content.pb, out.content.json, out.testbed.pb, curve]) {
     for (const b of list)
       if (b.offsets.length !== b.spans) throw new Error(`${b.file}: found ${b.offsets.length} trace ids for ${b.spans} spans`);
   }
-  for (const b of [...out.content.pb, ...out.testbed.pb]) {
+  for (const b of [...out.content.pb, ...out.testbed.pb, ...curve]) {
     const times = timeOffsetsOf(fs.readFileSync(b.file), 'bin').length;
     if (times !== 2 * b.spans) throw new Error(`${b.file}: found ${times} span times for ${b.spans} spans`);
   }

@@ -11,11 +11,11 @@ import { cpuSeconds, peakRssMiB, sampleRss, threadCpuSeconds, threadCores } from
 
 const HERE = path.join(REPO, 'bench');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, digits = 0) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+export const round = (x, digits = 0) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
 let stampRange = 0;
 /** Each load run gets its own range of id stamps, so no two runs ever send the same span. */
-const nextStampBase = () => ++stampRange * 2 ** 22;
+export const nextStampBase = () => ++stampRange * 2 ** 22;
 
 async function withOct(ctx, name, fn, env = {}) {
   const dbPath = path.join(ctx.tmp, `${name}-${ctx.run}.db`);
@@ -32,13 +32,14 @@ async function withOct(ctx, name, fn, env = {}) {
 
 /**
  * Checks, once oct has written everything it admitted, that SQLite holds every span a client saw
- * accepted and nothing else: rows = oct's persisted count, no duplicates or failed rows, and
+ * accepted and nothing else (on top of `rowsBefore` rows written before oct started): rows = oct's
+ * persisted count, no duplicates or failed rows, and
  * clientOk × perRequest ≤ rows ≤ (clientOk + inFlight) × perRequest. wrk stops with up to one request
  * per connection in flight: oct may have admitted those although wrk never counted the answer.
  */
-async function verify(ctx, name, oct, { clientOk, perRequest, inFlight = 0 }) {
+export async function verify(ctx, name, oct, { clientOk, perRequest, inFlight = 0, rowsBefore = 0 }) {
   const { health, waitedMs } = await waitDrained(oct);
-  const rows = countRows(oct.dbPath);
+  const rows = countRows(oct.dbPath) - rowsBefore;
   const p = health.pipeline;
   const problems = [];
   if (rows < clientOk * perRequest) problems.push(`${rows} rows but ${clientOk * perRequest} spans acknowledged`);
@@ -47,11 +48,17 @@ async function verify(ctx, name, oct, { clientOk, perRequest, inFlight = 0 }) {
   if (rows !== p.persisted) problems.push(`${rows} rows but oct counts ${p.persisted} persisted`);
   if (p.duplicates || p.failed || p.lost) problems.push(`oct counts ${p.duplicates} duplicates, ${p.failed} failed, ${p.lost} lost`);
   for (const problem of problems) ctx.failures.push(`${name} (run ${ctx.run}): ${problem}`);
-  return { rows, rows_match: problems.length === 0, unanswered_requests: rows / perRequest - clientOk, drain_ms: waitedMs };
+  return {
+    rows,
+    rows_match: problems.length === 0,
+    missing_spans: Math.max(0, clientOk * perRequest - rows),
+    unanswered_requests: rows / perRequest - clientOk,
+    drain_ms: waitedMs,
+  };
 }
 
 /** Runs load-node.js; calls onStart/onEnd when it prints START/END (the measured window). */
-function runNodeLoad(opts, { onStart, onEnd } = {}) {
+export function runNodeLoad(opts, { onStart, onEnd } = {}) {
   const child = track(
     spawn(process.execPath, [path.join(HERE, 'load-node.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] }),
   );
