@@ -91,7 +91,7 @@ export const postgres: ReadEngine = {
           const { columns, sql } = insertSql(table, row, (_, i) => `$${i + 1}`);
           await writer.query(
             sql,
-            columns.map((c) => (c === 'created_at' ? 1 : (row as Record<string, unknown>)[c])),
+            columns.map((c) => (c === 'created_at' ? 1 : (row as unknown as Record<string, unknown>)[c])),
           );
         }
       }
