@@ -67,6 +67,8 @@ const RETRY_MAX_MS = 250;
 const FAULT_RETRY_MAX_MS = 1_000;
 /** Size and room are reported (and the size cap checked) at most this often while batches flow. */
 const REPORT_INTERVAL_MS = 1_000;
+/** While batches keep coming, a pass waits this many times its last delete's duration before the next: at most a quarter of the writer's time. */
+const STEP_SPACING = 3;
 /** How often the checkpointer copies newly committed WAL frames back. */
 const CHECKPOINT_INTERVAL_MS = 100;
 
@@ -86,6 +88,7 @@ let closing = false;
 /** Set while a batch waits for the storage to take writes again. */
 let refusing: string | undefined;
 let lastReport = 0;
+let nextStepAt = 0;
 let nextPass: NodeJS.Timeout | undefined;
 let nextPassAt = 0;
 let lastCheckpointFailure = '';
@@ -180,6 +183,9 @@ function write(id: number, batch: PipelineEvent[]): void {
         }
         send({ type: 'written', id, outcome });
         if (performance.now() - lastReport >= REPORT_INTERVAL_MS) report();
+        // Under sustained load the next batch is always waiting, and a port drains up to a thousand
+        // messages before setImmediate runs: without this a pass would wait for a lull.
+        if (retention.running && performance.now() >= nextStepAt) retentionStep();
         return;
       } catch (err) {
         if (err instanceof StorageFaultError) fault = err.diskFull ? guard.diskFullReason(err.message) : err.message;
@@ -234,7 +240,9 @@ function runPass(): void {
 }
 
 function retentionStep(): boolean {
+  const started = performance.now();
   const more = retention.step(Date.now());
+  nextStepAt = performance.now() + (performance.now() - started) * STEP_SPACING;
   afterCommit();
   if (more) return true;
   report();
