@@ -16,51 +16,39 @@ async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, wh
   }
 }
 
+/** oct on a fresh database is ready; after the server stops (and `whileDown` ran) it is not; once it is back it is ready again. */
+async function followsTheServer(whileDown: (url: string) => Promise<void>): Promise<void> {
+  const server = pgServer();
+  const oct = await startOctProcess(await server.createDatabase(), { OCT_BATCH_TIMEOUT_MS: '20' });
+  try {
+    expect(await readyz(oct.url)).toEqual({ status: 200, body: { status: 'ready' } });
+    await server.stop();
+    await whileDown(oct.url);
+    const down = await until(
+      () => readyz(oct.url),
+      (r) => r.status === 503,
+      'not ready',
+    );
+    expect(down.body).toEqual({ status: 'not_ready', reason: expect.stringMatching(/^PostgreSQL is not writable: /) as string });
+    await server.start();
+    await until(
+      () => readyz(oct.url),
+      (r) => r.status === 200,
+      'ready again',
+    );
+  } finally {
+    await oct.stop();
+  }
+}
+
 describe('GET /readyz on PostgreSQL', () => {
   it('follows the database while no batch is written: not ready soon after it stops, ready once it is back', async () => {
-    const server = pgServer();
-    const oct = await startOctProcess(await server.createDatabase(), { OCT_BATCH_TIMEOUT_MS: '20' });
-    try {
-      expect(await readyz(oct.url)).toEqual({ status: 200, body: { status: 'ready' } });
-      await server.stop();
-      const down = await until(
-        () => readyz(oct.url),
-        (r) => r.status === 503,
-        'not ready',
-      );
-      expect(down.body).toEqual({ status: 'not_ready', reason: expect.stringMatching(/^PostgreSQL is not writable: /) as string });
-      await server.start();
-      await until(
-        () => readyz(oct.url),
-        (r) => r.status === 200,
-        'ready again',
-      );
-    } finally {
-      await oct.stop();
-    }
+    await followsTheServer(async () => {});
   });
 
   it('is 503 while the database is unreachable and ready again once a write gets through', async () => {
-    const server = pgServer();
-    const oct = await startOctProcess(await server.createDatabase(), { OCT_BATCH_TIMEOUT_MS: '20' });
-    try {
-      expect(await readyz(oct.url)).toEqual({ status: 200, body: { status: 'ready' } });
-      await server.stop();
-      expect((await post(oct.url, '/v1/traces', tracesRequest([chatSpan(1)]))).status).toBe(200);
-      const down = await until(
-        () => readyz(oct.url),
-        (r) => r.status === 503,
-        'not ready',
-      );
-      expect(down.body).toEqual({ status: 'not_ready', reason: expect.stringMatching(/^PostgreSQL is not writable: /) as string });
-      await server.start();
-      await until(
-        () => readyz(oct.url),
-        (r) => r.status === 200,
-        'ready again',
-      );
-    } finally {
-      await oct.stop();
-    }
+    await followsTheServer(async (url) => {
+      expect((await post(url, '/v1/traces', tracesRequest([chatSpan(1)]))).status).toBe(200);
+    });
   });
 });
