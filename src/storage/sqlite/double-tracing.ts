@@ -46,15 +46,16 @@ export class DoubleTracing {
   finish(): void {
     for (const [traceId, spans] of this.#touched) {
       const calls = this.#sql.calls.all(traceId) as StoredCall[];
-      for (const spanId of spans) {
-        const call = calls.find((c) => c.otel_span_id === spanId);
-        if (call === undefined) continue;
-        const aggregate = repeatsChildCall(
-          call,
-          calls.filter((c) => c.otel_parent_span_id === spanId),
-        )
-          ? 1
-          : 0;
+      const children = new Map<string, StoredCall[]>();
+      for (const call of calls) {
+        if (call.otel_parent_span_id === null) continue;
+        const siblings = children.get(call.otel_parent_span_id);
+        if (siblings === undefined) children.set(call.otel_parent_span_id, [call]);
+        else siblings.push(call);
+      }
+      for (const call of calls) {
+        if (!spans.has(call.otel_span_id)) continue;
+        const aggregate = repeatsChildCall(call, children.get(call.otel_span_id) ?? []) ? 1 : 0;
         if (aggregate !== call.is_aggregate) this.#sql.setAggregate.run(aggregate, call.trace_id);
       }
     }

@@ -242,7 +242,8 @@ function runPass(): void {
 function retentionStep(): boolean {
   const started = performance.now();
   const more = retention.step(Date.now());
-  nextStepAt = performance.now() + (performance.now() - started) * STEP_SPACING;
+  const ended = performance.now();
+  nextStepAt = ended + (ended - started) * STEP_SPACING;
   afterCommit();
   if (more) return true;
   report();
