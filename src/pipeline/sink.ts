@@ -12,13 +12,15 @@ export type RefusalReason = 'queue_full' | 'too_large' | 'shutting_down' | 'stor
 
 export type OfferResult = { admitted: true } | { admitted: false; reason: RefusalReason; detail?: string };
 
-/** What a receiver sees of the pipeline: all-or-nothing admission of one request's events. */
+/** What a receiver sees of the pipeline: admission of one request's events. */
 export interface EventSink {
   /** Admits every event of one request, or none of them, without waiting. Never throws. */
   offer(events: PipelineEvent[]): OfferResult;
   /**
    * Resolves when the request may be acknowledged: admitted (OCT_ACK `queue`), or admitted and
    * committed (`commit`); a full queue is waited on for up to `waitMs` before the request is refused.
+   * A request at the head of the line is queued in parts as room frees; once a part is queued it
+   * is no longer refused for time, and if it is refused for another reason those parts are stored.
    * Receivers answer on this.
    */
   offerWithin(events: PipelineEvent[], waitMs: number): Promise<OfferResult>;

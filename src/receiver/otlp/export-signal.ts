@@ -52,8 +52,8 @@ export interface OtlpSignal<R extends { warnings: string[] }> {
 export type SignalExport = (body: Buffer, format: WireFormat, transport: Transport) => Promise<PartialSuccess | undefined>;
 
 /**
- * decode → map → offer, all or none: resolves once every event of the request is admitted to the
- * queue, and throws the `OctError` to answer otherwise. It never waits for SQLite.
+ * decode → map → offer: resolves once every event of the request is admitted to the queue, and
+ * throws the `OctError` to answer otherwise. It never waits for SQLite.
  */
 export function signalExport<R extends { warnings: string[] }>(signal: OtlpSignal<R>, options: OtlpRouteOptions): SignalExport {
   const { stats, logger } = options;
