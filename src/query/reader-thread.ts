@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { FromReader, ReadOp, ReaderData, ToReader } from './reader-worker.js';
+import type { ReaderData } from './read-connection.js';
+import type { FromReader, ReadOp, ToReader } from './reader-worker.js';
 
 /** The reader cannot take the read now (not started, shut down, or too many waiting): answer 503. */
 export class ReadUnavailableError extends Error {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { ReadQueries } from './read-queries.js';
+import type Database from 'better-sqlite3';
+import { openReadQueries, type ReaderData } from './read-connection.js';
+import type { ReadQueries } from './read-queries.js';
 
 /**
  * The reader thread: one read-only connection, so a slow query blocks neither the HTTP thread nor
@@ -16,12 +17,6 @@ export type FromReader =
   | { type: 'result'; id: number; value: unknown }
   | { type: 'failed'; id: number; message: string };
 
-export interface ReaderData {
-  dbPath: string;
-  cacheMiB: number;
-  busyTimeoutMs: number;
-}
-
 const port = parentPort!;
 const data = workerData as ReaderData;
 const send = (message: FromReader) => port.postMessage(message);
@@ -29,11 +24,7 @@ const send = (message: FromReader) => port.postMessage(message);
 let db: Database.Database;
 let queries: ReadQueries;
 try {
-  db = new Database(data.dbPath, { readonly: true, fileMustExist: true, timeout: data.busyTimeoutMs });
-  db.pragma(`cache_size = -${data.cacheMiB * 1024}`);
-  // Stats sort up to a month of calls: keep the sort out of temp files.
-  db.pragma('temp_store = MEMORY');
-  queries = new ReadQueries(db);
+  ({ db, queries } = openReadQueries(data));
   send({ type: 'ready' });
 } catch (err) {
   send({ type: 'fatal', message: (err as Error).message });

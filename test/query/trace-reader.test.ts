@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { parseErrorListParams, parseStatsParams, parseTraceListParams } from '../../src/query/params.js';
 // The reader runs its queries in a worker thread, which needs the compiled JavaScript.
 import { SqliteReader } from '../../dist/query/sqlite-reader.js';
+import { closeDatabase, openDatabase } from '../../src/storage/sqlite/open-database.js';
 import { count, startOct, tempDir, waitFor, type RunningOct } from '../helpers.js';
 
 const T0 = Date.UTC(2026, 0, 30, 12);
@@ -104,12 +107,32 @@ describe('SqliteReader lifecycle', () => {
     await expect(reader.getTrace('x')).rejects.toMatchObject({ name: 'ReadUnavailableError', message: /shut down/ });
   });
 
+  it('checks the database at start but opens its thread with the first read, and again after a failed one', async () => {
+    const dbPath = path.join(tempDir(), 'oct.db');
+    closeDatabase(openDatabase(dbPath));
+    const reader = new SqliteReader({ dbPath });
+    await reader.start();
+    // A thread started with start() would hold its connection and still answer.
+    fs.renameSync(dbPath, `${dbPath}.away`);
+    await expect(reader.listTraces(parseTraceListParams({}))).rejects.toThrow(/cannot read .*oct\.db/);
+    fs.renameSync(`${dbPath}.away`, dbPath);
+    await expect(reader.listTraces(parseTraceListParams({}))).resolves.toEqual({ items: [], next: null });
+    await reader.shutdown();
+  });
+
+  it('fails to start on a SQLite file that is not an oct database', async () => {
+    const dbPath = path.join(tempDir(), 'other.db');
+    const other = new Database(dbPath);
+    other.exec('CREATE TABLE notes (body TEXT)');
+    other.close();
+    await expect(new SqliteReader({ dbPath }).start()).rejects.toThrow(/cannot read .*other\.db: no traces table: not an oct database/);
+  });
+
   it('fails to start on a missing database and never creates one', async () => {
     const dbPath = path.join(tempDir(), 'missing.db');
     const reader = new SqliteReader({ dbPath });
     await expect(reader.start()).rejects.toThrow(/cannot read .*missing\.db/);
     await reader.shutdown();
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(dbPath)).toBe(false);
+    expect(fs.existsSync(dbPath)).toBe(false);
   });
 });

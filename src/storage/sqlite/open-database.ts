@@ -4,13 +4,16 @@ import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
 
 /**
- * Page cache in MiB. The random-key indexes outgrow any affordable cache within a few hundred
+ * Page cache in MiB, filled within the first 100k rows and then most of oct's resident memory
+ * after the V8 heaps. The random-key indexes outgrow any affordable cache within a few hundred
  * thousand rows, and a page missing from it is a cheap read from the OS cache: 16, 32 and 64 MiB
- * insert at the same rate up to 400k content rows. A larger one costs CPU instead: while the file
- * is under 1 GiB, SQLite scans the whole page-cache hash table at each commit after a B-tree
- * balance (6 % of the writer's CPU at 64 MiB, 21 % at 256 MiB).
+ * insert at the same rate up to 400k content rows (to 410k rows through the writer alone, 16 MiB
+ * makes 1.1 more reads of the OS cache per row than 32 and 8 MiB 2.5 more, at 0.98× and 0.97× the
+ * rate). A larger one costs CPU instead: while the file is under 1 GiB, SQLite scans the whole
+ * page-cache hash table at each commit after a B-tree balance (6 % of the writer's CPU at 64 MiB,
+ * 21 % at 256 MiB).
  */
-const CACHE_MIB = 32;
+const CACHE_MIB = 16;
 /** How long one write waits for a lock held by another connection before reporting busy. */
 const BUSY_TIMEOUT_MS = 100;
 
