@@ -4,6 +4,7 @@
 //                  request was due (so a stalled server is not hidden by the generator waiting), and
 //                  visibility: for every `visibilityEvery`-th request, the time from its response until
 //                  its last span is readable in SQLite (polled through a read-only connection);
+//                  SIGUSR2 ends it early (no more requests are sent; those in flight are awaited);
 //   mode "closed": `conns` concurrent senders posting `count` pre-built bodies until each is accepted
 //                  or `maxSecs` is up (a 503 is retried after 10 ms, like an SDK, only sooner); gzip bodies
 //                  cannot be stamped per request, so all bodies are built before the clock starts.
@@ -54,7 +55,7 @@ const summary = (xs) => {
 
 async function rateMode() {
   const headers = { 'Content-Type': o.contentType ?? 'application/x-protobuf' };
-  const total = Math.round(o.rps * o.secs);
+  let total = Math.round(o.rps * o.secs);
   const interval = 1000 / o.rps;
   const latencies = [];
   const statuses = {};
@@ -79,6 +80,11 @@ async function rateMode() {
   process.stdout.write('START\n');
   await new Promise((resolveAll) => {
     let sent = 0;
+    // Installed in the tick that prints START: a SIGUSR2 sent after START never meets Node's default (exit).
+    process.once('SIGUSR2', () => {
+      total = sent;
+      if (inFlight === 0) resolveAll();
+    });
     const tick = () => {
       // Send every request that is due (catching up after a stall instead of skipping it).
       while (sent < total && performance.now() >= t0 + sent * interval) {
