@@ -28,7 +28,7 @@ import type { TraceReader } from './trace-reader.js';
 
 export interface PostgresReaderOptions {
   url: string;
-  /** Connections of the read pool, apart from the exporter's (default 4). */
+  /** Connections for reads, apart from the exporter's (default 4, at least 2): one of them serves stats. */
   connections?: number;
   /** Reads waiting for a connection beyond which new ones are refused (default 64). */
   maxPending?: number;
@@ -43,11 +43,14 @@ const TYPES = {
 };
 
 /**
- * The read API on PostgreSQL: a small pool of its own whose sessions are read-only and time-limited
- * by the server, so a dashboard query can neither write nor hold up ingest for long.
+ * The read API on PostgreSQL: small pools of its own whose sessions are read-only and time-limited
+ * by the server, so a dashboard query can neither write nor hold up ingest for long. Stats have a
+ * connection of their own, as on SQLite a thread: a stats query over a month takes seconds, and
+ * a dashboard's several at once must not take every connection from the lists and details.
  */
 export class PostgresReader implements TraceReader {
   readonly #pool: pg.Pool;
+  readonly #statsPool: pg.Pool;
   readonly #maxPending: number;
   #columns: TableColumns | undefined;
   #pending = 0;
@@ -55,16 +58,23 @@ export class PostgresReader implements TraceReader {
 
   constructor(options: PostgresReaderOptions) {
     this.#maxPending = options.maxPending ?? 64;
-    this.#pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.connections ?? 4,
-      connectionTimeoutMillis: 10_000,
-      application_name: 'oct-read',
-      options: `-c default_transaction_read_only=on -c statement_timeout=${options.statementTimeoutMs ?? 30_000}`,
-      types: TYPES,
-    });
-    // An idle connection the server dropped: the pool forgets it, the next read opens another.
-    this.#pool.on('error', () => {});
+    const connections = options.connections ?? 4;
+    if (!Number.isInteger(connections) || connections < 2) throw new RangeError('connections: expected an integer of at least 2');
+    const pool = (max: number) => {
+      const created = new pg.Pool({
+        connectionString: options.url,
+        max,
+        connectionTimeoutMillis: 10_000,
+        application_name: 'oct-read',
+        options: `-c default_transaction_read_only=on -c statement_timeout=${options.statementTimeoutMs ?? 30_000}`,
+        types: TYPES,
+      });
+      // An idle connection the server dropped: the pool forgets it, the next read opens another.
+      created.on('error', () => {});
+      return created;
+    };
+    this.#pool = pool(connections - 1);
+    this.#statsPool = pool(1);
   }
 
   async start(): Promise<void> {
@@ -110,11 +120,12 @@ export class PostgresReader implements TraceReader {
   }
 
   async stats(params: StatsParams): Promise<StatsResult> {
-    return statsOf(params, await this.#query<StatsRow>(statsStatement(params)));
+    this.#started();
+    return statsOf(params, await this.#query<StatsRow>(statsStatement(params), this.#statsPool));
   }
 
   shutdown(): Promise<void> {
-    this.#shutdown ??= this.#pool.end();
+    this.#shutdown ??= Promise.all([this.#pool.end(), this.#statsPool.end()]).then(() => undefined);
     return this.#shutdown;
   }
 
@@ -122,8 +133,8 @@ export class PostgresReader implements TraceReader {
     return pageOf(table, await this.#query(statement), limit);
   }
 
-  #query<R extends object = Raw>(statement: Statement): Promise<R[]> {
-    return this.#run(async (client) => (await client.query<R>(positional(statement))).rows);
+  #query<R extends object = Raw>(statement: Statement, pool = this.#pool): Promise<R[]> {
+    return this.#run(async (client) => (await client.query<R>(positional(statement))).rows, pool);
   }
 
   #started(): TableColumns {
@@ -133,13 +144,13 @@ export class PostgresReader implements TraceReader {
   }
 
   /** On a pooled connection; a database that cannot be reached or a read the server cancelled is a 503, not a 500. */
-  async #run<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #run<T>(read: (client: pg.PoolClient) => Promise<T>, pool = this.#pool): Promise<T> {
     if (this.#pending >= this.#maxPending) throw new ReadUnavailableError('too many reads waiting; retry shortly');
     this.#pending++;
     let client: pg.PoolClient | undefined;
     let failed = false;
     try {
-      client = await this.#pool.connect();
+      client = await pool.connect();
       return await read(client);
     } catch (err) {
       failed = true;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../dist/storage/postgres/schema.js';
-import { parseTraceListParams } from '../../src/query/params.js';
+import { parseErrorListParams, parseStatsParams, parseTraceListParams } from '../../src/query/params.js';
 import { PostgresReader } from '../../src/query/postgres-reader.js';
 import { ReadUnavailableError } from '../../src/query/trace-reader.js';
 import { pgServer } from '../storage/postgres/setup.js';
@@ -29,6 +29,33 @@ describe('PostgresReader', () => {
     await expect(reader.shutdown()).resolves.toBeUndefined();
     await expect(reader.listTraces(parseTraceListParams({}))).rejects.toBeInstanceOf(ReadUnavailableError);
   });
+
+  it('keeps lists answering while stats queries wait: stats have one connection of their own', async () => {
+    const url = await migrated();
+    const reader = new PostgresReader({ url });
+    await reader.start();
+    const locker = new pg.Client(url);
+    await locker.connect();
+    try {
+      // Stats read only traces, the error list only errors: a lock on traces holds every stats query.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE traces IN ACCESS EXCLUSIVE MODE');
+      const stats = Array.from({ length: 4 }, () => reader.stats(parseStatsParams({})));
+      await expect(reader.listErrors(parseErrorListParams({}))).resolves.toEqual({ items: [], next: null });
+      const waiting = async () =>
+        (
+          await locker.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'oct-read' AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0].n;
+      await expect.poll(waiting, { timeout: 10_000 }).toBe(1);
+      await locker.query('COMMIT');
+      for (const answer of await Promise.all(stats)) expect(answer.rows).toEqual([]);
+    } finally {
+      await locker.end();
+      await reader.shutdown();
+    }
+  }, 60_000);
 
   it('answers "unavailable" (503) while PostgreSQL is down, and reads again once it is back', async () => {
     const reader = new PostgresReader({ url: await migrated() });
