@@ -138,6 +138,8 @@ const ctx = {
   tmp,
   payloads,
   failures: [],
+  /** Scenario runs whose rows were not checked against the spans accepted, or did not match them. */
+  unverified: 0,
   run: 0,
   manifests: { content: writeLuaManifest(path.join(tmp, 'content.manifest'), payloads.content.pb, 'bin') },
 };
@@ -165,6 +167,7 @@ for (let run = 1; run <= cfg.runs; run++) {
     try {
       results[name] = await timed(name, () => scenarios[name](ctx));
     } catch (err) {
+      ctx.unverified++;
       ctx.failures.push(`${name} (run ${run}) crashed: ${err.message}`);
       results[name] = { error: err.message };
     }
@@ -180,6 +183,7 @@ async function once(name, label, run) {
   try {
     return await timed(name, run);
   } catch (err) {
+    ctx.unverified++;
     ctx.failures.push(`${name} crashed: ${err.message}`);
     return { skipped: err.message };
   }
@@ -197,8 +201,10 @@ const pgResults =
     : await once('postgres', `PostgreSQL: ceilings, then one and three oct processes, ${cfg.postgresSecs} s of load each`, async () => {
         const results = await postgres({ secs: cfg.postgresSecs });
         for (const r of results)
-          if (r.rows_match === false)
+          if (r.rows_match === false) {
+            ctx.unverified++;
             ctx.failures.push(`postgres ${r.scenario}: ${r.rows} rows but ${r.acknowledged_spans} spans acknowledged`);
+          }
         return results;
       });
 const curveResult = await once(
@@ -246,7 +252,7 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, cap, read, postgres: pgResults, curve: curveResult, runs, failures: ctx.failures };
+const result = { meta, summary, growth, cap, read, postgres: pgResults, curve: curveResult, runs, failures: ctx.failures, unverified: ctx.unverified };
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });

@@ -47,6 +47,7 @@ export async function verify(ctx, name, oct, { clientOk, perRequest, inFlight = 
   if (rows % perRequest !== 0) problems.push(`${rows} rows is not a whole number of requests of ${perRequest}`);
   if (rows !== p.persisted) problems.push(`${rows} rows but oct counts ${p.persisted} persisted`);
   if (p.duplicates || p.failed || p.lost) problems.push(`oct counts ${p.duplicates} duplicates, ${p.failed} failed, ${p.lost} lost`);
+  if (problems.length) ctx.unverified++;
   for (const problem of problems) ctx.failures.push(`${name} (run ${ctx.run}): ${problem}`);
   return {
     rows,
