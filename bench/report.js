@@ -67,7 +67,11 @@ const FIGURES = [
   ['commit', 'OCT_ACK=commit testbed: spans/s / 503s', ['commit.testbed.spans_per_s', 'commit.testbed.requests_503']],
   ['commit', 'OCT_ACK=commit testbed: response p50 / p99 ms', ['commit.testbed.p50_ms', 'commit.testbed.p99_ms']],
   ['retention', 'rows seeded (half expired) / deleted by the start-up pass', ['retention.seeded_rows', 'retention.deleted_traces']],
-  ['retention', 'pass ms / delete transactions / seconds of load', ['retention.pass_ms', 'retention.pass_transactions', 'retention.load_secs']],
+  [
+    'retention',
+    'pass ms / delete transactions / seconds of load',
+    ['retention.pass_ms', 'retention.pass_transactions', 'retention.load_secs'],
+  ],
   ['retention', 'testbed during the pass: spans/s / 503s', ['retention.spans_per_s', 'retention.requests_503']],
   ['retention', 'testbed during the pass: response p50 / p99 ms', ['retention.p50_ms', 'retention.p99_ms']],
   ['ceiling', 'insert, better-sqlite3 direct, rows/s', 'ceilings.insert-raw.rows_per_s'],

@@ -252,7 +252,18 @@ const meta = {
   ],
 };
 const summary = summarize(runs);
-const result = { meta, summary, growth, cap, read, postgres: pgResults, curve: curveResult, runs, failures: ctx.failures, unverified: ctx.unverified };
+const result = {
+  meta,
+  summary,
+  growth,
+  cap,
+  read,
+  postgres: pgResults,
+  curve: curveResult,
+  runs,
+  failures: ctx.failures,
+  unverified: ctx.unverified,
+};
 const md = renderMarkdown(result);
 const outDir = path.join(REPO, 'bench/results');
 fs.mkdirSync(outDir, { recursive: true });
