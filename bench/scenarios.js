@@ -331,6 +331,9 @@ export async function retention(ctx) {
     );
     clearInterval(poll);
     const ok = Object.entries(g.statuses).reduce((n, [k, c]) => n + (k >= 200 && k < 300 ? c : 0), 0);
+    // The rows left are the seeded recent half and what the load stored, once the pass is over.
+    for (let waited = 0; !((await oct.health()).storage?.retention?.passes >= 1) && waited < 120_000; waited += 250) await sleep(250);
+    await verify(ctx, 'retention', oct, { clientOk: ok, perRequest: spans, rowsBefore: ctx.cfg.retentionRows / 2 });
     const h = await oct.health();
     const r = pass ?? h.storage?.retention;
     return {
