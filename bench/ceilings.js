@@ -5,11 +5,16 @@
 //   insert-oct  the same rows through oct's own SqliteExporter (whatever thread it writes on),
 //               batches of 50 awaited one after the other;
 //   decode      decode + map of the same bodies (protobuf, OTLP/JSON, gzip protobuf), spans/s.
+//   index-cost  what each random key costs the writer: direct 50-row transactions on oct's own
+//               connection (openDatabase: its cache and pragmas, no checkpointer) into a table of
+//               `prefillRows` testbed rows, as shipped and with the UUID v4 key made time-ordered
+//               and/or the (otel_trace_id, otel_span_id) index dropped; insert and commit timed apart.
 // Only the part named is timed; building the rows is not. These use oct's compiled internals
 // (dist/); if they changed shape, the ceiling is reported as unavailable and the bench fails.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { stamp, timeOffsetsOf } from './payloads.js';
 
 const o = JSON.parse(process.argv[2]);
@@ -124,9 +129,92 @@ async function decode() {
   return out;
 }
 
+const INDEX_VARIANTS = [
+  { variant: 'as shipped', timeOrderedId: false, drop: [] },
+  { variant: 'trace_id time-ordered (UUIDv7 layout)', timeOrderedId: true, drop: [] },
+  { variant: 'without the (otel_trace_id, otel_span_id) index', timeOrderedId: false, drop: ['traces_otel_span'] },
+  { variant: 'both: time-ordered trace_id, no otel index', timeOrderedId: true, drop: ['traces_otel_span'] },
+];
+
+/** A UUID with the row's start time (ms) in its first 48 bits, as UUIDv7 lays it out. */
+function timeOrderedUuid(ms) {
+  const t = ms.toString(16).padStart(12, '0');
+  return `${t.slice(0, 8)}-${t.slice(8)}-7${randomUUID().slice(15)}`;
+}
+
+async function indexCost() {
+  const { mapPb } = await loadInternals();
+  const { openDatabase } = await import(dist('storage/sqlite/open-database.js'));
+  const { INSERT_TRACE } = await import(dist('storage/sqlite/schema.js'));
+  if (typeof openDatabase !== 'function' || typeof INSERT_TRACE !== 'string') throw new Error('open-database.js/schema.js changed shape');
+  const templates = bodies(o.bodies.pb, 'bin', o.bodies.pb.length, 0)
+    .flatMap(mapPb)
+    .filter((e) => e.type === 'trace')
+    .map((e) => e.row);
+  if (templates.length === 0) throw new Error('mapper produced no trace rows');
+  const start = Date.now() - 86_400_000;
+  // Fresh OTel ids and times per row, as distinct spans arriving in time order would have.
+  const rowAt = (i, timeOrderedId) => {
+    const t = templates[i % templates.length];
+    const startTime = start + Math.floor(i / 10);
+    return {
+      ...t,
+      trace_id: timeOrderedId ? timeOrderedUuid(startTime) : randomUUID(),
+      otel_trace_id: randomBytes(16).toString('hex'),
+      otel_span_id: randomBytes(8).toString('hex'),
+      otel_parent_span_id: null,
+      start_time: startTime,
+      end_time: t.end_time === null ? null : startTime + (t.end_time - t.start_time),
+    };
+  };
+  const out = [];
+  for (const v of INDEX_VARIANTS) {
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(o.dbPath + suffix, { force: true });
+    const db = openDatabase(o.dbPath);
+    for (const name of v.drop) db.exec(`DROP INDEX ${name}`);
+    const insert = db.prepare(INSERT_TRACE);
+    const fill = db.transaction((from, to) => {
+      for (let i = from; i < to; i++) insert.run(rowAt(i, v.timeOrderedId));
+    });
+    for (let i = 0; i < o.prefillRows; i += 5000) fill(i, Math.min(o.prefillRows, i + 5000));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const rows = Array.from({ length: o.timedRows }, (_, i) => rowAt(o.prefillRows + i, v.timeOrderedId));
+    const begin = db.prepare('BEGIN IMMEDIATE'),
+      commit = db.prepare('COMMIT');
+    let insertMs = 0,
+      commitMs = 0;
+    const c0 = cpuNow();
+    for (let i = 0; i < rows.length; i += 50) {
+      begin.run();
+      const t0 = performance.now();
+      for (let j = i; j < Math.min(rows.length, i + 50); j++) insert.run(rows[j]);
+      const t1 = performance.now();
+      commit.run();
+      commitMs += performance.now() - t1;
+      insertMs += t1 - t0;
+    }
+    const cpu = cpuNow() - c0;
+    const frames = fs.statSync(o.dbPath + '-wal').size / ((db.pragma('page_size', { simple: true }) + 24) * Math.ceil(rows.length / 50));
+    const count = db.prepare('SELECT count(*) AS n FROM traces').get().n;
+    db.close();
+    if (count !== o.prefillRows + o.timedRows) throw new Error(`${v.variant}: ${count} rows, expected ${o.prefillRows + o.timedRows}`);
+    const us = (ms) => Math.round((ms * 1000 * 10) / rows.length) / 10;
+    out.push({
+      variant: v.variant,
+      us_per_row: us(insertMs + commitMs),
+      insert_us: us(insertMs),
+      commit_us: us(commitMs),
+      cpu_us_per_row: us(cpu * 1000),
+      wal_pages_per_commit: Math.round(frames * 10) / 10,
+    });
+  }
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(o.dbPath + suffix, { force: true });
+  return { table_rows: o.prefillRows, timed_rows: o.timedRows, variants: out };
+}
+
 let result;
 try {
-  result = await { 'insert-raw': insertRaw, 'insert-oct': insertOct, decode }[o.kind]();
+  result = await { 'insert-raw': insertRaw, 'insert-oct': insertOct, decode, 'index-cost': indexCost }[o.kind]();
 } catch (err) {
   result = { unavailable: `${err.message}`.split('\n')[0] };
 }

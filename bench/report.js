@@ -166,6 +166,20 @@ function curveRows(curve) {
   ];
 }
 
+/** The index cost's rows: what each random key adds per row, and the writer's rate without both. */
+function indexRows(indexes) {
+  if (indexes.unavailable) return [`| indexes | unavailable: ${indexes.unavailable} | | | |`];
+  const label = `table at ${fmt(indexes.table_rows)} testbed rows, ${fmt(indexes.timed_rows)} rows in 50-row transactions on oct's connection: µs per row (insert / commit), WAL pages per commit`;
+  const [shipped, ...others] = indexes.variants;
+  return [
+    ...indexes.variants.map(
+      (v) =>
+        `| indexes | ${label}: ${v.variant} | ${fmt(v.us_per_row)} (${fmt(v.insert_us)} / ${fmt(v.commit_us)}), ${fmt(v.wal_pages_per_commit)} | | |`,
+    ),
+    `| indexes | rows/s ÷ as shipped: ${others.map((v) => v.variant).join(' / ')} | ${others.map((v) => fmt(shipped.us_per_row / v.us_per_row)).join(' / ')} | | |`,
+  ];
+}
+
 function budgetNote({ budget }) {
   if (!budget) return '';
   if (!budget.applies) return ` (the ${budget.text} budget applies to a run of every scenario)`;
@@ -173,13 +187,13 @@ function budgetNote({ budget }) {
 }
 
 export function renderMarkdown(result) {
-  const { meta, summary, growth, cap, read, postgres, curve, failures, unverified } = result;
+  const { meta, summary, growth, cap, read, postgres, curve, indexes, failures, unverified } = result;
   const mark = (met) => (met == null ? '' : met ? '✅' : '❌');
   const lines = [
     `# oct bench (${meta.mode}) — ${meta.date}`,
     '',
     `Machine: ${meta.machine.cpus} CPUs (${meta.machine.cpu}), ${meta.machine.mem_gib} GiB RAM, node ${meta.machine.node}, ${meta.machine.wrk}; load average at start ${meta.machine.loadavg_at_start}.`,
-    `oct: commit ${meta.commit}. Runs: ${meta.runs} of each scenario, round-robin${meta.runs > 1 ? ' (value = median, min–max in brackets)' : ''}; commit and retention: the first run only; growth, cap, read, postgres and curve: once, after the runs. Bench took ${meta.took}${budgetNote(meta)}.`,
+    `oct: commit ${meta.commit}. Runs: ${meta.runs} of each scenario, round-robin${meta.runs > 1 ? ' (value = median, min–max in brackets)' : ''}; commit and retention: the first run only; growth, cap, read, postgres, curve and indexes: once, after the runs. Bench took ${meta.took}${budgetNote(meta)}.`,
     `Seconds per scenario (all its runs): ${Object.entries(meta.scenario_secs)
       .map(([name, secs]) => `${name} ${secs}`)
       .join(', ')}.`,
@@ -231,6 +245,7 @@ export function renderMarkdown(result) {
     }
   } else if (postgres && postgres.skipped !== 'not selected by --only') lines.push(`| postgres | skipped: ${postgres.skipped} | | | |`);
   if (curve && !curve.skipped) lines.push(...curveRows(curve));
+  if (indexes && !indexes.skipped) lines.push(...indexRows(indexes));
   if (growth && !growth.skipped)
     lines.push(
       '',

@@ -41,10 +41,12 @@ const CONFIGS = {
     postgresSecs: 2,
     curveSpans: 2_000,
     curveRows: 100_000,
+    indexRows: 20_000,
+    indexTimedRows: 5_000,
   },
   // Issue 17's budget, 10 minutes on an idle machine: 3 runs of the short scenarios (~70 s each; commit
   // and retention in the first only), growth to 1M rows (~80 s), cap, read, PostgreSQL (~12 phases of
-  // `postgresSecs`) and the curve (~1 min) once.
+  // `postgresSecs`), the curve (~1 min) and the index cost (~35 s) once.
   full: {
     runs: 3,
     contentBodies: 16,
@@ -68,6 +70,8 @@ const CONFIGS = {
     postgresSecs: 4,
     curveSpans: 10_000,
     curveRows: 1_000_000,
+    indexRows: 250_000,
+    indexTimedRows: 20_000,
   },
 };
 const cfg = { ...CONFIGS[quick ? 'quick' : 'full'] };
@@ -86,6 +90,7 @@ const ALL = [
   'read',
   'postgres',
   'curve',
+  'indexes',
 ];
 const onlyArg = args.indexOf('--only');
 // --only runs a subset (to iterate on one figure); the report then leaves the others out.
@@ -155,7 +160,7 @@ const timed = async (name, run) => {
     took[name] = Math.round((took[name] ?? 0) + (performance.now() - t0) / 1000);
   }
 };
-const SINGLE = ['growth', 'cap', 'read', 'postgres', 'curve'];
+const SINGLE = ['growth', 'cap', 'read', 'postgres', 'curve', 'indexes'];
 // Secondary figures, not issue 17's targets: one sample is enough, and the time goes to the budget.
 const FIRST_RUN_ONLY = ['commit', 'retention'];
 const order = ALL.filter((name) => !SINGLE.includes(name) && only.includes(name));
@@ -212,6 +217,11 @@ const curveResult = await once(
   `cost curve: ${cfg.curveSpans.toLocaleString('en-US')} spans per point, 1 to 512 spans per request, table to ${cfg.curveRows.toLocaleString('en-US')} rows`,
   () => curve(ctx),
 );
+const indexes = await once(
+  'indexes',
+  `index cost: ${cfg.indexTimedRows.toLocaleString('en-US')} rows into a table of ${cfg.indexRows.toLocaleString('en-US')}, as shipped and without each random key`,
+  () => scenarios.indexCost(ctx),
+);
 
 const secs = Math.round((Date.now() - started) / 1000);
 const account1 = cpuAccount();
@@ -260,6 +270,7 @@ const result = {
   read,
   postgres: pgResults,
   curve: curveResult,
+  indexes,
   runs,
   failures: ctx.failures,
   unverified: ctx.unverified,

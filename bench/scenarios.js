@@ -549,37 +549,47 @@ export async function variants(ctx) {
   });
 }
 
+/** One ceilings.js kind in its own process, on a fresh database; its JSON line or `{ unavailable }`. */
+async function runCeiling(ctx, kind, options) {
+  const dbPath = path.join(ctx.tmp, `ceiling-${kind}-${ctx.run}.db`);
+  removeDb(dbPath);
+  const child = track(
+    spawn(process.execPath, [path.join(HERE, 'ceilings.js'), JSON.stringify({ kind, repo: REPO, dbPath, ...options })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let text = '',
+    err = '';
+  child.stdout.on('data', (d) => {
+    text += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  const code = await new Promise((r) => child.on('exit', r));
+  removeDb(dbPath);
+  let out;
+  try {
+    out = JSON.parse(text.trim().split('\n').at(-1));
+  } catch {
+    out = { unavailable: `exit ${code}: ${err.trim().split('\n').at(-1)}` };
+  }
+  // A missing ceiling leaves its ratios blank: that is a failed bench, not a quiet dash.
+  if (out.unavailable) ctx.failures.push(`ceiling ${kind} (run ${ctx.run}) unavailable: ${out.unavailable}`);
+  return out;
+}
+
 /** In-process ceilings (ceilings.js), each in its own process. */
 export async function ceilings(ctx) {
   const out = {};
   for (const kind of ['insert-raw', 'insert-oct', 'decode']) {
-    const dbPath = path.join(ctx.tmp, `ceiling-${kind}-${ctx.run}.db`);
-    removeDb(dbPath);
     const requests = kind === 'decode' ? ctx.cfg.decodeRequests : ctx.cfg.insertRequests;
-    const child = track(
-      spawn(
-        process.execPath,
-        [path.join(HERE, 'ceilings.js'), JSON.stringify({ kind, repo: REPO, bodies: ctx.payloads.content, requests, dbPath })],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
-    );
-    let text = '',
-      err = '';
-    child.stdout.on('data', (d) => {
-      text += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const code = await new Promise((r) => child.on('exit', r));
-    removeDb(dbPath);
-    try {
-      out[kind] = JSON.parse(text.trim().split('\n').at(-1));
-    } catch {
-      out[kind] = { unavailable: `exit ${code}: ${err.trim().split('\n').at(-1)}` };
-    }
-    // A missing ceiling leaves every ratio blank: that is a failed bench, not a quiet dash.
-    if (out[kind].unavailable) ctx.failures.push(`ceiling ${kind} (run ${ctx.run}) unavailable: ${out[kind].unavailable}`);
+    out[kind] = await runCeiling(ctx, kind, { bodies: ctx.payloads.content, requests });
   }
   return out;
+}
+
+/** What each random key costs the writer per row at a table of `indexRows` testbed rows (ceilings.js index-cost). */
+export function indexCost(ctx) {
+  return runCeiling(ctx, 'index-cost', { bodies: ctx.payloads.testbed, prefillRows: ctx.cfg.indexRows, timedRows: ctx.cfg.indexTimedRows });
 }
