@@ -8,7 +8,8 @@
 //   index-cost  what each random key costs the writer: direct 50-row transactions on oct's own
 //               connection (openDatabase: its cache and pragmas, no checkpointer) into a table of
 //               `prefillRows` testbed rows, as shipped and with the UUID v4 key made time-ordered
-//               and/or the (otel_trace_id, otel_span_id) index dropped; insert and commit timed apart.
+//               and/or the (otel_trace_id, otel_span_id) index dropped; insert and commit timed apart,
+//               the variants round-robin over 4 rounds (medians).
 // Only the part named is timed; building the rows is not. These use oct's compiled internals
 // (dist/); if they changed shape, the ceiling is reported as unavailable and the bench fails.
 import fs from 'node:fs';
@@ -167,10 +168,12 @@ async function indexCost() {
       end_time: t.end_time === null ? null : startTime + (t.end_time - t.start_time),
     };
   };
-  const out = [];
-  for (const v of INDEX_VARIANTS) {
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(o.dbPath + suffix, { force: true });
-    const db = openDatabase(o.dbPath);
+  const ROUNDS = 4;
+  const perRound = Math.ceil(o.timedRows / ROUNDS);
+  const dbs = INDEX_VARIANTS.map((v, k) => {
+    const file = `${o.dbPath}.${k}`;
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    const db = openDatabase(file);
     for (const name of v.drop) db.exec(`DROP INDEX ${name}`);
     const insert = db.prepare(INSERT_TRACE);
     const fill = db.transaction((from, to) => {
@@ -178,38 +181,51 @@ async function indexCost() {
     });
     for (let i = 0; i < o.prefillRows; i += 5000) fill(i, Math.min(o.prefillRows, i + 5000));
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const rows = Array.from({ length: o.timedRows }, (_, i) => rowAt(o.prefillRows + i, v.timeOrderedId));
-    const begin = db.prepare('BEGIN IMMEDIATE'),
-      commit = db.prepare('COMMIT');
-    let insertMs = 0,
-      commitMs = 0;
-    const c0 = cpuNow();
-    for (let i = 0; i < rows.length; i += 50) {
-      begin.run();
-      const t0 = performance.now();
-      for (let j = i; j < Math.min(rows.length, i + 50); j++) insert.run(rows[j]);
-      const t1 = performance.now();
-      commit.run();
-      commitMs += performance.now() - t1;
-      insertMs += t1 - t0;
+    return { v, file, db, insert, begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rounds: [], commits: 0 };
+  });
+  // Round-robin, so a slow moment of a shared machine falls on every variant alike: each round
+  // times `perRound` fresh rows per variant, and a variant's figures are its medians over the rounds.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const d of dbs) {
+      const first = o.prefillRows + round * perRound;
+      const rows = Array.from({ length: perRound }, (_, i) => rowAt(first + i, d.v.timeOrderedId));
+      let insertMs = 0,
+        commitMs = 0;
+      for (let i = 0; i < rows.length; i += 50) {
+        d.begin.run();
+        const t0 = performance.now();
+        for (let j = i; j < Math.min(rows.length, i + 50); j++) d.insert.run(rows[j]);
+        const t1 = performance.now();
+        d.commit.run();
+        commitMs += performance.now() - t1;
+        insertMs += t1 - t0;
+        d.commits++;
+      }
+      d.rounds.push({ insert: (insertMs * 1000) / rows.length, commit: (commitMs * 1000) / rows.length });
     }
-    const cpu = cpuNow() - c0;
-    const frames = fs.statSync(o.dbPath + '-wal').size / ((db.pragma('page_size', { simple: true }) + 24) * Math.ceil(rows.length / 50));
-    const count = db.prepare('SELECT count(*) AS n FROM traces').get().n;
-    db.close();
-    if (count !== o.prefillRows + o.timedRows) throw new Error(`${v.variant}: ${count} rows, expected ${o.prefillRows + o.timedRows}`);
-    const us = (ms) => Math.round((ms * 1000 * 10) / rows.length) / 10;
-    out.push({
-      variant: v.variant,
-      us_per_row: us(insertMs + commitMs),
-      insert_us: us(insertMs),
-      commit_us: us(commitMs),
-      cpu_us_per_row: us(cpu * 1000),
-      wal_pages_per_commit: Math.round(frames * 10) / 10,
-    });
   }
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(o.dbPath + suffix, { force: true });
-  return { table_rows: o.prefillRows, timed_rows: o.timedRows, variants: out };
+  const median = (xs) => {
+    const s = [...xs].sort((x, y) => x - y);
+    return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+  };
+  const tenth = (x) => Math.round(x * 10) / 10;
+  const out = dbs.map((d) => {
+    const pageBytes = d.db.pragma('page_size', { simple: true }) + 24;
+    const frames = fs.statSync(d.file + '-wal').size / pageBytes / d.commits;
+    const count = d.db.prepare('SELECT count(*) AS n FROM traces').get().n;
+    d.db.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(d.file + suffix, { force: true });
+    if (count !== o.prefillRows + ROUNDS * perRound)
+      throw new Error(`${d.v.variant}: ${count} rows, expected ${o.prefillRows + ROUNDS * perRound}`);
+    return {
+      variant: d.v.variant,
+      us_per_row: tenth(median(d.rounds.map((r) => r.insert + r.commit))),
+      insert_us: tenth(median(d.rounds.map((r) => r.insert))),
+      commit_us: tenth(median(d.rounds.map((r) => r.commit))),
+      wal_pages_per_commit: tenth(frames),
+    };
+  });
+  return { table_rows: o.prefillRows, timed_rows: ROUNDS * perRound, rounds: ROUNDS, variants: out };
 }
 
 let result;

@@ -169,7 +169,7 @@ function curveRows(curve) {
 /** The index cost's rows: what each random key adds per row, and the writer's rate without both. */
 function indexRows(indexes) {
   if (indexes.unavailable) return [`| indexes | unavailable: ${indexes.unavailable} | | | |`];
-  const label = `table at ${fmt(indexes.table_rows)} testbed rows, ${fmt(indexes.timed_rows)} rows in 50-row transactions on oct's connection: µs per row (insert / commit), WAL pages per commit`;
+  const label = `table at ${fmt(indexes.table_rows)} testbed rows, ${fmt(indexes.timed_rows)} rows in 50-row transactions on oct's connection (medians of ${indexes.rounds} round-robin rounds): µs per row (insert / commit), WAL pages per commit`;
   const [shipped, ...others] = indexes.variants;
   return [
     ...indexes.variants.map(
