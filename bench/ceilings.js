@@ -17,6 +17,9 @@ import zlib from 'node:zlib';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { stamp, timeOffsetsOf } from './payloads.js';
+import { removeDb } from './oct-process.js';
+import { stats } from './report.js';
+import { round } from './scenarios.js';
 
 const o = JSON.parse(process.argv[2]);
 const dist = (p) => path.join(o.repo, 'dist', p);
@@ -172,7 +175,7 @@ async function indexCost() {
   const perRound = Math.ceil(o.timedRows / ROUNDS);
   const dbs = INDEX_VARIANTS.map((v, k) => {
     const file = `${o.dbPath}.${k}`;
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    removeDb(file);
     const db = openDatabase(file);
     for (const name of v.drop) db.exec(`DROP INDEX ${name}`);
     const insert = db.prepare(INSERT_TRACE);
@@ -204,25 +207,21 @@ async function indexCost() {
       d.rounds.push({ insert: (insertMs * 1000) / rows.length, commit: (commitMs * 1000) / rows.length });
     }
   }
-  const median = (xs) => {
-    const s = [...xs].sort((x, y) => x - y);
-    return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
-  };
-  const tenth = (x) => Math.round(x * 10) / 10;
+  const median = (xs) => round(stats(xs).median, 1);
   const out = dbs.map((d) => {
     const pageBytes = d.db.pragma('page_size', { simple: true }) + 24;
     const frames = fs.statSync(d.file + '-wal').size / pageBytes / d.commits;
     const count = d.db.prepare('SELECT count(*) AS n FROM traces').get().n;
     d.db.close();
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(d.file + suffix, { force: true });
+    removeDb(d.file);
     if (count !== o.prefillRows + ROUNDS * perRound)
       throw new Error(`${d.v.variant}: ${count} rows, expected ${o.prefillRows + ROUNDS * perRound}`);
     return {
       variant: d.v.variant,
-      us_per_row: tenth(median(d.rounds.map((r) => r.insert + r.commit))),
-      insert_us: tenth(median(d.rounds.map((r) => r.insert))),
-      commit_us: tenth(median(d.rounds.map((r) => r.commit))),
-      wal_pages_per_commit: tenth(frames),
+      us_per_row: median(d.rounds.map((r) => r.insert + r.commit)),
+      insert_us: median(d.rounds.map((r) => r.insert)),
+      commit_us: median(d.rounds.map((r) => r.commit)),
+      wal_pages_per_commit: round(frames, 1),
     };
   });
   return { table_rows: o.prefillRows, timed_rows: ROUNDS * perRound, rounds: ROUNDS, variants: out };

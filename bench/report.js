@@ -3,7 +3,7 @@
 const get = (obj, path) => path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
 const fmt = (x) => (x == null ? '—' : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(3))));
 
-function stats(values) {
+export function stats(values) {
   const xs = values.filter((v) => v != null && Number.isFinite(v)).sort((a, b) => a - b);
   if (xs.length === 0) return null;
   const mid = xs.length >> 1;

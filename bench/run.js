@@ -46,7 +46,7 @@ const CONFIGS = {
   },
   // Issue 17's budget, 10 minutes on an idle machine: 3 runs of the short scenarios (~70 s each; commit
   // and retention in the first only), growth to 1M rows (~80 s), cap, read, PostgreSQL (~12 phases of
-  // `postgresSecs`), the curve (~1 min) and the index cost (~35 s) once.
+  // `postgresSecs`), the curve (~1 min) and the index cost (~1 min) once.
   full: {
     runs: 3,
     contentBodies: 16,
